@@ -1,0 +1,7 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Platform.Api.Infrastructure;
+
+public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : DbContext(options)
+{
+}
