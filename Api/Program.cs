@@ -12,6 +12,13 @@ if (args.Contains("--migrate"))
     return;
 }
 
+app.UseApiPipeline();
 app.MapDefaultEndpoints();
+
+app.MapAccountApi();
+app.MapFormatsApi();
+app.MapJobsApi().RequireAuthorization();
+app.MapUsageApi().RequireAuthorization();
+app.MapOpsApi().RequireAuthorization(AccountOptions.AdminPolicy);
 
 app.Run();

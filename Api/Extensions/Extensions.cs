@@ -1,5 +1,15 @@
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Platform.Api.Accounts;
+using Platform.Api.Dispatch;
+using Platform.Api.Formats;
 using Platform.Api.Infrastructure;
+using Platform.Api.Jobs;
+using Platform.Api.Jobs.Submission;
+using Platform.Api.Live;
+using Platform.Api.Ops;
 
 namespace Platform.Api.Extensions;
 
@@ -7,8 +17,95 @@ public static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDbContext<PlatformDbContext>("platform");
+        builder.AddNpgsqlDbContext<PlatformDbContext>("platform", configureDbContext: db => db.UseSnakeCaseNamingConvention());
         builder.AddRedisClient("redis");
+        builder.Services.AddCoordination(builder.Configuration);
+
+        builder.AddApiModules();
+        builder.AddAccounts();
+        builder.AddFormats();
+        builder.AddJobEngine();
+        builder.AddApiPlumbing();
+    }
+
+    /// <summary>Feature folders register themselves (see <see cref="IApiModule"/>) before the engine's TryAdd defaults.</summary>
+    private static void AddApiModules(this IHostApplicationBuilder builder)
+    {
+        var modules = typeof(Extensions).Assembly.GetTypes()
+            .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IApiModule).IsAssignableFrom(t))
+            .OrderBy(t => t.FullName, StringComparer.Ordinal);
+        foreach (var module in modules)
+        {
+            ((IApiModule)Activator.CreateInstance(module)!).AddServices(builder);
+        }
+    }
+
+    private static void AddJobEngine(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<JobLimitsOptions>().BindConfiguration(JobLimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SubmissionLimits>().BindConfiguration(SubmissionLimits.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<CaptureTargetOptions>().BindConfiguration(CaptureTargetOptions.Section);
+        services.AddOptions<LeaseOptions>().BindConfiguration(LeaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DispatchOptions>().BindConfiguration(DispatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TaskRetryOptions>().BindConfiguration(TaskRetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<InstanceIdentity>();
+        services.AddSingleton<JobMetrics>();
+        services.AddSingleton<PostgresTransactions>();
+
+        // Submission and reads (per request).
+        services.AddScoped<JobRequestValidator>();
+        services.AddScoped<JobQueries>();
+        services.AddScoped<OpsQueries>();
+        services.AddSingleton<JobSubmitter>();
+        services.AddSingleton<JobCommands>();
+
+        // Live path: bounded publisher in front of a sink (Redis pub/sub until the hub takes it).
+        services.AddSingleton<JobEventPublisher>();
+        services.AddSingleton<IJobEventPublisher>(sp => sp.GetRequiredService<JobEventPublisher>());
+        services.AddHostedService(sp => sp.GetRequiredService<JobEventPublisher>());
+        services.TryAddSingletonSink();
+
+        // Dispatch and execution (one of each per replica).
+        services.AddSingleton<ExecutingJobs>();
+        services.AddSingleton<DispatchSignal>();
+        services.AddSingleton<JobQueue>();
+        services.AddSingleton<FencedJobWriter>();
+        services.AddSingleton<TaskRetryPolicy>();
+        services.AddSingleton<JobExecutor>();
+        services.AddSingleton<CancelSignals>();
+        services.AddHostedService(sp => sp.GetRequiredService<CancelSignals>());
+        services.AddHostedService<DispatchNotificationListener>();
+        services.AddHostedService<JobDispatcher>();
+        services.AddHostedService<LeaseKeeper>();
+        services.AddHostedService<LeaseRescuer>();
+        services.AddHostedService<InstanceHeartbeat>();
+    }
+
+    private static void TryAddSingletonSink(this IServiceCollection services) =>
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<IJobEventSink, RedisJobEventSink>(services);
+
+    /// <summary>Problem details for every error, camelCase JSON, the OpenAPI document, request size limits.</summary>
+    private static void AddApiPlumbing(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
+        builder.Services.AddOptions<KestrelServerOptions>()
+            .Configure<IOptions<SubmissionLimits>>((kestrel, limits) => kestrel.Limits.MaxRequestBodySize = limits.Value.MaxBodyBytes);
+        builder.Services.AddOpenApi();
+    }
+
+    public static void UseApiPipeline(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi();
     }
 
     public static async Task MigrateDatabaseAsync(this WebApplication app)
@@ -16,5 +113,6 @@ public static class Extensions
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
         await db.Database.MigrateAsync();
+        scope.ServiceProvider.EnsureDataProtectionKey();
     }
 }

@@ -1,35 +1,133 @@
 using Microsoft.Extensions.Options;
 using Microsoft.Playwright;
+using Platform.Scraper.Capture;
+using Platform.Scraper.Diagnostics;
 
 namespace Platform.Scraper.Browser;
 
-/// <summary>Owns this replica's one Chromium, launched through Playwright and kept warm for the service's lifetime.</summary>
-public sealed class BrowserHost(IOptions<BrowserOptions> options, ILogger<BrowserHost> logger) : IHostedService, IAsyncDisposable
+/// <summary>
+/// Owns this replica's one Chromium, launched through Playwright and kept warm. Captures take a <see cref="BrowserLease"/>
+/// on the current <see cref="BrowserGeneration"/>. A generation that crashes is replaced at once (its captures fail as
+/// transient); one that reached its capture budget or memory threshold is retired: new captures go to a fresh browser and
+/// the old one closes when its last capture ends. At most two generations exist at a time (current + one draining).
+/// Owner of the launch lock and the memory sampling loop (cancelled on stop).
+/// </summary>
+public sealed class BrowserHost : IHostedService, IAsyncDisposable
 {
+    private readonly IOptionsMonitor<BrowserOptions> _options;
+    private readonly ScraperMetrics _metrics;
+    private readonly EgressProxy _egress;
+    private readonly ILogger<BrowserHost> _logger;
+    private readonly SemaphoreSlim _launchLock = new(1, 1);
+    private readonly Lock _gate = new();
+    private readonly List<BrowserGeneration> _draining = [];
+    private readonly CancellationTokenSource _stopping = new();
     private IPlaywright? _playwright;
-    private IBrowser? _browser;
+    private BrowserGeneration? _current;
+    private Task? _monitor;
+    private Task _warmUp = Task.CompletedTask;
+    private int _generationCounter;
+    private long _restarts;
+    private long _memoryBytes;
+    private long _peakMemoryBytes;
 
-    public IBrowser? Browser => _browser;
+    public BrowserHost(IOptionsMonitor<BrowserOptions> options, ScraperMetrics metrics, EgressProxy egress, ILogger<BrowserHost> logger)
+    {
+        _options = options;
+        _metrics = metrics;
+        _egress = egress;
+        _logger = logger;
+        metrics.Meter.CreateObservableGauge("platform.scraper.browser.memory", () => Interlocked.Read(ref _memoryBytes), "By",
+            "Resident memory of the Chromium process trees (current and draining).");
+        metrics.Meter.CreateObservableGauge("platform.scraper.browser.generation", () => Volatile.Read(ref _generationCounter), "{generation}",
+            "Chromium launches since start.");
+    }
 
-    public bool IsConnected => _browser?.IsConnected == true;
+    public IBrowser? Browser => Volatile.Read(ref _current)?.Browser;
+
+    public bool IsConnected => Volatile.Read(ref _current)?.Browser.IsConnected == true;
+
+    public BrowserStats Stats
+    {
+        get
+        {
+            var current = Volatile.Read(ref _current);
+            int draining;
+            lock (_gate)
+            {
+                draining = _draining.Count;
+            }
+            return new BrowserStats(current?.Id, current?.ProcessId, current?.CapturesStarted ?? 0, current?.InFlight ?? 0, draining,
+                Interlocked.Read(ref _restarts), Interlocked.Read(ref _memoryBytes), Interlocked.Read(ref _peakMemoryBytes), current?.Browser.Version);
+        }
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var o = options.Value;
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        await EnsureLaunchedAsync(cancellationToken);
+        _monitor = MonitorMemoryAsync(_stopping.Token);
+    }
+
+    /// <summary>A lease on a connected browser for one capture; dispose it when the capture's context is closed.</summary>
+    public async Task<BrowserLease> AcquireAsync(CancellationToken ct)
+    {
+        while (true)
         {
-            ExecutablePath = o.ExecutablePath,
-            Headless = o.Headless,
-            Timeout = o.LaunchTimeoutMs,
-            Args = ChromiumArguments(),
-        });
-        logger.LogInformation("Chromium {Version} launched from {Path}", _browser.Version, o.ExecutablePath);
+            ct.ThrowIfCancellationRequested();
+            var generation = Volatile.Read(ref _current);
+            if (generation is not null && generation.TryEnter(out var budgetSpent))
+            {
+                if (budgetSpent)
+                {
+                    Retire(generation, "captures");
+                }
+                return new BrowserLease(this, generation);
+            }
+            await EnsureLaunchedAsync(ct);
+        }
+    }
+
+    private async Task EnsureLaunchedAsync(CancellationToken ct)
+    {
+        await _launchLock.WaitAsync(ct);
+        try
+        {
+            if (Volatile.Read(ref _current) is { IsActive: true })
+            {
+                return;
+            }
+            ObjectDisposedException.ThrowIf(_playwright is null, this);
+            var o = _options.CurrentValue;
+            var marker = Guid.NewGuid().ToString("N");
+            var browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = o.ExecutablePath,
+                Headless = o.Headless,
+                Timeout = o.LaunchTimeoutMs,
+                Args = [.. ChromiumArguments(), .. EgressArguments(_egress.Address), ChromiumProcessTree.MarkerArgument(marker)],
+            });
+            var generation = new BrowserGeneration(Interlocked.Increment(ref _generationCounter), browser, o.MaxCapturesPerBrowser,
+                ChromiumProcessTree.FindBrowserProcess(marker));
+            browser.Disconnected += (_, _) => OnDisconnected(generation);
+            Volatile.Write(ref _current, generation);
+            _logger.LogInformation("Chromium {Version} generation {Generation} launched from {Path} (pid {Pid})",
+                browser.Version, generation.Id, o.ExecutablePath, generation.ProcessId);
+        }
+        finally
+        {
+            _launchLock.Release();
+        }
     }
 
     public static IReadOnlyList<string> ChromiumArguments()
     {
-        List<string> args = ["--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage", "--disable-gpu"];
+        List<string> args =
+        [
+            "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage", "--disable-gpu",
+            // WebRTC can reach addresses the request interceptor never sees; keep it off the local network.
+            "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+        ];
         // Chromium's sandbox needs an unprivileged user; as root (CI) it refuses to start without this flag.
         if (Environment.UserName == "root")
         {
@@ -38,16 +136,288 @@ public sealed class BrowserHost(IOptions<BrowserOptions> options, ILogger<Browse
         return args;
     }
 
+    /// <summary>All traffic, loopback included (Chromium bypasses proxies for loopback unless told not to), via the egress proxy.</summary>
+    public static IReadOnlyList<string> EgressArguments(Uri proxy) => [$"--proxy-server={proxy.GetLeftPart(UriPartial.Authority)}", "--proxy-bypass-list=<-loopback>"];
+
+    private void OnDisconnected(BrowserGeneration generation)
+    {
+        var wasCurrent = Interlocked.CompareExchange(ref _current, null, generation) == generation;
+        var unexpected = generation.MarkDead();
+        lock (_gate)
+        {
+            _draining.Remove(generation);
+        }
+        if (unexpected && !_stopping.IsCancellationRequested)
+        {
+            _logger.LogWarning("Chromium generation {Generation} disconnected with {InFlight} captures in flight; relaunching", generation.Id, generation.InFlight);
+            Interlocked.Increment(ref _restarts);
+            _metrics.BrowserRestarted("crash");
+            if (wasCurrent)
+            {
+                WarmUp();
+            }
+        }
+    }
+
+    /// <summary>Stops giving out <paramref name="generation"/>; it closes when its last capture ends, and a fresh one is launched now.</summary>
+    private void Retire(BrowserGeneration generation, string reason)
+    {
+        if (!generation.MarkRetiring())
+        {
+            return;
+        }
+        Interlocked.CompareExchange(ref _current, null, generation);
+        lock (_gate)
+        {
+            _draining.Add(generation);
+        }
+        Interlocked.Increment(ref _restarts);
+        _metrics.BrowserRestarted(reason);
+        _logger.LogInformation("Retiring Chromium generation {Generation} ({Reason}) after {Captures} captures", generation.Id, reason, generation.CapturesStarted);
+        WarmUp();
+        if (generation.InFlight == 0)
+        {
+            _ = CloseAsync(generation);
+        }
+    }
+
+    private void WarmUp()
+    {
+        // Keep a browser ready so the next capture does not pay for the launch; failures surface on the next AcquireAsync.
+        lock (_gate)
+        {
+            if (_warmUp.IsCompleted && !_stopping.IsCancellationRequested)
+            {
+                _warmUp = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await EnsureLaunchedAsync(_stopping.Token);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        _logger.LogError(e, "Chromium relaunch failed; the next capture will try again");
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
+                });
+            }
+        }
+    }
+
+    internal void Release(BrowserGeneration generation)
+    {
+        if (generation.Exit() == 0 && generation.IsRetiring)
+        {
+            _ = CloseAsync(generation);
+        }
+    }
+
+    private async Task CloseAsync(BrowserGeneration generation)
+    {
+        if (!generation.MarkClosing())
+        {
+            return;
+        }
+        try
+        {
+            await generation.Browser.CloseAsync();
+        }
+        catch (Exception e)
+        {
+            _logger.LogDebug(e, "Closing Chromium generation {Generation} failed", generation.Id);
+        }
+        lock (_gate)
+        {
+            _draining.Remove(generation);
+        }
+    }
+
+    private async Task MonitorMemoryAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_options.CurrentValue.MemorySampleIntervalMs));
+        try
+        {
+            do
+            {
+                SampleMemory();
+            }
+            while (await timer.WaitForNextTickAsync(ct));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Reads the process trees' memory; retires the current browser when it passed the threshold.</summary>
+    public long SampleMemory()
+    {
+        try
+        {
+            List<BrowserGeneration> generations;
+            lock (_gate)
+            {
+                generations = [.. _draining];
+            }
+            var current = Volatile.Read(ref _current);
+            long currentBytes = current?.ProcessId is { } pid ? ChromiumProcessTree.TreeResidentBytes(pid) : 0;
+            var total = currentBytes + generations.Sum(g => g.ProcessId is { } p ? ChromiumProcessTree.TreeResidentBytes(p) : 0);
+            Interlocked.Exchange(ref _memoryBytes, total);
+            if (total > Interlocked.Read(ref _peakMemoryBytes))
+            {
+                Interlocked.Exchange(ref _peakMemoryBytes, total);
+            }
+            if (current is not null && currentBytes > _options.CurrentValue.MaxTreeMemoryMb * 1024L * 1024L)
+            {
+                Retire(current, "memory");
+            }
+            return total;
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "Sampling Chromium memory failed");
+            return 0;
+        }
+    }
+
+    public void ResetPeakMemory() => Interlocked.Exchange(ref _peakMemoryBytes, Interlocked.Read(ref _memoryBytes));
+
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
 
     public async ValueTask DisposeAsync()
     {
-        if (_browser is not null)
+        if (_stopping.IsCancellationRequested)
         {
-            await _browser.CloseAsync();
-            _browser = null;
+            return;
+        }
+        _stopping.Cancel();
+        if (_monitor is not null)
+        {
+            await _monitor;
+        }
+        await _warmUp.ContinueWith(_ => { }, TaskScheduler.Default);
+        List<BrowserGeneration> all;
+        lock (_gate)
+        {
+            all = [.. _draining];
+            _draining.Clear();
+        }
+        if (Interlocked.Exchange(ref _current, null) is { } current)
+        {
+            all.Add(current);
+        }
+        foreach (var generation in all)
+        {
+            generation.MarkClosing();
+            try
+            {
+                await generation.Browser.CloseAsync();
+            }
+            catch (PlaywrightException)
+            {
+            }
         }
         _playwright?.Dispose();
         _playwright = null;
     }
 }
+
+/// <summary>One launched Chromium and its capture accounting; state changes under its own lock.</summary>
+public sealed class BrowserGeneration(int id, IBrowser browser, int captureBudget, int? processId)
+{
+    private enum State { Active, Retiring, Closing, Dead }
+
+    private readonly Lock _gate = new();
+    private State _state = State.Active;
+    private int _capturesStarted;
+    private int _inFlight;
+
+    public int Id { get; } = id;
+    public IBrowser Browser { get; } = browser;
+    public int? ProcessId { get; } = processId;
+    public int CapturesStarted { get { lock (_gate) return _capturesStarted; } }
+    public int InFlight { get { lock (_gate) return _inFlight; } }
+    public bool IsActive { get { lock (_gate) return _state == State.Active; } }
+    public bool IsRetiring { get { lock (_gate) return _state == State.Retiring; } }
+
+    /// <summary>True once the browser went away without us closing it: captures on it failed because of the browser.</summary>
+    public bool IsDead { get { lock (_gate) return _state == State.Dead; } }
+
+    public bool TryEnter(out bool budgetSpent)
+    {
+        lock (_gate)
+        {
+            budgetSpent = false;
+            if (_state != State.Active || !Browser.IsConnected)
+            {
+                return false;
+            }
+            _inFlight++;
+            _capturesStarted++;
+            budgetSpent = _capturesStarted >= captureBudget;
+            return true;
+        }
+    }
+
+    public int Exit()
+    {
+        lock (_gate)
+        {
+            return --_inFlight;
+        }
+    }
+
+    public bool MarkRetiring()
+    {
+        lock (_gate)
+        {
+            if (_state != State.Active) return false;
+            _state = State.Retiring;
+            return true;
+        }
+    }
+
+    public bool MarkClosing()
+    {
+        lock (_gate)
+        {
+            if (_state is State.Closing or State.Dead) return false;
+            _state = State.Closing;
+            return true;
+        }
+    }
+
+    /// <summary>Returns true when the disconnect was unexpected (a crash or a kill), false when we closed it.</summary>
+    public bool MarkDead()
+    {
+        lock (_gate)
+        {
+            var unexpected = _state is State.Active or State.Retiring;
+            _state = State.Dead;
+            return unexpected;
+        }
+    }
+}
+
+public sealed class BrowserLease(BrowserHost host, BrowserGeneration generation) : IDisposable
+{
+    private int _released;
+
+    public IBrowser Browser => generation.Browser;
+    public BrowserGeneration Generation => generation;
+
+    /// <summary>The browser crashed or was killed under this capture.</summary>
+    public bool BrowserLost => generation.IsDead || !generation.Browser.IsConnected;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            host.Release(generation);
+        }
+    }
+}
+
+public sealed record BrowserStats(
+    int? Generation, int? ProcessId, int CapturesOnBrowser, int InFlight, int Draining, long Restarts, long MemoryBytes, long PeakMemoryBytes, string? Version);

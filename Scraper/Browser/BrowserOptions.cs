@@ -14,4 +14,16 @@ public sealed class BrowserOptions
 
     [Range(1_000, 120_000)]
     public int LaunchTimeoutMs { get; set; } = 30_000;
+
+    /// <summary>Retire the browser (drain, close, relaunch) after this many captures: long-lived Chromium slowly accretes memory.</summary>
+    [Range(1, 100_000)]
+    public int MaxCapturesPerBrowser { get; set; } = 200;
+
+    /// <summary>Retire the browser when its process tree's resident memory passes this many MiB.</summary>
+    [Range(64, 65_536)]
+    public int MaxTreeMemoryMb { get; set; } = 2_048;
+
+    /// <summary>How often the Chromium process tree's memory is read from /proc.</summary>
+    [Range(100, 60_000)]
+    public int MemorySampleIntervalMs { get; set; } = 2_000;
 }

@@ -1,4 +1,8 @@
+using Platform.Scraper.Admission;
 using Platform.Scraper.Browser;
+using Platform.Scraper.Capture;
+using Platform.Scraper.Diagnostics;
+using Platform.Scraper.Pages;
 
 namespace Platform.Scraper.Extensions;
 
@@ -7,13 +11,36 @@ public static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddRedisClient("redis");
+        builder.Services.AddCoordination(builder.Configuration);
+        builder.Services.AddProblemDetails();
 
         builder.Services.AddOptions<BrowserOptions>()
             .BindConfiguration(BrowserOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddOptions<PagePoolOptions>()
+            .BindConfiguration(PagePoolOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<CaptureOptions>()
+            .BindConfiguration(CaptureOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ScraperMetrics>();
+        builder.Services.AddSingleton<EgressProxy>();
         builder.Services.AddSingleton<BrowserHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BrowserHost>());
         builder.Services.AddHealthChecks().AddCheck<BrowserHealthCheck>("chromium", tags: ["ready"]);
+
+        builder.Services.AddSingleton<PagePool>();
+        builder.Services.AddSingleton<MemoryPressure>();
+        builder.Services.AddSingleton<AddressPolicy>();
+        builder.Services.AddSingleton<HostPoliteness>();
+        builder.Services.AddSingleton<PageScripts>();
+        builder.Services.AddSingleton<CaptureLog>();
+        builder.Services.AddSingleton<CaptureAdmission>();
+        builder.Services.AddSingleton<CaptureRunner>();
     }
 }

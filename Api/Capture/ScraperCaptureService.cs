@@ -1,0 +1,162 @@
+using System.Net.Http;
+using System.Text;
+using System.Text.Json;
+using Platform.Api.Formats;
+using Platform.Scraper.Contracts;
+using ApiCaptureRequest = Platform.Api.Formats.CaptureRequest;
+using ScraperCaptureRequest = Platform.Scraper.Contracts.CaptureRequest;
+
+namespace Platform.Api.Capture;
+
+/// <summary>
+/// The job engine's capture seam over the Scraper: one capture per job attempt with every capture format the job asked for,
+/// progress frames mapped to <see cref="CaptureProgress"/>, outputs to artifacts, and failures classified so the engine
+/// retries what is transient (saturation, browser crash, timeouts, target 5xx) and fails what is not.
+/// </summary>
+public sealed class ScraperCaptureService(ScraperClient scraper, ILogger<ScraperCaptureService> logger) : ICaptureService
+{
+    public async Task<CaptureResult> CaptureAsync(ApiCaptureRequest request, IProgress<CaptureProgress> progress, CancellationToken cancellationToken)
+    {
+        var outputs = new List<CaptureOutput>();
+        foreach (var format in request.Formats)
+        {
+            if (!CaptureOutputs.TryParse(format, out var output))
+            {
+                throw new PermanentFormatException($"'{format}' is not a capture format.");
+            }
+            outputs.Add(output);
+        }
+        if (request.NeedsText && !outputs.Contains(CaptureOutput.Text))
+        {
+            outputs.Add(CaptureOutput.Text);
+        }
+        if (outputs.Count == 0)
+        {
+            outputs.Add(CaptureOutput.Metadata); // nothing asked: still prove the page loads and report its final URL
+        }
+        var settings = CaptureSettings.From(request.Options);
+        var scraperRequest = new ScraperCaptureRequest
+        {
+            Url = request.Url.AbsoluteUri,
+            Outputs = outputs,
+            Wait = settings.Wait ?? CaptureWait.Load,
+            Selector = settings.Selector,
+            TimeoutMs = Math.Clamp(settings.TimeoutMs ?? 30_000, 500, 300_000),
+            FullPage = settings.FullPage ?? true,
+            Viewport = settings.Viewport ?? new CaptureViewport(),
+        };
+
+        var artifacts = new Dictionary<string, FormatOutput>();
+        var failures = new Dictionary<string, string>();
+        string? text = null, title = null;
+        Uri? finalUrl = null;
+        var produced = 0;
+        progress.Report(new CaptureProgress(0.02, "queued at the scraper"));
+        try
+        {
+            await foreach (var frame in scraper.CaptureAsync(scraperRequest, cancellationToken))
+            {
+                switch (frame.Type)
+                {
+                    case CaptureFrame.Types.Progress:
+                        progress.Report(frame.Stage switch
+                        {
+                            CaptureFrame.Stages.Navigating => new CaptureProgress(0.1, "navigating"),
+                            CaptureFrame.Stages.Loaded => new CaptureProgress(0.4, "page loaded"),
+                            _ => new CaptureProgress(0.4 + 0.6 * produced / outputs.Count, $"rendering {frame.Output}"),
+                        });
+                        break;
+                    case CaptureFrame.Types.Output:
+                        produced++;
+                        var output = frame.Output!;
+                        var bytes = frame.Body.Length > 0 || frame.Data is null ? frame.Body.ToArray() : DataBytes(frame.Data.Value);
+                        if (output == "text")
+                        {
+                            text = Encoding.UTF8.GetString(bytes);
+                        }
+                        if (output == "metadata" && frame.Data is { } metadata && metadata.TryGetProperty("title", out var t) && t.ValueKind == JsonValueKind.String)
+                        {
+                            title = t.GetString();
+                        }
+                        if (request.Formats.Contains(output))
+                        {
+                            artifacts[output] = new FormatOutput(frame.ContentType ?? "application/octet-stream", bytes);
+                        }
+                        progress.Report(new CaptureProgress(0.4 + 0.6 * produced / outputs.Count, $"{output} ready"));
+                        break;
+                    case CaptureFrame.Types.Error when frame.Output is not null:
+                        produced++;
+                        failures[frame.Output] = Describe(frame.Problem);
+                        break;
+                    case CaptureFrame.Types.Error:
+                        throw ToFormatException(frame.Problem);
+                    case CaptureFrame.Types.Result:
+                        finalUrl = frame.FinalUrl is { } u ? new Uri(u) : request.Url;
+                        break;
+                }
+            }
+        }
+        catch (ScraperRefusedException e)
+        {
+            logger.LogInformation("Scraper refused capture of {Url}: {Message}", request.Url, e.Message);
+            throw e.Transient ? new TransientFormatException(e.Message, e.RetryAfter, e) : new PermanentFormatException(e.Message, e);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or InvalidDataException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TransientFormatException($"The Scraper connection failed: {e.Message}", null, e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && e is not TransientFormatException && e is not PermanentFormatException
+                                  && !cancellationToken.IsCancellationRequested)
+        {
+            // Resilience pipeline refusals (open circuit breaker, attempt timeout) are worth another try later.
+            throw new TransientFormatException($"The Scraper could not be reached: {e.Message}", null, e);
+        }
+        if (finalUrl is null)
+        {
+            throw new TransientFormatException("The capture stream ended before its result.");
+        }
+        foreach (var format in request.Formats.Where(f => !artifacts.ContainsKey(f) && !failures.ContainsKey(f)))
+        {
+            failures[format] = "The Scraper did not produce this output.";
+        }
+        if (request.NeedsText && text is null)
+        {
+            throw new PermanentFormatException(failures.GetValueOrDefault("text") ?? "The page's text could not be extracted.");
+        }
+        return new CaptureResult(finalUrl, artifacts, failures, text, title);
+    }
+
+    private static byte[] DataBytes(JsonElement data) =>
+        data.ValueKind == JsonValueKind.String ? Encoding.UTF8.GetBytes(data.GetString()!) : JsonSerializer.SerializeToUtf8Bytes(data, CaptureStream.Json);
+
+    private static Exception ToFormatException(CaptureProblem? problem)
+    {
+        var message = Describe(problem);
+        return problem?.Transient == true ? new TransientFormatException(message) : new PermanentFormatException(message);
+    }
+
+    private static string Describe(CaptureProblem? problem) =>
+        problem is null ? "The capture failed." : string.IsNullOrEmpty(problem.Detail) ? problem.Title : $"{problem.Title} {problem.Detail}";
+
+    /// <summary>The job's <c>options.capture</c> object: wait, selector, timeoutMs, fullPage, viewport.</summary>
+    private sealed record CaptureSettings(CaptureWait? Wait, string? Selector, int? TimeoutMs, bool? FullPage, CaptureViewport? Viewport)
+    {
+        public static CaptureSettings From(JsonElement options)
+        {
+            if (options.ValueKind == JsonValueKind.Object && options.TryGetProperty("capture", out var capture) && capture.ValueKind == JsonValueKind.Object)
+            {
+                try
+                {
+                    return capture.Deserialize<CaptureSettings>(CaptureStream.Json) ?? Empty;
+                }
+                catch (JsonException)
+                {
+                    return Empty; // the submission validator owns option errors; the capture falls back to defaults
+                }
+            }
+            return Empty;
+        }
+
+        private static readonly CaptureSettings Empty = new(null, null, null, null, null);
+    }
+}

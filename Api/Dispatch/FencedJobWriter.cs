@@ -1,0 +1,166 @@
+using System.Security.Cryptography;
+using Npgsql;
+using Platform.Api.Formats;
+using Platform.Api.Infrastructure;
+using Platform.Api.Jobs;
+using Platform.Api.Live;
+
+namespace Platform.Api.Dispatch;
+
+/// <summary>
+/// Every write an executor makes, each in one transaction that first reserves event seqs under the fencing condition
+/// (<c>lease_epoch = @epoch AND state IN ('running','cancelling')</c>). If that matches no row, nothing is written and
+/// <see cref="FencingRejectedException"/> tells the executor to stop. Events are published only after commit.
+/// </summary>
+public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher publisher, JobMetrics metrics)
+{
+    public Task TaskStartedAsync(ClaimedJob job, IReadOnlyCollection<string> formats, int attempt, CancellationToken ct)
+    {
+        var events = new JobEventBatch();
+        foreach (var format in formats)
+        {
+            events.Add(JobEventTypes.TaskState, new { format, state = TaskState.Running, attempts = attempt });
+        }
+        return WriteAsync(job, "task-started", events, (connection, tx, token) => connection.ExecuteAsync(tx,
+            """
+            UPDATE tasks SET state = 'running', attempts = @attempt, error = NULL, started_at = coalesce(started_at, now())
+            WHERE job_id = @id AND format = ANY(@formats)
+            """,
+            token, ("attempt", attempt), ("id", job.Id), ("formats", formats.ToArray())), ct);
+    }
+
+    public Task TaskProgressAsync(ClaimedJob job, IReadOnlyCollection<TaskProgressUpdate> updates, CancellationToken ct)
+    {
+        var events = new JobEventBatch();
+        foreach (var u in updates)
+        {
+            events.Add(JobEventTypes.TaskProgress, new { format = u.Format, progress = Math.Round(u.Progress, 4), message = u.Message });
+        }
+        return WriteAsync(job, "task-progress", events, async (connection, tx, token) =>
+        {
+            foreach (var u in updates)
+            {
+                await connection.ExecuteAsync(tx, "UPDATE tasks SET progress = @p WHERE job_id = @id AND format = @format AND state = 'running'",
+                    token, ("p", u.Progress), ("id", job.Id), ("format", u.Format));
+            }
+        }, ct);
+    }
+
+    public Task TaskOutputAsync(ClaimedJob job, IReadOnlyCollection<(string Format, string Text)> chunks, CancellationToken ct)
+    {
+        var events = new JobEventBatch();
+        foreach (var (format, text) in chunks)
+        {
+            events.Add(JobEventTypes.TaskOutput, new { format, text });
+        }
+        return WriteAsync(job, "task-output", events, null, ct);
+    }
+
+    public Task TaskCompletedAsync(ClaimedJob job, string format, FormatOutput output, CancellationToken ct)
+    {
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(output.Bytes));
+        var events = new JobEventBatch()
+            .Add(JobEventTypes.TaskResult, new { format, contentType = output.ContentType, size = output.Bytes.LongLength, sha256 })
+            .Add(JobEventTypes.TaskState, new { format, state = TaskState.Completed });
+        return WriteAsync(job, "task-completed", events, (connection, tx, token) => connection.ExecuteAsync(tx,
+            """
+            INSERT INTO artifacts (job_id, format, content_type, size, sha256, bytes, created_at)
+            VALUES (@id, @format, @contentType, @size, @sha, @bytes, now())
+            ON CONFLICT (job_id, format) DO UPDATE
+              SET content_type = excluded.content_type, size = excluded.size, sha256 = excluded.sha256,
+                  bytes = excluded.bytes, created_at = excluded.created_at;
+            UPDATE tasks SET state = 'completed', progress = 1, error = NULL, finished_at = now()
+            WHERE job_id = @id AND format = @format;
+            """,
+            token, ("id", job.Id), ("format", format), ("contentType", output.ContentType), ("size", output.Bytes.LongLength),
+            ("sha", sha256), ("bytes", output.Bytes)), ct);
+    }
+
+    /// <summary>Ends tasks without a result: failed, cancelled or skipped (its input never arrived).</summary>
+    public Task TasksEndedAsync(ClaimedJob job, IReadOnlyCollection<string> formats, TaskState state, string? error, CancellationToken ct)
+    {
+        var events = new JobEventBatch();
+        foreach (var format in formats)
+        {
+            events.Add(JobEventTypes.TaskState, new { format, state, error });
+        }
+        return WriteAsync(job, "task-ended", events, (connection, tx, token) => connection.ExecuteAsync(tx,
+            "UPDATE tasks SET state = @state, error = @error, finished_at = now() WHERE job_id = @id AND format = ANY(@formats)",
+            token, ("state", state.ToWire()), ("error", error), ("id", job.Id), ("formats", formats.ToArray())), ct);
+    }
+
+    /// <summary>
+    /// The final write. A job the user asked to cancel while it ran ends cancelled unless every task completed anyway.
+    /// Returns the state written.
+    /// </summary>
+    public async Task<JobState> JobFinishedAsync(ClaimedJob job, JobState outcome, string? error, CancellationToken ct)
+    {
+        var (final, events) = await db.RunAsync(async (connection, tx, token) =>
+        {
+            var current = await connection.ScalarAsync<string>(tx,
+                "SELECT state FROM jobs WHERE id = @id AND lease_epoch = @epoch AND state IN ('running', 'cancelling') FOR UPDATE",
+                token, ("id", job.Id), ("epoch", job.LeaseEpoch));
+            if (current is null)
+            {
+                return (default(JobState), (IReadOnlyList<JobEventMessage>?)null);
+            }
+            var final = current == "cancelling" && outcome != JobState.Completed ? JobState.Cancelled : outcome;
+            var appended = await new JobEventBatch()
+                .Add(JobEventTypes.JobState, new { state = final, attempt = job.Attempt, error })
+                .AppendAsync(connection, tx, job.Id, job.LeaseEpoch, token);
+            await connection.ExecuteAsync(tx,
+                "UPDATE jobs SET state = @state, error = @error, finished_at = now(), lease_expires_at = NULL WHERE id = @id",
+                token, ("state", final.ToWire()), ("error", error), ("id", job.Id));
+            // The user's running slot is free now: another replica may have that user's next job to start.
+            await connection.NotifyDispatchersAsync(tx, token);
+            return (final, appended);
+        }, ct);
+        await PublishOrRejectAsync(job, "job-finished", events, ct);
+        return final;
+    }
+
+    /// <summary>Graceful shutdown: gives the job back to the queue at once (same attempt) instead of letting its lease run out.</summary>
+    public async Task HandBackAsync(ClaimedJob job, CancellationToken ct)
+    {
+        var events = await db.RunAsync(async (connection, tx, token) =>
+        {
+            var stillOurs = await connection.ScalarAsync<Guid?>(tx,
+                "SELECT id FROM jobs WHERE id = @id AND lease_epoch = @epoch AND state IN ('running', 'cancelling') FOR UPDATE",
+                token, ("id", job.Id), ("epoch", job.LeaseEpoch));
+            return stillOurs is null
+                ? null
+                : await JobTransitions.RequeueAsync(connection, tx, job.Id, job.Attempt, "instance shutting down", token);
+        }, ct);
+        await PublishOrRejectAsync(job, "hand-back", events, ct);
+    }
+
+    private async Task WriteAsync(
+        ClaimedJob job, string write, JobEventBatch events, Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task>? apply, CancellationToken ct)
+    {
+        var appended = await db.RunAsync(async (connection, tx, token) =>
+        {
+            var reserved = await events.AppendAsync(connection, tx, job.Id, job.LeaseEpoch, token);
+            if (reserved is not null && apply is not null)
+            {
+                await apply(connection, tx, token);
+            }
+            return reserved;
+        }, ct);
+        await PublishOrRejectAsync(job, write, appended, ct);
+    }
+
+    private async Task PublishOrRejectAsync(ClaimedJob job, string write, IReadOnlyList<JobEventMessage>? events, CancellationToken ct)
+    {
+        if (events is null)
+        {
+            metrics.FencingRejected(write);
+            throw new FencingRejectedException(job.Id, job.LeaseEpoch, write);
+        }
+        foreach (var e in events)
+        {
+            await publisher.PublishAsync(e, ct);
+        }
+    }
+}
+
+public sealed record TaskProgressUpdate(string Format, double Progress, string? Message);

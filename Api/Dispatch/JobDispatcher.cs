@@ -1,0 +1,162 @@
+using Microsoft.Extensions.Options;
+using Platform.Api.Jobs;
+using Platform.Api.Live;
+using Platform.Api.Ops;
+using Platform.Coordination;
+
+namespace Platform.Api.Dispatch;
+
+/// <summary>
+/// Every replica runs one. Woken by NOTIFY (or the safety poll), it fills its free executor slots round-robin across
+/// users: per user, first a slot of the Redis semaphore "user-jobs:{userId}" (fast path, shared by all replicas), then
+/// the PostgreSQL claim that re-checks the limit under the user's advisory lock (the guarantee). Owns the executor
+/// slots (bound: JobLimits:ExecutorSlotsPerReplica; metric: platform.jobs.executor.slots_in_use) and the running
+/// executions, which it stops and hands back on shutdown.
+/// </summary>
+public sealed class JobDispatcher(
+    JobQueue queue,
+    JobExecutor executor,
+    ExecutingJobs executing,
+    IDistributedSemaphore semaphore,
+    DispatchSignal signal,
+    InstanceIdentity instance,
+    IJobEventPublisher publisher,
+    IOptionsMonitor<JobLimitsOptions> limits,
+    IOptionsMonitor<LeaseOptions> leases,
+    IOptionsMonitor<DispatchOptions> dispatch,
+    JobMetrics metrics,
+    ILogger<JobDispatcher> logger) : BackgroundService
+{
+    public static string UserSemaphore(string userId) => $"user-jobs:{userId}";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await DispatchAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Dispatch round failed; retrying on the next wake-up.");
+            }
+            await signal.WaitAsync(dispatch.CurrentValue.PollInterval, stoppingToken);
+        }
+    }
+
+    private int FreeSlots => limits.CurrentValue.ExecutorSlotsPerReplica - executing.Count;
+
+    private async Task DispatchAsync(CancellationToken ct)
+    {
+        while (FreeSlots > 0 && !ct.IsCancellationRequested)
+        {
+            var runningPerUser = limits.CurrentValue.RunningPerUser;
+            var users = await queue.NextUsersAsync(dispatch.CurrentValue.UsersPerRound, runningPerUser, ct);
+            var started = 0;
+            // One job per user per round: the round-robin. The next round re-reads the order (these users now go last).
+            foreach (var user in users)
+            {
+                if (FreeSlots <= 0)
+                {
+                    return;
+                }
+                if (await TryStartAsync(user, runningPerUser, ct))
+                {
+                    started++;
+                }
+            }
+            if (started == 0)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<bool> TryStartAsync(string userId, int runningPerUser, CancellationToken ct)
+    {
+        SemaphoreLease? userSlot = null;
+        try
+        {
+            userSlot = await semaphore.TryAcquireAsync(UserSemaphore(userId), runningPerUser, ct);
+            if (userSlot is null)
+            {
+                return false;
+            }
+        }
+        catch (CoordinationUnavailableException ex)
+        {
+            // Redis is down: the PostgreSQL claim below still enforces the limit, only the fast path is missing.
+            logger.LogDebug(ex, "Redis unavailable; dispatching on the PostgreSQL guarantee alone.");
+        }
+
+        try
+        {
+            var claim = await queue.ClaimNextAsync(userId, instance.Id, leases.CurrentValue.Duration, runningPerUser, ct);
+            if (claim is not { } claimed)
+            {
+                if (userSlot is not null)
+                {
+                    await userSlot.DisposeAsync();
+                }
+                return false;
+            }
+            foreach (var e in claimed.Events)
+            {
+                await publisher.PublishAsync(e, ct);
+            }
+            Start(new JobRun(claimed.Job, userSlot));
+            return true;
+        }
+        catch
+        {
+            if (userSlot is not null)
+            {
+                await userSlot.DisposeAsync();
+            }
+            throw;
+        }
+    }
+
+    private void Start(JobRun run)
+    {
+        metrics.Started(DateTimeOffset.UtcNow - run.Job.QueuedAt);
+        executing.TryAdd(run);
+        metrics.SetSlotsInUse(executing.Count);
+        logger.LogDebug("Job {JobId} claimed (attempt {Attempt}, epoch {Epoch}).", run.Job.Id, run.Job.Attempt, run.Job.LeaseEpoch);
+        // Start is only called from the dispatch loop, which StopAsync waits out before reading Execution.
+        run.Execution = Task.Run(async () =>
+        {
+            try
+            {
+                await executor.ExecuteAsync(run);
+            }
+            finally
+            {
+                executing.Remove(run);
+                metrics.SetSlotsInUse(executing.Count);
+                if (run.UserSlot is not null)
+                {
+                    await run.UserSlot.DisposeAsync();
+                }
+                run.Dispose();
+                signal.Wake();
+            }
+        });
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        var runs = executing.Snapshot();
+        foreach (var run in runs)
+        {
+            run.Stop(StopReason.Shutdown);
+        }
+        await Task.WhenAll(runs.Select(r => r.Execution)).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+}

@@ -1,0 +1,290 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Platform.Api.Formats;
+using Platform.Api.Jobs;
+
+namespace Platform.Api.Dispatch;
+
+/// <summary>
+/// Runs one claimed job: the capture first for URL jobs (when any task needs it), then the text tasks in parallel with
+/// a bounded degree. Each task ends on its own; the job's outcome follows from its tasks. Every write is fenced by the
+/// claim's lease epoch; a rejected write stops the whole run without another write.
+/// </summary>
+public sealed class JobExecutor(
+    FormatRegistry registry,
+    ICaptureService capture,
+    FencedJobWriter writer,
+    TaskRetryPolicy retries,
+    IOptionsMonitor<JobLimitsOptions> limits,
+    IOptionsMonitor<DispatchOptions> dispatch,
+    JobMetrics metrics,
+    ILogger<JobExecutor> logger)
+{
+    private static readonly ActivitySource Activity = new("Platform.Jobs");
+
+    public async Task ExecuteAsync(JobRun run)
+    {
+        var job = run.Job;
+        using var activity = Activity.StartActivity("job.execute");
+        activity?.SetTag("job.id", job.Id);
+        activity?.SetTag("job.attempt", job.Attempt);
+
+        var states = new ConcurrentDictionary<string, TaskState>(job.Tasks.ToDictionary(t => t.Format, t => t.State));
+        var errors = new ConcurrentDictionary<string, string>();
+        var options = dispatch.CurrentValue;
+        await using (var reporter = new RunReporter(job, writer, options.OutputInterval, options.ProgressInterval, ex => OnWriteFailure(run, ex)))
+        {
+            try
+            {
+                await RunTasksAsync(run, reporter, states, errors);
+            }
+            catch (FencingRejectedException ex)
+            {
+                logger.LogWarning("Job {JobId}: {Write} was fenced off (epoch {Epoch}); stopping without further writes.", job.Id, ex.Write, ex.Epoch);
+                run.Stop(StopReason.LeaseLost);
+            }
+            catch (OperationCanceledException) when (run.Token.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                // A bug or an unreachable database: the tasks that did not end fail with it, below.
+                logger.LogError(ex, "Job {JobId} failed unexpectedly.", job.Id);
+                foreach (var format in states.Where(s => !s.Value.IsFinished()).Select(s => s.Key))
+                {
+                    errors.TryAdd(format, ex.Message);
+                }
+            }
+        }
+        await FinishAsync(run, states, errors);
+    }
+
+    private async Task RunTasksAsync(JobRun run, RunReporter reporter, ConcurrentDictionary<string, TaskState> states, ConcurrentDictionary<string, string> errors)
+    {
+        var job = run.Job;
+        var pending = job.Tasks.Where(t => t.State == TaskState.Pending).Select(t => t.Format).ToList();
+        var captureFormats = pending.Where(f => registry.Find(f)?.NeedsCapture == true).ToList();
+        var processed = pending.Where(f => registry.FindProcessor(f) is not null).ToList();
+        var unavailable = pending.Except(captureFormats).Except(processed).ToList();
+        if (unavailable.Count > 0)
+        {
+            await EndTasksAsync(run, reporter, unavailable, TaskState.Failed, "This format is not available on this instance.", states, errors);
+        }
+
+        using var optionsDocument = JsonDocument.Parse(job.OptionsJson);
+        var jobOptions = optionsDocument.RootElement;
+        var needText = processed.Where(f => registry.FindProcessor(f)!.Descriptor.NeedsText).ToList();
+        var text = job.SourceText;
+        CaptureResult? captured = null;
+
+        if (job.SourceUrl is { } url && (captureFormats.Count > 0 || needText.Count > 0))
+        {
+            captured = await CaptureAsync(run, reporter, new Uri(url), captureFormats, needText.Count > 0, jobOptions, states, errors);
+            text = captured?.Text;
+            if (text is null && needText.Count > 0)
+            {
+                var reason = captured is null ? "Skipped: the page could not be captured." : "Skipped: the capture returned no text.";
+                await EndTasksAsync(run, reporter, needText, TaskState.Skipped, reason, states, errors);
+                processed = [.. processed.Except(needText)];
+            }
+        }
+
+        await Parallel.ForEachAsync(processed,
+            new ParallelOptions { MaxDegreeOfParallelism = limits.CurrentValue.TaskParallelism },
+            async (format, _) => await RunTaskAsync(run, reporter, format, text, captured, jobOptions, states, errors));
+    }
+
+    private async Task<CaptureResult?> CaptureAsync(
+        JobRun run, RunReporter reporter, Uri url, List<string> formats, bool needsText, JsonElement jobOptions,
+        ConcurrentDictionary<string, TaskState> states, ConcurrentDictionary<string, string> errors)
+    {
+        var job = run.Job;
+        var started = Stopwatch.GetTimestamp();
+        var progress = new CallbackProgress<CaptureProgress>(p =>
+        {
+            foreach (var format in formats)
+            {
+                reporter.ReportProgress(format, p.Fraction, p.Stage);
+            }
+        });
+        try
+        {
+            var result = await retries.ExecuteAsync("capture", async (attempt, token) =>
+            {
+                if (formats.Count > 0)
+                {
+                    await reporter.ExclusiveAsync(() => writer.TaskStartedAsync(job, formats, attempt, CancellationToken.None), token);
+                }
+                return await capture.CaptureAsync(new CaptureRequest(job.Id, url, formats, needsText, jobOptions), progress, token);
+            }, run.Token);
+
+            foreach (var format in formats)
+            {
+                if (result.Outputs.TryGetValue(format, out var output))
+                {
+                    await CompleteTaskAsync(run, reporter, format, output, states, started);
+                }
+                else
+                {
+                    var reason = result.Failures.GetValueOrDefault(format) ?? "The capture produced no output for this format.";
+                    await EndTasksAsync(run, reporter, [format], TaskState.Failed, reason, states, errors, started);
+                }
+            }
+            return result;
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or FencingRejectedException))
+        {
+            logger.LogInformation("Job {JobId}: capture of {Url} failed: {Error}", job.Id, url, ex.Message);
+            await EndTasksAsync(run, reporter, formats, TaskState.Failed, $"Capture failed: {ex.Message}", states, errors, started);
+            return null;
+        }
+        catch (OperationCanceledException) when (run.Token.IsCancellationRequested)
+        {
+            await EndStoppedTasksAsync(run, reporter, formats, states, errors, started);
+            throw;
+        }
+    }
+
+    private async Task RunTaskAsync(
+        JobRun run, RunReporter reporter, string format, string? text, CaptureResult? captured, JsonElement jobOptions,
+        ConcurrentDictionary<string, TaskState> states, ConcurrentDictionary<string, string> errors)
+    {
+        var job = run.Job;
+        var processor = registry.FindProcessor(format)!;
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var output = await retries.ExecuteAsync(format, async (attempt, token) =>
+            {
+                await reporter.ExclusiveAsync(() => writer.TaskStartedAsync(job, [format], attempt, CancellationToken.None), token);
+                var context = new FormatContext(job.Id, format, attempt, job.SourceUrl is null ? null : new Uri(job.SourceUrl),
+                    text, captured, jobOptions, reporter);
+                // Off the dispatch thread: a processor may be CPU-bound and synchronous.
+                return await Task.Run(() => processor.ProcessAsync(context, token), token);
+            }, run.Token);
+            await CompleteTaskAsync(run, reporter, format, output, states, started);
+        }
+        catch (FencingRejectedException)
+        {
+            // Stop the sibling tasks now rather than when they next try to write.
+            run.Stop(StopReason.LeaseLost);
+            throw;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await EndTasksAsync(run, reporter, [format], TaskState.Failed, ex.Message, states, errors, started);
+        }
+        catch (OperationCanceledException) when (run.Token.IsCancellationRequested)
+        {
+            await EndStoppedTasksAsync(run, reporter, [format], states, errors, started);
+        }
+    }
+
+    private async Task CompleteTaskAsync(JobRun run, RunReporter reporter, string format, FormatOutput output,
+        ConcurrentDictionary<string, TaskState> states, long started)
+    {
+        reporter.MarkEnded([format]);
+        await reporter.ExclusiveAsync(() => writer.TaskCompletedAsync(run.Job, format, output, CancellationToken.None));
+        states[format] = TaskState.Completed;
+        metrics.TaskFinished(format, TaskState.Completed, Stopwatch.GetElapsedTime(started));
+    }
+
+    private async Task EndTasksAsync(JobRun run, RunReporter reporter, IReadOnlyCollection<string> formats, TaskState state, string? error,
+        ConcurrentDictionary<string, TaskState> states, ConcurrentDictionary<string, string> errors, long? started = null)
+    {
+        if (formats.Count == 0)
+        {
+            return;
+        }
+        reporter.MarkEnded(formats);
+        await reporter.ExclusiveAsync(() => writer.TasksEndedAsync(run.Job, formats, state, error, CancellationToken.None));
+        foreach (var format in formats)
+        {
+            states[format] = state;
+            if (error is not null)
+            {
+                errors[format] = error;
+            }
+            if (started is { } s)
+            {
+                metrics.TaskFinished(format, state, Stopwatch.GetElapsedTime(s));
+            }
+        }
+    }
+
+    /// <summary>Tasks interrupted by a stop: cancelled when the user cancelled; otherwise (lease lost, shutdown) left as they are.</summary>
+    private Task EndStoppedTasksAsync(JobRun run, RunReporter reporter, IReadOnlyCollection<string> formats,
+        ConcurrentDictionary<string, TaskState> states, ConcurrentDictionary<string, string> errors, long started) =>
+        run.Reason == StopReason.Cancelled
+            ? EndTasksAsync(run, reporter, formats, TaskState.Cancelled, "Cancelled by the user.", states, errors, started)
+            : Task.CompletedTask;
+
+    private async Task FinishAsync(JobRun run, ConcurrentDictionary<string, TaskState> states, ConcurrentDictionary<string, string> errors)
+    {
+        var job = run.Job;
+        try
+        {
+            switch (run.Reason)
+            {
+                case StopReason.LeaseLost:
+                    return;
+                case StopReason.Shutdown:
+                    await writer.HandBackAsync(job, CancellationToken.None);
+                    logger.LogInformation("Job {JobId} handed back to the queue: instance shutting down.", job.Id);
+                    return;
+            }
+
+            var cancelled = run.Reason == StopReason.Cancelled;
+            var unfinished = states.Where(s => !s.Value.IsFinished()).Select(s => s.Key).ToList();
+            if (unfinished.Count > 0)
+            {
+                var state = cancelled ? TaskState.Cancelled : TaskState.Failed;
+                var error = cancelled ? "Cancelled by the user." : errors.GetValueOrDefault(unfinished[0]) ?? "The task did not run.";
+                await writer.TasksEndedAsync(job, unfinished, state, error, CancellationToken.None);
+                foreach (var format in unfinished)
+                {
+                    states[format] = state;
+                    errors.TryAdd(format, error);
+                }
+            }
+
+            var outcome = JobStateMachine.Outcome([.. states.Values], cancelled);
+            var summary = outcome == JobState.Completed
+                ? null
+                : string.Join("; ", errors.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}: {e.Value}"));
+            run.IsFinishing = true;
+            var final = await writer.JobFinishedAsync(job, outcome, string.IsNullOrEmpty(summary) ? null : summary, CancellationToken.None);
+            metrics.Finished(final, DateTimeOffset.UtcNow - run.StartedAt);
+        }
+        catch (FencingRejectedException ex)
+        {
+            run.Stop(StopReason.LeaseLost);
+            logger.LogWarning("Job {JobId}: final {Write} fenced off (epoch {Epoch}); another executor owns the job.", job.Id, ex.Write, ex.Epoch);
+        }
+        catch (Exception ex)
+        {
+            // The lease will expire and the rescuer will requeue or fail the job.
+            logger.LogError(ex, "Job {JobId}: could not record its end; the lease will expire and the rescuer takes over.", job.Id);
+        }
+    }
+
+    private void OnWriteFailure(JobRun run, Exception ex)
+    {
+        if (ex is FencingRejectedException)
+        {
+            run.Stop(StopReason.LeaseLost);
+        }
+        else
+        {
+            logger.LogWarning(ex, "Job {JobId}: a progress/output write failed.", run.Job.Id);
+        }
+    }
+
+    /// <summary>IProgress that calls back on the reporting thread (Progress&lt;T&gt; would post to the thread pool and reorder).</summary>
+    private sealed class CallbackProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using Platform.Coordination;
+
+namespace Platform.Api.Dispatch;
+
+/// <summary>Why an executing job was told to stop. The first reason wins.</summary>
+public enum StopReason
+{
+    None,
+    /// <summary>The user cancelled (Redis "platform:cancel" message, or the renewal saw state 'cancelling').</summary>
+    Cancelled,
+    /// <summary>The lease epoch moved on (rescued by another replica): this executor must not write again.</summary>
+    LeaseLost,
+    /// <summary>This instance is shutting down: hand the job back.</summary>
+    Shutdown,
+}
+
+/// <summary>One job executing on this replica: its claim, its cancellation and why it was stopped. Owned by the dispatcher.</summary>
+public sealed class JobRun(ClaimedJob job, SemaphoreLease? userSlot) : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private int _reason;
+
+    public ClaimedJob Job { get; } = job;
+
+    /// <summary>The Redis fast-path slot of the user's running limit (null when Redis was unavailable at claim time).</summary>
+    public SemaphoreLease? UserSlot { get; } = userSlot;
+
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>The executor's task, awaited on shutdown.</summary>
+    public Task Execution { get; set; } = Task.CompletedTask;
+
+    /// <summary>Fires on cancel, lost lease or shutdown; every task and outgoing call of the job observes it.</summary>
+    public CancellationToken Token => _stop.Token;
+
+    public StopReason Reason => (StopReason)Volatile.Read(ref _reason);
+
+    /// <summary>Set just before the final write so a renewal racing with it is not mistaken for a lost lease.</summary>
+    public bool IsFinishing { get; set; }
+
+    public void Stop(StopReason reason)
+    {
+        if (Interlocked.CompareExchange(ref _reason, (int)reason, (int)StopReason.None) == (int)StopReason.None)
+        {
+            try
+            {
+                _stop.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The run ended while a cancel signal for it was in flight.
+            }
+        }
+    }
+
+    public void Dispose() => _stop.Dispose();
+}
+
+/// <summary>The jobs executing on this replica, by id: for cancel signals, lease renewal and heartbeats.</summary>
+public sealed class ExecutingJobs
+{
+    private readonly ConcurrentDictionary<Guid, JobRun> _runs = new();
+
+    public int Count => _runs.Count;
+    public IReadOnlyCollection<JobRun> Snapshot() => [.. _runs.Values];
+    public bool TryAdd(JobRun run) => _runs.TryAdd(run.Job.Id, run);
+    public void Remove(JobRun run) => _runs.TryRemove(new KeyValuePair<Guid, JobRun>(run.Job.Id, run));
+    public JobRun? Find(Guid jobId) => _runs.GetValueOrDefault(jobId);
+}

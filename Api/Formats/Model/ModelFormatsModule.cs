@@ -1,0 +1,62 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using OpenAI;
+using Platform.Api.Extensions;
+
+namespace Platform.Api.Formats.Model;
+
+/// <summary>Registers the model endpoint the llm-* formats share; the engine discovers the format classes themselves.</summary>
+public sealed class ModelFormatsModule : IApiModule
+{
+    public void AddServices(IHostApplicationBuilder builder) => builder.AddModelFormats();
+}
+
+public static class ModelFormatsExtensions
+{
+    /// <summary>
+    /// Binds <see cref="ModelOptions"/> (section "Model", then ConnectionStrings:model) and, when an endpoint is
+    /// configured, an <see cref="IChatClient"/> keyed "model". Without one the llm-* formats report IsEnabled = false
+    /// and the registry does not offer them.
+    /// </summary>
+    public static IHostApplicationBuilder AddModelFormats(this IHostApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        builder.Services.AddOptions<ModelOptions>()
+            .Bind(configuration.GetSection(ModelOptions.SectionName))
+            .PostConfigure(o => o.ApplyConnectionString(configuration.GetConnectionString(ModelOptions.ConnectionStringName)))
+            .ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>());
+        builder.Services.AddCoordination(configuration);
+        builder.Services.TryAddSingleton<ModelMetrics>();
+
+        builder.Services.TryAddKeyedSingleton<IChatClient>(ModelOptions.ConnectionStringName, (services, _) =>
+        {
+            var options = services.GetRequiredService<IOptions<ModelOptions>>().Value;
+            var client = new OpenAIClient(new ApiKeyCredential(string.IsNullOrEmpty(options.ApiKey) ? "unused" : options.ApiKey), new OpenAIClientOptions
+            {
+                Endpoint = new Uri(options.Endpoint!),
+                // Retries belong to the job engine (backoff with jitter, Retry-After) so that no model slot is held while waiting.
+                RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+                NetworkTimeout = options.CallTimeout,
+            });
+            return client.GetChatClient(options.Model).AsIChatClient()
+                .AsBuilder()
+                .UseOpenTelemetry(sourceName: ModelMetrics.MeterName)
+                .Build(services);
+        });
+        builder.Services.TryAddSingleton(services =>
+        {
+            var options = services.GetRequiredService<IOptions<ModelOptions>>();
+            return new ModelEndpoint(
+                options.Value.IsConfigured ? services.GetRequiredKeyedService<IChatClient>(ModelOptions.ConnectionStringName) : null,
+                services.GetRequiredService<Platform.Coordination.IDistributedSemaphore>(),
+                options,
+                services.GetRequiredService<ModelMetrics>(),
+                services.GetRequiredService<ILogger<ModelEndpoint>>());
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+
+namespace Platform.Api.Formats.Text;
+
+/// <summary>
+/// What the offline text formats share: read and bound the job's options, cut over-long input, parse the Markdown
+/// or text once, run the CPU work off the executor's thread so a job's other tasks proceed in parallel, record metrics.
+/// </summary>
+public abstract class TextFormat(IOptions<TextFormatsOptions> options, TextFormatMetrics metrics) : IFormatProcessor
+{
+    protected TextFormatsOptions Settings => options.Value;
+
+    public abstract FormatDescriptor Descriptor { get; }
+
+    /// <summary>Problems with the job's <c>options["&lt;format&gt;"]</c>; empty when they are valid.</summary>
+    public IReadOnlyList<string> ValidateOptions(JsonElement? formatOptions)
+    {
+        var errors = new List<string>();
+        _ = Prepare(formatOptions, errors);
+        return errors;
+    }
+
+    public async Task<FormatOutput> ProcessAsync(FormatContext context, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        var compute = Prepare(context.FormatOptions, errors);
+        FormatOptionValues.ThrowIfAny(Descriptor.Name, errors);
+        var text = context.Text ?? throw new PermanentFormatException($"'{Descriptor.Name}' needs text, and the job has none.");
+        if (text.Length > Settings.MaxInputChars)
+        {
+            text = text[..Settings.MaxInputChars];
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        context.ReportProgress(0.1, "reading text");
+        var output = await Task.Run(() =>
+        {
+            var document = TextDocument.Parse(text);
+            cancellationToken.ThrowIfCancellationRequested();
+            context.ReportProgress(0.5, "ranking");
+            return compute(document);
+        }, cancellationToken);
+        metrics.Record(Descriptor.Name, text.Length, Stopwatch.GetElapsedTime(started));
+        context.ReportProgress(1, null);
+        return output;
+    }
+
+    /// <summary>
+    /// Validates the format's options into <paramref name="errors"/> and returns the computation bound to them, so
+    /// bad options fail before any text is parsed and validation and execution read the options the same way.
+    /// </summary>
+    protected abstract Func<TextDocument, FormatOutput> Prepare(JsonElement? formatOptions, ICollection<string> errors);
+}

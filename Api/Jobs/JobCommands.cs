@@ -1,0 +1,132 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Platform.Api.Dispatch;
+using Platform.Api.Infrastructure;
+using Platform.Api.Live;
+
+namespace Platform.Api.Jobs;
+
+public enum CommandOutcome
+{
+    /// <summary>Done (cancelled, requeued, deleted).</summary>
+    Done,
+    /// <summary>Cancel asked of a running job: the executor stops it shortly.</summary>
+    Accepted,
+    NotFound,
+    /// <summary>Not allowed in the job's state (cancel of a finished job; retry or delete of an unfinished one).</summary>
+    Conflict,
+    /// <summary>Retry refused by the user's limits.</summary>
+    OverLimit,
+}
+
+public sealed record CommandResult(CommandOutcome Outcome, JobState? State = null, UsageCounts? Usage = null);
+
+/// <summary>The user's commands on a job: cancel, retry, delete. Each runs under the job's row lock and the user's scope.</summary>
+public sealed class JobCommands(
+    PostgresTransactions db,
+    CancelSignals cancelSignals,
+    IJobEventPublisher publisher,
+    IOptionsMonitor<JobLimitsOptions> limits,
+    JobMetrics metrics)
+{
+    public async Task<CommandResult> CancelAsync(string ownerId, Guid jobId, CancellationToken ct)
+    {
+        IReadOnlyList<JobEventMessage> events = [];
+        var result = await db.RunAsync(async (connection, tx, token) =>
+        {
+            var state = await LockAsync(connection, tx, ownerId, jobId, token);
+            switch (state)
+            {
+                case null:
+                    return new CommandResult(CommandOutcome.NotFound);
+                case JobState.Queued:
+                    var attempt = await connection.ScalarAsync<int>(tx, "SELECT attempt FROM jobs WHERE id = @id", token, ("id", jobId));
+                    events = await JobTransitions.EndAsync(connection, tx, jobId, attempt, JobState.Cancelled, TaskState.Cancelled, "Cancelled by the user.", token);
+                    return new CommandResult(CommandOutcome.Done, JobState.Cancelled);
+                case JobState.Running:
+                    events = await new JobEventBatch()
+                        .Add(JobEventTypes.JobState, new { state = JobState.Cancelling })
+                        .AppendAsync(connection, tx, jobId, fence: null, token) ?? [];
+                    await connection.ExecuteAsync(tx, "UPDATE jobs SET state = 'cancelling' WHERE id = @id", token, ("id", jobId));
+                    return new CommandResult(CommandOutcome.Accepted, JobState.Cancelling);
+                case JobState.Cancelling:
+                    return new CommandResult(CommandOutcome.Accepted, JobState.Cancelling);
+                default:
+                    return new CommandResult(CommandOutcome.Conflict, state);
+            }
+        }, ct);
+
+        await PublishAsync(events, ct);
+        if (result.Outcome == CommandOutcome.Done)
+        {
+            metrics.FinishedWithoutRun(JobState.Cancelled);
+        }
+        if (result.Outcome == CommandOutcome.Accepted)
+        {
+            await cancelSignals.PublishAsync(jobId);
+        }
+        return result;
+    }
+
+    public async Task<CommandResult> RetryAsync(string ownerId, Guid jobId, CancellationToken ct)
+    {
+        IReadOnlyList<JobEventMessage> events = [];
+        var limit = limits.CurrentValue;
+        var result = await db.RunAsync(async (connection, tx, token) =>
+        {
+            // The user lock first, as in admission, so retries count against the same limits.
+            await connection.LockUserAsync(tx, ownerId, token);
+            var state = await LockAsync(connection, tx, ownerId, jobId, token);
+            if (state is null)
+            {
+                return new CommandResult(CommandOutcome.NotFound);
+            }
+            if (!state.Value.IsFinished())
+            {
+                return new CommandResult(CommandOutcome.Conflict, state);
+            }
+            var usage = await connection.CountAsync(tx, ownerId, token);
+            if (!limit.Admits(usage))
+            {
+                return new CommandResult(CommandOutcome.OverLimit, state, usage);
+            }
+            var attempt = await connection.ScalarAsync<int>(tx, "SELECT attempt FROM jobs WHERE id = @id", token, ("id", jobId));
+            events = await JobTransitions.RetryAsync(connection, tx, jobId, attempt, limit.MaxAttempts, token);
+            return new CommandResult(CommandOutcome.Done, JobState.Queued);
+        }, ct);
+        await PublishAsync(events, ct);
+        return result;
+    }
+
+    public Task<CommandResult> DeleteAsync(string ownerId, Guid jobId, CancellationToken ct) =>
+        db.RunAsync(async (connection, tx, token) =>
+        {
+            var state = await LockAsync(connection, tx, ownerId, jobId, token);
+            if (state is null)
+            {
+                return new CommandResult(CommandOutcome.NotFound);
+            }
+            if (!state.Value.IsFinished())
+            {
+                return new CommandResult(CommandOutcome.Conflict, state);
+            }
+            // Tasks, events, artifacts and idempotency records go with it (ON DELETE CASCADE).
+            await connection.ExecuteAsync(tx, "DELETE FROM jobs WHERE id = @id", token, ("id", jobId));
+            return new CommandResult(CommandOutcome.Done);
+        }, ct);
+
+    private static async Task<JobState?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string ownerId, Guid jobId, CancellationToken ct)
+    {
+        var state = await connection.ScalarAsync<string>(tx,
+            "SELECT state FROM jobs WHERE id = @id AND owner_id = @owner FOR UPDATE", ct, ("id", jobId), ("owner", ownerId));
+        return state is null ? null : StateNames.ParseJobState(state);
+    }
+
+    private async Task PublishAsync(IReadOnlyList<JobEventMessage> events, CancellationToken ct)
+    {
+        foreach (var e in events)
+        {
+            await publisher.PublishAsync(e, ct);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using System.Diagnostics.Metrics;
+
+namespace Platform.Api.Jobs;
+
+/// <summary>Meter "Platform.Jobs": the job engine's numbers (DESIGN "Observability").</summary>
+public sealed class JobMetrics
+{
+    public const string MeterName = "Platform.Jobs";
+
+    private readonly Counter<long> _submitted;
+    private readonly Counter<long> _refused;
+    private readonly Counter<long> _started;
+    private readonly Counter<long> _finished;
+    private readonly Counter<long> _taskRetries;
+    private readonly Counter<long> _leaseRenewals;
+    private readonly Counter<long> _leaseExpiries;
+    private readonly Counter<long> _fencingRejections;
+    private readonly Counter<long> _queueExpiries;
+    private readonly Histogram<double> _submitToStart;
+    private readonly Histogram<double> _jobDuration;
+    private readonly Histogram<double> _taskDuration;
+    private long _queueDepth;
+    private int _slotsInUse;
+
+    public JobMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _submitted = meter.CreateCounter<long>("platform.jobs.submitted", "{job}", "Jobs accepted by admission");
+        _refused = meter.CreateCounter<long>("platform.jobs.refused", "{job}", "Submissions refused with 429 by the per-user limits");
+        _started = meter.CreateCounter<long>("platform.jobs.started", "{job}", "Jobs claimed by an executor (each attempt)");
+        _finished = meter.CreateCounter<long>("platform.jobs.finished", "{job}", "Jobs that reached a final state, by outcome");
+        _taskRetries = meter.CreateCounter<long>("platform.jobs.task.retries", "{retry}", "Task retries after transient failures");
+        _leaseRenewals = meter.CreateCounter<long>("platform.jobs.lease.renewals", "{renewal}", "Job lease renewals");
+        _leaseExpiries = meter.CreateCounter<long>("platform.jobs.lease.expiries", "{lease}", "Expired job leases handled by the rescuer");
+        _fencingRejections = meter.CreateCounter<long>("platform.jobs.fencing.rejections", "{write}", "Executor writes rejected because the lease epoch moved on");
+        _queueExpiries = meter.CreateCounter<long>("platform.jobs.queue.expired", "{job}", "Queued jobs that waited longer than the maximum queue wait");
+        _submitToStart = meter.CreateHistogram<double>("platform.jobs.submit_to_start", "s", "Time from (re-)queueing to a claim");
+        _jobDuration = meter.CreateHistogram<double>("platform.jobs.duration", "s", "Job run time from claim to final state, by outcome");
+        _taskDuration = meter.CreateHistogram<double>("platform.jobs.task.duration", "s", "Task run time, by format and outcome");
+        meter.CreateObservableGauge("platform.jobs.queue.depth", () => Volatile.Read(ref _queueDepth), "{job}", "Queued jobs across all users (sampled)");
+        meter.CreateObservableGauge("platform.jobs.executor.slots_in_use", () => Volatile.Read(ref _slotsInUse), "{slot}", "Executor slots in use on this replica");
+    }
+
+    public void Submitted(string sourceKind) => _submitted.Add(1, new KeyValuePair<string, object?>("source", sourceKind));
+    public void Refused() => _refused.Add(1);
+    public void Started(TimeSpan waited)
+    {
+        _started.Add(1);
+        _submitToStart.Record(waited.TotalSeconds);
+    }
+    public void Finished(JobState outcome, TimeSpan ranFor)
+    {
+        var tag = new KeyValuePair<string, object?>("outcome", outcome.ToWire());
+        _finished.Add(1, tag);
+        _jobDuration.Record(ranFor.TotalSeconds, tag);
+    }
+    public void FinishedWithoutRun(JobState outcome) => _finished.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToWire()));
+    public void TaskFinished(string format, TaskState outcome, TimeSpan duration) =>
+        _taskDuration.Record(duration.TotalSeconds, new("format", format), new("outcome", outcome.ToWire()));
+    public void TaskRetried(string format) => _taskRetries.Add(1, new KeyValuePair<string, object?>("format", format));
+    public void LeaseRenewed(int count) => _leaseRenewals.Add(count);
+    public void LeaseExpired() => _leaseExpiries.Add(1);
+    public void FencingRejected(string write) => _fencingRejections.Add(1, new KeyValuePair<string, object?>("write", write));
+    public void QueueExpired() => _queueExpiries.Add(1);
+    public void SetQueueDepth(long depth) => Volatile.Write(ref _queueDepth, depth);
+    public void SetSlotsInUse(int slots) => Volatile.Write(ref _slotsInUse, slots);
+}

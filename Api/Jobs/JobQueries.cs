@@ -1,0 +1,108 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Platform.Api.Infrastructure;
+
+namespace Platform.Api.Jobs;
+
+/// <summary>Reads for the API, always scoped to the owner: another user's job simply does not exist here.</summary>
+public sealed class JobQueries(PlatformDbContext db, IOptionsMonitor<JobLimitsOptions> limits)
+{
+    public const int TextPreviewChars = 280;
+    public const int MaxEventsPerPage = 1000;
+
+    public async Task<JobView?> GetAsync(string ownerId, Guid jobId, CancellationToken ct)
+    {
+        var page = await ViewsAsync(db.Jobs.Where(j => j.Id == jobId && j.OwnerId == ownerId), ct);
+        return page.SingleOrDefault();
+    }
+
+    public async Task<JobPage> ListAsync(string ownerId, JobState? state, int page, int pageSize, CancellationToken ct)
+    {
+        var query = db.Jobs.Where(j => j.OwnerId == ownerId);
+        if (state is { } s)
+        {
+            query = query.Where(j => j.State == s);
+        }
+        var total = await query.CountAsync(ct);
+        var items = await ViewsAsync(query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).Skip((page - 1) * pageSize).Take(pageSize), ct);
+        return new JobPage(items, page, pageSize, total);
+    }
+
+    public async Task<JobEventsPage?> EventsAsync(string ownerId, Guid jobId, long after, int limit, CancellationToken ct)
+    {
+        var lastSeq = await db.Jobs.Where(j => j.Id == jobId && j.OwnerId == ownerId).Select(j => (long?)j.LastSeq).SingleOrDefaultAsync(ct);
+        if (lastSeq is null)
+        {
+            return null;
+        }
+        var events = await db.JobEvents.AsNoTracking()
+            .Where(e => e.JobId == jobId && e.Seq > after)
+            .OrderBy(e => e.Seq)
+            .Take(Math.Clamp(limit, 1, MaxEventsPerPage))
+            .ToListAsync(ct);
+        return new JobEventsPage([.. events.Select(e => new JobEventView(e.JobId, e.Seq, e.Type, e.At, Parse(e.Data)))], lastSeq.Value);
+    }
+
+    public async Task<UsageView> UsageAsync(string ownerId, CancellationToken ct)
+    {
+        var counts = await db.Jobs.Where(j => j.OwnerId == ownerId && (j.State == JobState.Running || j.State == JobState.Cancelling || j.State == JobState.Queued))
+            .GroupBy(j => j.State == JobState.Queued)
+            .Select(g => new { Queued = g.Key, Count = g.Count() })
+            .ToListAsync(ct);
+        var limit = limits.CurrentValue;
+        return new UsageView(
+            Running: counts.Where(c => !c.Queued).Sum(c => c.Count),
+            RunningLimit: limit.RunningPerUser,
+            Queued: counts.Where(c => c.Queued).Sum(c => c.Count),
+            QueuedLimit: limit.QueuedPerUser);
+    }
+
+    public Task<JobArtifact?> ArtifactAsync(string ownerId, Guid jobId, string format, CancellationToken ct) =>
+        db.JobArtifacts.AsNoTracking()
+            .Where(a => a.JobId == jobId && a.Format == format && db.Jobs.Any(j => j.Id == jobId && j.OwnerId == ownerId))
+            .SingleOrDefaultAsync(ct);
+
+    private async Task<List<JobView>> ViewsAsync(IQueryable<Job> jobs, CancellationToken ct)
+    {
+        // One statement, so tasks, results and seq are one consistent snapshot.
+        var rows = await jobs.AsNoTracking()
+            .Select(j => new
+            {
+                j.Id, j.State, j.SourceUrl, j.Formats, j.Options, j.Attempt, j.MaxAttempts, j.LastSeq,
+                j.CreatedAt, j.StartedAt, j.FinishedAt, j.Error,
+                TextLength = j.SourceText == null ? (int?)null : j.SourceText.Length,
+                TextPreview = j.SourceText == null ? null : j.SourceText.Substring(0, TextPreviewChars),
+                j.Tasks,
+                // FIFO within the user: the user's queued jobs ahead of this one, plus one.
+                QueuePosition = j.State == JobState.Queued
+                    ? db.Jobs.Count(o => o.OwnerId == j.OwnerId && o.State == JobState.Queued
+                        && (o.CreatedAt < j.CreatedAt || (o.CreatedAt == j.CreatedAt && o.Id.CompareTo(j.Id) < 0))) + 1
+                    : (int?)null,
+                Results = db.JobArtifacts.Where(a => a.JobId == j.Id).Select(a => new { a.Format, a.ContentType, a.Size, a.Sha256 }).ToList(),
+            })
+            .ToListAsync(ct);
+
+        return [.. rows.Select(r =>
+        {
+            var results = r.Results.ToDictionary(a => a.Format);
+            var tasks = r.Tasks.ToDictionary(t => t.Format);
+            return new JobView(
+                r.Id, r.State,
+                new JobSourceView(r.SourceUrl, r.TextPreview, r.TextLength),
+                [.. r.Formats.Where(tasks.ContainsKey).Select(f => tasks[f]).Select(t => new TaskView(
+                    t.Format, t.State, t.Progress, t.Attempts, t.Error, t.StartedAt, t.FinishedAt,
+                    t.State == TaskState.Completed && results.TryGetValue(t.Format, out var a)
+                        ? new ResultView(a.ContentType, a.Size, a.Sha256, $"/api/jobs/{r.Id}/tasks/{t.Format}/result")
+                        : null))],
+                r.QueuePosition, r.LastSeq, r.Attempt, r.MaxAttempts, Parse(r.Options),
+                r.CreatedAt, r.StartedAt, r.FinishedAt, r.Error);
+        })];
+    }
+
+    private static JsonElement Parse(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+}

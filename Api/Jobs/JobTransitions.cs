@@ -1,0 +1,104 @@
+using Npgsql;
+using Platform.Api.Infrastructure;
+using Platform.Api.Live;
+
+namespace Platform.Api.Jobs;
+
+/// <summary>
+/// State changes made outside an executor (cancel of a queued job, rescue of an expired lease, queue expiry, retry).
+/// Callers hold the job's row lock (SELECT … FOR UPDATE) and have checked its state; each change bumps lease_epoch
+/// where a lease could still be out there, so a stale executor's next write is fenced off.
+/// </summary>
+public static class JobTransitions
+{
+    /// <summary>Ends a job that no executor may write any more: its unfinished tasks end as <paramref name="taskState"/>.</summary>
+    public static async Task<IReadOnlyList<JobEventMessage>> EndAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, Guid jobId, int attempt, JobState final, TaskState taskState, string? error, CancellationToken ct)
+    {
+        var unfinished = await UnfinishedTasksAsync(connection, tx, jobId, ct);
+        var events = new JobEventBatch();
+        foreach (var format in unfinished)
+        {
+            events.Add(JobEventTypes.TaskState, new { format, state = taskState, error });
+        }
+        events.Add(JobEventTypes.JobState, new { state = final, attempt, error });
+        var appended = await events.AppendAsync(connection, tx, jobId, fence: null, ct) ?? [];
+        await connection.ExecuteAsync(tx,
+            """
+            UPDATE jobs SET state = @state, error = @error, finished_at = now(), lease_epoch = lease_epoch + 1,
+                            lease_expires_at = NULL WHERE id = @id;
+            UPDATE tasks SET state = @taskState, error = @error, finished_at = now() WHERE job_id = @id AND state IN ('pending', 'running');
+            """,
+            ct, ("state", final.ToWire()), ("error", error), ("id", jobId), ("taskState", taskState.ToWire()));
+        await connection.NotifyDispatchersAsync(tx, ct);
+        return appended;
+    }
+
+    /// <summary>Puts a job whose executor was lost back in the queue as its next attempt; interrupted tasks start over.</summary>
+    public static async Task<IReadOnlyList<JobEventMessage>> RequeueAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, Guid jobId, int nextAttempt, string reason, CancellationToken ct)
+    {
+        var interrupted = await TasksAsync(connection, tx, jobId, "state = 'running'", ct);
+        var events = new JobEventBatch();
+        foreach (var format in interrupted)
+        {
+            events.Add(JobEventTypes.TaskState, new { format, state = TaskState.Pending });
+        }
+        events.Add(JobEventTypes.JobState, new { state = JobState.Queued, attempt = nextAttempt, reason });
+        var appended = await events.AppendAsync(connection, tx, jobId, fence: null, ct) ?? [];
+        await connection.ExecuteAsync(tx,
+            """
+            UPDATE jobs SET state = 'queued', attempt = @attempt, lease_epoch = lease_epoch + 1, lease_expires_at = NULL,
+                            owner_instance = NULL, queued_at = now() WHERE id = @id;
+            UPDATE tasks SET state = 'pending', progress = 0 WHERE job_id = @id AND state = 'running';
+            """,
+            ct, ("attempt", nextAttempt), ("id", jobId));
+        await connection.NotifyDispatchersAsync(tx, ct);
+        return appended;
+    }
+
+    /// <summary>
+    /// A new attempt of a finished job: the tasks that did not complete run again (all of them when every task had
+    /// completed), with a fresh budget of executor attempts.
+    /// </summary>
+    public static async Task<IReadOnlyList<JobEventMessage>> RetryAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, Guid jobId, int currentAttempt, int maxAttempts, CancellationToken ct)
+    {
+        var incomplete = await TasksAsync(connection, tx, jobId, "state <> 'completed'", ct);
+        var rerun = incomplete.Count > 0 ? incomplete : await TasksAsync(connection, tx, jobId, "true", ct);
+        var attempt = currentAttempt + 1;
+        var events = new JobEventBatch();
+        foreach (var format in rerun)
+        {
+            events.Add(JobEventTypes.TaskState, new { format, state = TaskState.Pending });
+        }
+        events.Add(JobEventTypes.JobState, new { state = JobState.Queued, attempt, reason = "retry" });
+        var appended = await events.AppendAsync(connection, tx, jobId, fence: null, ct) ?? [];
+        await connection.ExecuteAsync(tx,
+            """
+            UPDATE jobs SET state = 'queued', attempt = @attempt, max_attempts = @attempt + @budget - 1, error = NULL,
+                            queued_at = now(), started_at = NULL, finished_at = NULL, owner_instance = NULL WHERE id = @id;
+            UPDATE tasks SET state = 'pending', progress = 0, attempts = 0, error = NULL, started_at = NULL, finished_at = NULL
+            WHERE job_id = @id AND format = ANY(@formats);
+            DELETE FROM artifacts WHERE job_id = @id AND format = ANY(@formats);
+            """,
+            ct, ("attempt", attempt), ("budget", maxAttempts), ("id", jobId), ("formats", rerun.ToArray()));
+        await connection.NotifyDispatchersAsync(tx, ct);
+        return appended;
+    }
+
+    private static Task<List<string>> UnfinishedTasksAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid jobId, CancellationToken ct) =>
+        TasksAsync(connection, tx, jobId, "state IN ('pending', 'running')", ct);
+
+    private static async Task<List<string>> TasksAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid jobId, string condition, CancellationToken ct)
+    {
+        await using var command = connection.Command(tx, $"SELECT format FROM tasks WHERE job_id = @id AND {condition} ORDER BY format", ("id", jobId));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var formats = new List<string>();
+        while (await reader.ReadAsync(ct))
+        {
+            formats.Add(reader.GetString(0));
+        }
+        return formats;
+    }
+}

@@ -1,0 +1,22 @@
+using System.Text.Json;
+
+namespace Platform.Api.Jobs.Submission;
+
+/// <summary>POST /api/jobs: <c>{"source": {"url": "https://…"} | {"text": "…"}, "formats": [...], "options": {...}}</c>.</summary>
+public sealed record SubmitJobRequest(JobSourceRequest? Source, string[]? Formats, JsonElement? Options);
+
+public sealed record JobSourceRequest(string? Url, string? Text);
+
+/// <summary>POST /api/jobs/batch: one job per URL, with the same formats and options.</summary>
+public sealed record BatchSubmitRequest(string[]? Urls, string[]? Formats, JsonElement? Options);
+
+/// <summary>A request that passed validation: exactly one source, known formats that apply to it, options as compact JSON.</summary>
+public sealed record ValidatedJob(Uri? Url, string? Text, string[] Formats, string OptionsJson)
+{
+    /// <summary>Identifies the request for Idempotency-Key: the same key with a different hash is a conflict.</summary>
+    public string RequestHash()
+    {
+        var canonical = JsonSerializer.SerializeToUtf8Bytes(new { url = Url?.AbsoluteUri, text = Text, formats = Formats, options = OptionsJson });
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(canonical));
+    }
+}

@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Options;
+using Platform.Api.Infrastructure;
+using Platform.Api.Live;
+
+namespace Platform.Api.Jobs.Submission;
+
+public abstract record SubmitOutcome
+{
+    /// <summary>The job was created (or, with <paramref name="Replayed"/>, the Idempotency-Key had created it before).</summary>
+    public sealed record Accepted(Guid JobId, bool Replayed) : SubmitOutcome;
+
+    /// <summary>The user is at the running + queued limit.</summary>
+    public sealed record Refused(UsageCounts Usage) : SubmitOutcome;
+
+    /// <summary>The Idempotency-Key was used before with a different request.</summary>
+    public sealed record KeyReused(Guid JobId) : SubmitOutcome;
+}
+
+/// <summary>
+/// Admission and creation of a job in one transaction under the user's advisory lock: idempotency check, limit check,
+/// insert of job, tasks and the first event, and a NOTIFY that wakes the dispatchers on commit.
+/// </summary>
+public sealed class JobSubmitter(
+    PostgresTransactions db,
+    IOptionsMonitor<JobLimitsOptions> limits,
+    IJobEventPublisher publisher,
+    JobMetrics metrics)
+{
+    public async Task<SubmitOutcome> SubmitAsync(string ownerId, ValidatedJob request, string? idempotencyKey, CancellationToken ct)
+    {
+        var jobId = Guid.CreateVersion7();
+        var requestHash = request.RequestHash();
+        var limit = limits.CurrentValue;
+        IReadOnlyList<JobEventMessage> events = [];
+
+        var outcome = await db.RunAsync<SubmitOutcome>(async (connection, tx, token) =>
+        {
+            await connection.LockUserAsync(tx, ownerId, token);
+
+            if (idempotencyKey is not null)
+            {
+                await using var lookup = connection.Command(tx,
+                    "SELECT request_hash, job_id FROM idempotency_records WHERE user_id = @user AND key = @key",
+                    ("user", ownerId), ("key", idempotencyKey));
+                await using var reader = await lookup.ExecuteReaderAsync(token);
+                if (await reader.ReadAsync(token))
+                {
+                    var (hash, firstJob) = (reader.GetString(0), reader.GetGuid(1));
+                    return hash == requestHash ? new SubmitOutcome.Accepted(firstJob, Replayed: true) : new SubmitOutcome.KeyReused(firstJob);
+                }
+            }
+
+            var usage = await connection.CountAsync(tx, ownerId, token);
+            if (!limit.Admits(usage))
+            {
+                return new SubmitOutcome.Refused(usage);
+            }
+
+            var now = DateTimeOffset.UtcNow;
+            await connection.ExecuteAsync(tx,
+                """
+                INSERT INTO jobs (id, owner_id, source_url, source_text, formats, options, state, attempt, max_attempts,
+                                  lease_epoch, created_at, queued_at, last_seq)
+                VALUES (@id, @owner, @url, @text, @formats, @options::jsonb, 'queued', 1, @maxAttempts, 0, @now, @now, 0);
+                INSERT INTO tasks (job_id, format, state, progress, attempts)
+                SELECT @id, f, 'pending', 0, 0 FROM unnest(@formats) AS f;
+                """,
+                token,
+                ("id", jobId), ("owner", ownerId), ("url", request.Url?.AbsoluteUri), ("text", request.Text),
+                ("formats", request.Formats), ("options", request.OptionsJson), ("maxAttempts", limit.MaxAttempts), ("now", now));
+            events = await new JobEventBatch()
+                .Add(JobEventTypes.JobState, new { state = JobState.Queued, attempt = 1 })
+                .AppendAsync(connection, tx, jobId, fence: null, token) ?? [];
+            if (idempotencyKey is not null)
+            {
+                await connection.ExecuteAsync(tx,
+                    "INSERT INTO idempotency_records (user_id, key, request_hash, job_id, created_at) VALUES (@user, @key, @hash, @job, @now)",
+                    token, ("user", ownerId), ("key", idempotencyKey), ("hash", requestHash), ("job", jobId), ("now", now));
+            }
+            await connection.NotifyDispatchersAsync(tx, token);
+            return new SubmitOutcome.Accepted(jobId, Replayed: false);
+        }, ct);
+
+        if (outcome is SubmitOutcome.Accepted { Replayed: false })
+        {
+            metrics.Submitted(request.Url is null ? "text" : "url");
+            foreach (var e in events)
+            {
+                await publisher.PublishAsync(e, ct);
+            }
+        }
+        else if (outcome is SubmitOutcome.Refused)
+        {
+            metrics.Refused();
+        }
+        return outcome;
+    }
+}

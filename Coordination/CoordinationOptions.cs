@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Options;
+
+namespace Platform.Coordination;
+
+/// <summary>Configuration section "Coordination": how long Redis leases live and how waiters and holders pace themselves.</summary>
+public sealed class CoordinationOptions
+{
+    public const string SectionName = "Coordination";
+
+    /// <summary>How long a lease lives on the Redis server clock without a renewal. A crashed holder's slot frees after this.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often a held lease is renewed. Must be under half the lease so one failed renewal can be retried in time.</summary>
+    public TimeSpan RenewInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Ceiling of a waiter's safety-net poll. Waiters are woken by pub/sub when a lease is released, and sleep no longer than
+    /// the earliest lease's expiry (a crashed holder never publishes); the poll (a quarter of this, doubling, jittered, up to
+    /// this) only covers lost messages.
+    /// </summary>
+    public TimeSpan WaitPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+internal sealed class CoordinationOptionsValidator : IValidateOptions<CoordinationOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CoordinationOptions options)
+    {
+        var failures = new List<string>();
+        if (options.LeaseDuration < TimeSpan.FromMilliseconds(100))
+        {
+            failures.Add($"Coordination:LeaseDuration must be at least 100 ms (was {options.LeaseDuration}).");
+        }
+        if (options.RenewInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"Coordination:RenewInterval must be positive (was {options.RenewInterval}).");
+        }
+        else if (options.RenewInterval >= options.LeaseDuration / 2)
+        {
+            failures.Add(
+                $"Coordination:RenewInterval ({options.RenewInterval}) must be less than half of Coordination:LeaseDuration ({options.LeaseDuration}) " +
+                "so a lease survives one failed renewal.");
+        }
+        if (options.WaitPollInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"Coordination:WaitPollInterval must be positive (was {options.WaitPollInterval}).");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Platform.Coordination;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class CoordinationServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="IDistributedSemaphore"/> and <see cref="IDistributedLock"/> over the application's
+    /// <c>IConnectionMultiplexer</c> (register it first: <c>builder.AddRedisClient("redis")</c>), with options from the
+    /// "Coordination" section validated at start-up and the "Platform.Coordination" meter.
+    /// </summary>
+    public static IServiceCollection AddCoordination(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<CoordinationOptions>()
+            .Bind(configuration.GetSection(CoordinationOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CoordinationOptions>, CoordinationOptionsValidator>());
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<CoordinationMetrics>();
+        services.TryAddSingleton<RedisLeases>();
+        services.TryAddSingleton<IDistributedSemaphore, RedisSemaphore>();
+        services.TryAddSingleton<IDistributedLock, RedisLock>();
+        return services;
+    }
+}

@@ -1,0 +1,64 @@
+namespace Platform.Coordination;
+
+// Every decision runs inside one Lua script so it is atomic, and every clock reading is Redis TIME so all replicas agree on
+// expiry whatever their own clocks say. The key itself expires one lease after its last lease: live sets are cleaned by
+// acquires (counted as reclaimed), and an abandoned key still vanishes on its own. StackExchange.Redis sends these with EVALSHA after the first call and falls back
+// to EVAL when Redis has restarted and forgotten them.
+internal static class LeaseScripts
+{
+    /// <summary>
+    /// KEYS[1] lease set, KEYS[2] fencing counter (locks only); ARGV[1] lease id, ARGV[2] limit, ARGV[3] lease ms.
+    /// Returns {granted 1|0, expired leases reclaimed, ms until the earliest lease expires (when refused), fencing token}.
+    /// </summary>
+    public const string Acquire = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local reclaimed = redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+        if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+          local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+          return {0, reclaimed, tonumber(first[2]) - now, 0}
+        end
+        redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+        local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+        redis.call('PEXPIREAT', KEYS[1], tonumber(last[2]) + tonumber(ARGV[3]))
+        local fence = 0
+        if KEYS[2] then
+          if redis.call('EXISTS', KEYS[2]) == 0 then
+            redis.call('SET', KEYS[2], t[1] .. string.format('%06d', tonumber(t[2])))
+          end
+          fence = redis.call('INCR', KEYS[2])
+        end
+        return {1, reclaimed, 0, fence}
+        """;
+
+    /// <summary>
+    /// KEYS[1] lease set; ARGV[1] lease id, ARGV[2] lease ms, ARGV[3] wake-up channel.
+    /// Returns 1 renewed, 0 missing (deleted, reclaimed, Redis restarted empty), -1 already expired (removed now).
+    /// </summary>
+    public const string Renew = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+        if not score then
+          return 0
+        end
+        if tonumber(score) <= now then
+          redis.call('ZREM', KEYS[1], ARGV[1])
+          redis.call('PUBLISH', ARGV[3], ARGV[1])
+          return -1
+        end
+        redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
+        local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+        redis.call('PEXPIREAT', KEYS[1], tonumber(last[2]) + tonumber(ARGV[2]))
+        return 1
+        """;
+
+    /// <summary>KEYS[1] lease set; ARGV[1] lease id, ARGV[2] wake-up channel. Returns 1 when the lease was still there.</summary>
+    public const string Release = """
+        if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
+          redis.call('PUBLISH', ARGV[2], ARGV[1])
+          return 1
+        end
+        return 0
+        """;
+}

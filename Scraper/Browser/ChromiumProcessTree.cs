@@ -1,0 +1,117 @@
+namespace Platform.Scraper.Browser;
+
+/// <summary>
+/// Finds a launched Chromium by the marker switch we pass it and measures its whole process tree (browser, zygotes,
+/// renderers, GPU/utility) from /proc: Playwright does not expose the browser's process id.
+/// </summary>
+public static class ChromiumProcessTree
+{
+    private static readonly long PageSize = Environment.SystemPageSize;
+
+    public static string MarkerArgument(string marker) => $"--platform-browser-id={marker}";
+
+    /// <summary>The main browser process (the one launched with the marker and no --type=).</summary>
+    public static int? FindBrowserProcess(string marker)
+    {
+        var argument = MarkerArgument(marker);
+        foreach (var pid in ProcessIds())
+        {
+            var cmdline = ReadCmdline(pid);
+            if (cmdline is not null && cmdline.Contains(argument, StringComparison.Ordinal) && !cmdline.Contains("--type=", StringComparison.Ordinal))
+            {
+                return pid;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Sum of resident set sizes of the process and all its descendants; 0 when it is gone.</summary>
+    public static long TreeResidentBytes(int rootPid)
+    {
+        long total = 0;
+        foreach (var pid in Descendants(rootPid))
+        {
+            total += ResidentBytes(pid);
+        }
+        return total;
+    }
+
+    public static IReadOnlyList<int> Descendants(int rootPid)
+    {
+        var children = new Dictionary<int, List<int>>();
+        foreach (var pid in ProcessIds())
+        {
+            if (ParentOf(pid) is { } parent)
+            {
+                if (!children.TryGetValue(parent, out var list))
+                {
+                    children[parent] = list = [];
+                }
+                list.Add(pid);
+            }
+        }
+        if (!Directory.Exists($"/proc/{rootPid}"))
+        {
+            return [];
+        }
+        var result = new List<int> { rootPid };
+        for (var i = 0; i < result.Count; i++)
+        {
+            if (children.TryGetValue(result[i], out var list))
+            {
+                result.AddRange(list);
+            }
+        }
+        return result;
+    }
+
+    private static long ResidentBytes(int pid)
+    {
+        // statm: size resident shared text lib data dt (in pages).
+        var statm = ReadText($"/proc/{pid}/statm");
+        if (statm is null)
+        {
+            return 0;
+        }
+        var fields = statm.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return fields.Length > 1 && long.TryParse(fields[1], out var pages) ? pages * PageSize : 0;
+    }
+
+    private static int? ParentOf(int pid)
+    {
+        // stat: "pid (comm) state ppid ..."; comm may contain spaces and parentheses, so parse after the last ')'.
+        var stat = ReadText($"/proc/{pid}/stat");
+        var close = stat?.LastIndexOf(')') ?? -1;
+        if (stat is null || close < 0)
+        {
+            return null;
+        }
+        var fields = stat[(close + 2)..].Split(' ');
+        return fields.Length > 1 && int.TryParse(fields[1], out var ppid) ? ppid : null;
+    }
+
+    private static IEnumerable<int> ProcessIds()
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                yield return pid;
+            }
+        }
+    }
+
+    private static string? ReadCmdline(int pid) => ReadText($"/proc/{pid}/cmdline")?.Replace('\0', ' ');
+
+    private static string? ReadText(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // the process exited between listing and reading
+        }
+    }
+}

@@ -1,0 +1,242 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Platform.Scraper.Diagnostics;
+
+namespace Platform.Scraper.Capture;
+
+/// <summary>
+/// The only way out for Chromium: it is launched with <c>--proxy-server</c> pointing here (loopback included), so every
+/// connection — navigations, each redirect hop, subresources, WebSockets, service workers — is checked against the
+/// <see cref="AddressPolicy"/> before a socket is opened. Playwright's request interception cannot see redirect hops; this
+/// can. The proxy resolves the name itself and connects to the address it checked, so DNS rebinding cannot slip past.
+/// HTTPS and WebSockets arrive as CONNECT tunnels; plain HTTP as absolute-form requests, forwarded one per connection.
+/// Owner of the listener and its accept loop (cancelled on dispose); at most <see cref="MaxConnections"/> at once.
+/// </summary>
+public sealed class EgressProxy(AddressPolicy policy, ScraperMetrics metrics, ILogger<EgressProxy> logger) : IAsyncDisposable
+{
+    public const string BlockedHeader = "X-Platform-Egress-Blocked";
+    private const int MaxConnections = 512;
+    private const int MaxHeadBytes = 64 * 1024;
+    private static readonly TimeSpan HeadTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _connections = new(MaxConnections, MaxConnections);
+    private TcpListener? _listener;
+    private long _forwarded;
+    private long _blocked;
+
+    /// <summary>Connections forwarded / refused since start (tests prove Chromium's traffic really comes through here).</summary>
+    public long Forwarded => Interlocked.Read(ref _forwarded);
+    public long Blocked => Interlocked.Read(ref _blocked);
+    private Task _acceptLoop = Task.CompletedTask;
+
+    public Uri Address
+    {
+        get
+        {
+            EnsureStarted();
+            return new Uri($"http://127.0.0.1:{((IPEndPoint)_listener!.LocalEndpoint).Port}");
+        }
+    }
+
+    public void EnsureStarted()
+    {
+        lock (_gate)
+        {
+            if (_listener is not null)
+            {
+                return;
+            }
+            _listener = new TcpListener(IPAddress.Loopback, 0);
+            _listener.Start();
+            _acceptLoop = AcceptLoopAsync(_listener, _stopping.Token);
+        }
+    }
+
+    private async Task AcceptLoopAsync(TcpListener listener, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await listener.AcceptTcpClientAsync(ct);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+            if (!_connections.Wait(0))
+            {
+                client.Dispose(); // over the bound: Chromium sees a reset and retries later
+                continue;
+            }
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await HandleAsync(client, ct);
+                }
+                catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+                {
+                }
+                catch (Exception e)
+                {
+                    logger.LogWarning(e, "Egress proxy connection failed");
+                }
+                finally
+                {
+                    client.Dispose();
+                    _connections.Release();
+                }
+            }, CancellationToken.None);
+        }
+    }
+
+    private async Task HandleAsync(TcpClient client, CancellationToken ct)
+    {
+        client.NoDelay = true;
+        var downstream = client.GetStream();
+        using var headTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        headTimeout.CancelAfter(HeadTimeout);
+        var (head, leftover) = await ReadHeadAsync(downstream, headTimeout.Token);
+        if (head is null)
+        {
+            return;
+        }
+        var lines = head.Split("\r\n");
+        var requestLine = lines[0].Split(' ');
+        if (requestLine.Length != 3)
+        {
+            await RespondAsync(downstream, 400, "Bad Request", null, ct);
+            return;
+        }
+        var (method, target, version) = (requestLine[0], requestLine[1], requestLine[2]);
+
+        string host;
+        int port;
+        if (method == "CONNECT")
+        {
+            var colon = target.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(target[(colon + 1)..], out port))
+            {
+                await RespondAsync(downstream, 400, "Bad Request", null, ct);
+                return;
+            }
+            host = target[..colon].Trim('[', ']');
+        }
+        else if (Uri.TryCreate(target, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp)
+        {
+            host = uri.IdnHost;
+            port = uri.Port;
+        }
+        else
+        {
+            await RespondAsync(downstream, 400, "Bad Request", "Only CONNECT and absolute http:// requests are proxied.", ct);
+            return;
+        }
+
+        var (address, reason) = await policy.ResolveAllowedAsync(host, ct);
+        if (address is null)
+        {
+            metrics.EgressBlocked();
+            Interlocked.Increment(ref _blocked);
+            logger.LogInformation("Egress blocked: {Method} {Target}: {Reason}", method, target, reason);
+            await RespondAsync(downstream, 403, "Forbidden", reason, ct);
+            return;
+        }
+
+        using var upstreamClient = new TcpClient(address.AddressFamily) { NoDelay = true };
+        using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            connectTimeout.CancelAfter(ConnectTimeout);
+            try
+            {
+                await upstreamClient.ConnectAsync(address, port, connectTimeout.Token);
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException)
+            {
+                await RespondAsync(downstream, 502, "Bad Gateway", $"Could not connect to {host}:{port}.", ct);
+                return;
+            }
+        }
+        var upstream = upstreamClient.GetStream();
+        Interlocked.Increment(ref _forwarded);
+
+        if (method == "CONNECT")
+        {
+            await downstream.WriteAsync("HTTP/1.1 200 Connection Established\r\n\r\n"u8.ToArray(), ct);
+        }
+        else
+        {
+            // Origin-form request line, one request per connection: the upstream closes after its response, so a kept-alive
+            // client connection can never carry a second request to a host we did not check.
+            var forwarded = new StringBuilder($"{method} {new Uri(target).PathAndQuery} {version}\r\n");
+            foreach (var line in lines.Skip(1))
+            {
+                if (line.Length == 0 || line.StartsWith("Proxy-", StringComparison.OrdinalIgnoreCase)
+                    || line.StartsWith("Connection:", StringComparison.OrdinalIgnoreCase) || line.StartsWith("Keep-Alive:", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+                forwarded.Append(line).Append("\r\n");
+            }
+            forwarded.Append("Connection: close\r\n\r\n");
+            await upstream.WriteAsync(Encoding.Latin1.GetBytes(forwarded.ToString()), ct);
+        }
+        if (leftover.Length > 0)
+        {
+            await upstream.WriteAsync(leftover, ct);
+        }
+        // Either side closing ends the connection; disposing both streams stops the other copy.
+        var up = downstream.CopyToAsync(upstream, ct);
+        var down = upstream.CopyToAsync(downstream, ct);
+        await Task.WhenAny(up, down);
+    }
+
+    private static async Task<(string? Head, byte[] Leftover)> ReadHeadAsync(NetworkStream stream, CancellationToken ct)
+    {
+        var buffer = new byte[8 * 1024];
+        var length = 0;
+        while (length < MaxHeadBytes)
+        {
+            if (length == buffer.Length)
+            {
+                Array.Resize(ref buffer, Math.Min(buffer.Length * 2, MaxHeadBytes));
+            }
+            var read = await stream.ReadAsync(buffer.AsMemory(length), ct);
+            if (read == 0)
+            {
+                return (null, []);
+            }
+            length += read;
+            var end = buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8);
+            if (end >= 0)
+            {
+                return (Encoding.Latin1.GetString(buffer, 0, end), buffer[(end + 4)..length]);
+            }
+        }
+        return (null, []);
+    }
+
+    private static async Task RespondAsync(NetworkStream stream, int status, string phrase, string? reason, CancellationToken ct)
+    {
+        var body = reason is null ? "" : $"<!doctype html><title>{status} {phrase}</title><p>{WebUtility.HtmlEncode(reason)}</p>";
+        var blocked = status == 403 ? $"{BlockedHeader}: {reason?.Replace('\r', ' ').Replace('\n', ' ')}\r\n" : "";
+        var response = $"HTTP/1.1 {status} {phrase}\r\n{blocked}Content-Type: text/html; charset=utf-8\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\nConnection: close\r\n\r\n{body}";
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(response), ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stopping.Cancel();
+        lock (_gate)
+        {
+            _listener?.Stop();
+        }
+        await _acceptLoop;
+    }
+}

@@ -1,0 +1,48 @@
+namespace Platform.Scraper.Diagnostics;
+
+/// <summary>
+/// The last captures' timelines (bounded ring buffer), served by GET /captures/stats so tests and operators can check,
+/// across replicas, how many pages and how many captures of one host overlapped. Wall-clock Unix milliseconds.
+/// </summary>
+public sealed class CaptureLog
+{
+    public const int Capacity = 256;
+
+    private readonly Lock _gate = new();
+    private readonly Queue<CaptureTimeline> _entries = new();
+
+    public void Add(CaptureTimeline entry)
+    {
+        lock (_gate)
+        {
+            if (_entries.Count == Capacity)
+            {
+                _entries.Dequeue();
+            }
+            _entries.Enqueue(entry);
+        }
+    }
+
+    public IReadOnlyList<CaptureTimeline> Snapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _entries];
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _entries.Clear();
+        }
+    }
+}
+
+/// <param name="HostSlotAt">When the host politeness slot was acquired.</param>
+/// <param name="PageOpenedAt">When the Chromium page was created.</param>
+/// <param name="PageClosedAt">When the page's context finished closing.</param>
+/// <param name="HostReleasedAt">When the host slot was released (after the page closed).</param>
+public sealed record CaptureTimeline(
+    string Host, string Outcome, long HostSlotAt, long PageOpenedAt, long PageClosedAt, long HostReleasedAt, int BrowserGeneration);

@@ -1,0 +1,44 @@
+using System.Diagnostics.Metrics;
+
+namespace Platform.Scraper.Diagnostics;
+
+/// <summary>The "Platform.Scraper" meter: page pool, captures, browser hygiene and politeness waits.</summary>
+public sealed class ScraperMetrics
+{
+    public const string MeterName = "Platform.Scraper";
+
+    private readonly Histogram<double> _poolWait;
+    private readonly Counter<long> _admissionRefused;
+    private readonly Histogram<double> _captureDuration;
+    private readonly Counter<long> _browserRestarts;
+    private readonly Histogram<double> _hostWait;
+    private readonly Counter<long> _egressBlocked;
+
+    public ScraperMetrics(IMeterFactory meterFactory)
+    {
+        Meter = meterFactory.Create(MeterName);
+        _poolWait = Meter.CreateHistogram<double>("platform.scraper.pool.wait_time", "s", "Time an admitted capture waited for a page.");
+        _admissionRefused = Meter.CreateCounter<long>("platform.scraper.admission.refused", "{capture}", "Captures refused with 503, by reason.");
+        _captureDuration = Meter.CreateHistogram<double>("platform.scraper.capture.duration", "s", "Capture duration from page open to close, by outcome.");
+        _browserRestarts = Meter.CreateCounter<long>("platform.scraper.browser.restarts", "{restart}", "Chromium relaunches, by reason (crash, captures, memory).");
+        _egressBlocked = Meter.CreateCounter<long>("platform.scraper.egress.blocked", "{connection}", "Connections the egress proxy refused (non-public or metadata addresses).");
+        _hostWait = Meter.CreateHistogram<double>("platform.scraper.host_semaphore.wait_time", "s", "Wait for the cluster-wide per-host politeness slot, by outcome.");
+    }
+
+    public Meter Meter { get; }
+
+    public void PoolWaited(TimeSpan wait, bool acquired) =>
+        _poolWait.Record(wait.TotalSeconds, new KeyValuePair<string, object?>("outcome", acquired ? "acquired" : "timeout"));
+
+    public void AdmissionRefused(string reason) => _admissionRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void CaptureFinished(TimeSpan duration, string outcome) =>
+        _captureDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void BrowserRestarted(string reason) => _browserRestarts.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void EgressBlocked() => _egressBlocked.Add(1);
+
+    public void HostWaited(TimeSpan wait, string outcome) =>
+        _hostWait.Record(wait.TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
+}

@@ -1,0 +1,141 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Platform.Api.Formats;
+using Platform.Api.Formats.Text;
+using Platform.Api.Jobs;
+using Platform.Api.Jobs.Submission;
+
+namespace Platform.Api.Tests.Jobs;
+
+public sealed class JobRequestValidatorTests
+{
+    private static JobRequestValidator Validator(bool allowPrivate = false, int maxText = 1000) => new(
+        new FormatRegistry([new TextStatsFormat()]),
+        new StaticOptions<SubmissionLimits>(new SubmissionLimits { MaxTextChars = maxText, MaxOptionsBytes = 64 }),
+        new StaticOptions<CaptureTargetOptions>(new CaptureTargetOptions { AllowPrivateNetworks = allowPrivate }));
+
+    private static async Task<Dictionary<string, string[]>> ErrorsAsync(SubmitJobRequest request, bool allowPrivate = false)
+    {
+        var (job, errors) = await Validator(allowPrivate).ValidateAsync(request, TestContext.Current.CancellationToken);
+        Assert.Null(job);
+        return errors;
+    }
+
+    [Fact]
+    public async Task A_text_job_with_a_text_format_is_valid()
+    {
+        var (job, errors) = await Validator().ValidateAsync(new SubmitJobRequest(new JobSourceRequest(null, "hello"), ["text-stats", "text-stats"], null), TestContext.Current.CancellationToken);
+        Assert.Empty(errors);
+        Assert.Equal(["text-stats"], job!.Formats);
+        Assert.Equal("{}", job.OptionsJson);
+    }
+
+    [Fact]
+    public async Task Neither_or_both_sources_are_refused()
+    {
+        Assert.Contains("source", (await ErrorsAsync(new SubmitJobRequest(null, ["text-stats"], null))).Keys);
+        Assert.Contains("source", (await ErrorsAsync(new SubmitJobRequest(new JobSourceRequest(null, null), ["text-stats"], null))).Keys);
+        Assert.Contains("source", (await ErrorsAsync(new SubmitJobRequest(new JobSourceRequest("https://example.com", "x"), ["text-stats"], null))).Keys);
+    }
+
+    [Fact]
+    public async Task An_empty_format_list_is_refused()
+    {
+        Assert.Contains("formats", (await ErrorsAsync(new SubmitJobRequest(new JobSourceRequest(null, "x"), null, null))).Keys);
+        Assert.Contains("formats", (await ErrorsAsync(new SubmitJobRequest(new JobSourceRequest(null, "x"), [], null))).Keys);
+    }
+
+    [Fact]
+    public async Task Unknown_formats_are_named()
+    {
+        var errors = await ErrorsAsync(new SubmitJobRequest(new JobSourceRequest(null, "x"), ["text-stats", "mp3"], null));
+        Assert.Contains("'mp3'", errors["formats[1]"][0]);
+    }
+
+    [Fact]
+    public async Task Capture_formats_need_a_url() =>
+        Assert.Contains("formats[0]", (await ErrorsAsync(new SubmitJobRequest(new JobSourceRequest(null, "x"), ["screenshot"], null))).Keys);
+
+    [Theory]
+    [InlineData("file:///etc/passwd")]
+    [InlineData("javascript:alert(1)")]
+    [InlineData("data:text/html,hi")]
+    [InlineData("ftp://example.com/x")]
+    [InlineData("not a url")]
+    [InlineData("http://user:pw@example.com/")]
+    public async Task Only_plain_http_and_https_urls_are_accepted(string url) =>
+        Assert.Contains("source.url", (await ErrorsAsync(new SubmitJobRequest(new JobSourceRequest(url, null), ["markdown"], null))).Keys);
+
+    [Theory]
+    [InlineData("http://127.0.0.1/")]
+    [InlineData("http://localhost:8080/")]
+    [InlineData("http://10.1.2.3/")]
+    [InlineData("http://172.20.0.1/")]
+    [InlineData("http://192.168.1.1/")]
+    [InlineData("http://169.254.169.254/latest/meta-data/")]
+    [InlineData("http://100.64.0.1/")]
+    [InlineData("http://[::1]/")]
+    [InlineData("http://[fd00:ec2::254]/")]
+    [InlineData("http://[fe80::1]/")]
+    [InlineData("http://[::ffff:127.0.0.1]/")]
+    [InlineData("http://0.0.0.0/")]
+    public async Task Private_and_metadata_addresses_are_refused(string url)
+    {
+        var errors = await ErrorsAsync(new SubmitJobRequest(new JobSourceRequest(url, null), ["markdown"], null));
+        Assert.Contains("private", errors["source.url"][0]);
+    }
+
+    [Fact]
+    public async Task Operators_can_allow_private_addresses()
+    {
+        var (job, _) = await Validator(allowPrivate: true).ValidateAsync(
+            new SubmitJobRequest(new JobSourceRequest("http://127.0.0.1:5000/page", null), ["markdown"], null), TestContext.Current.CancellationToken);
+        Assert.Equal("http://127.0.0.1:5000/page", job!.Url!.AbsoluteUri);
+    }
+
+    [Fact]
+    public async Task Public_address_literals_are_accepted()
+    {
+        var (job, errors) = await Validator().ValidateAsync(
+            new SubmitJobRequest(new JobSourceRequest("https://93.184.215.14/", null), ["markdown", "text-stats"], null), TestContext.Current.CancellationToken);
+        Assert.Empty(errors);
+        Assert.NotNull(job);
+    }
+
+    [Fact]
+    public async Task Oversized_text_and_options_are_refused()
+    {
+        var big = JsonDocument.Parse($$"""{"note": "{{new string('x', 100)}}"}""").RootElement;
+        var errors = await ErrorsAsync(new SubmitJobRequest(new JobSourceRequest(null, new string('a', 1001)), ["text-stats"], big));
+        Assert.Contains("source.text", errors.Keys);
+        Assert.Contains("options", errors.Keys);
+    }
+
+    [Fact]
+    public async Task Options_must_be_an_object() =>
+        Assert.Contains("options", (await ErrorsAsync(new SubmitJobRequest(new JobSourceRequest(null, "x"), ["text-stats"], JsonDocument.Parse("[1]").RootElement))).Keys);
+
+    [Fact]
+    public void Same_request_same_hash_different_request_different_hash()
+    {
+        var a = new ValidatedJob(null, "x", ["text-stats"], "{}");
+        Assert.Equal(a.RequestHash(), (a with { }).RequestHash());
+        Assert.NotEqual(a.RequestHash(), (a with { Text = "y" }).RequestHash());
+    }
+
+    [Fact]
+    public void Batches_over_the_limit_are_refused()
+    {
+        var validator = new JobRequestValidator(new FormatRegistry([]),
+            new StaticOptions<SubmissionLimits>(new SubmissionLimits { MaxBatchItems = 2 }), new StaticOptions<CaptureTargetOptions>(new()));
+        var (_, _, errors) = validator.ValidateBatch(new BatchSubmitRequest(["https://a.example", "https://b.example", "https://c.example"], ["markdown"], null));
+        Assert.Contains("urls", errors.Keys);
+    }
+}
+
+internal sealed class StaticOptions<T>(T value) : IOptionsMonitor<T>
+{
+    public T CurrentValue => value;
+    public T Get(string? name) => value;
+    public IDisposable? OnChange(Action<T, string?> listener) => null;
+}

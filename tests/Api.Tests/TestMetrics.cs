@@ -1,0 +1,12 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Api.Jobs;
+
+namespace Platform.Api.Tests;
+
+internal static class TestMetrics
+{
+    public static IMeterFactory Factory() => new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+
+    public static JobMetrics Jobs() => new(Factory());
+}

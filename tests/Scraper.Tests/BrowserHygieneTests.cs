@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using Platform.Scraper.Browser;
+using Platform.Fixtures;
+using Platform.Scraper.Contracts;
+using Platform.Scraper.Tests.Infrastructure;
+
+namespace Platform.Scraper.Tests;
+
+public sealed class SmallBudgetFixture : ScraperFixture
+{
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Browser:MaxCapturesPerBrowser"] = "3" };
+}
+
+public sealed class BrowserHygieneTests(SmallBudgetFixture fixture) : IClassFixture<SmallBudgetFixture>
+{
+    private CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Killing_chromium_mid_capture_fails_it_as_transient_then_the_browser_is_relaunched_and_the_next_capture_works()
+    {
+        using var client = fixture.Scraper.CreateScraperClient();
+        var browsers = fixture.Scraper.Browsers;
+        await WaitForBrowser(browsers);
+        var before = browsers.Stats;
+        Assert.NotNull(before.ProcessId);
+
+        var slow = CaptureCalls.RunAsync(client, new CaptureRequest { Url = fixture.Site.Url("slow?ms=5000").AbsoluteUri, Outputs = [CaptureOutput.Html] }, Ct);
+        while (fixture.Scraper.Pool.OpenPages == 0)
+        {
+            await Task.Delay(20, Ct);
+        }
+        Process.GetProcessById(before.ProcessId!.Value).Kill();
+        var failed = await slow;
+
+        var problem = failed.Error!.Problem!;
+        Assert.Equal(CaptureProblemTypes.BrowserCrashed, problem.Type);
+        Assert.True(problem.Transient);
+
+        var next = await CaptureCalls.RunAsync(client, new CaptureRequest { Url = fixture.Site.Url("article").AbsoluteUri, Outputs = [CaptureOutput.Markdown] }, Ct);
+        Assert.NotNull(next.Result);
+        var after = browsers.Stats;
+        Assert.True(after.Generation > before.Generation);
+        Assert.NotEqual(before.ProcessId, after.ProcessId);
+        Assert.True(after.Restarts > before.Restarts);
+        Assert.Equal(0, fixture.Scraper.Pool.OpenPages);
+    }
+
+    [Fact]
+    public async Task After_its_capture_budget_the_browser_is_retired_and_closed_and_a_fresh_one_takes_over()
+    {
+        using var client = fixture.Scraper.CreateScraperClient();
+        var browsers = fixture.Scraper.Browsers;
+        await WaitForBrowser(browsers);
+        var first = browsers.Stats;
+
+        for (var i = 0; i < 4; i++)
+        {
+            var run = await CaptureCalls.RunAsync(client, new CaptureRequest { Url = fixture.Site.Url("article").AbsoluteUri, Outputs = [CaptureOutput.Text] }, Ct);
+            Assert.NotNull(run.Result);
+        }
+
+        await WaitForBrowser(browsers);
+        var after = browsers.Stats;
+        Assert.True(after.Generation > first.Generation, $"generation {after.Generation} after {first.Generation}");
+        // The retired browser's whole process tree is gone once its last capture ended.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (ChromiumProcessTree.Descendants(first.ProcessId!.Value).Count > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, Ct);
+        }
+        Assert.Empty(ChromiumProcessTree.Descendants(first.ProcessId!.Value));
+    }
+
+    private async Task WaitForBrowser(BrowserHost browsers)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!browsers.IsConnected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, Ct);
+        }
+        Assert.True(browsers.IsConnected);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Net;
+using Platform.Fixtures;
+using Platform.Scraper.Contracts;
+using Platform.Scraper.Diagnostics;
+using Platform.Scraper.Tests.Infrastructure;
+
+namespace Platform.Scraper.Tests;
+
+/// <summary>Two Scraper replicas (each its own Chromium and pool of 2) sharing one Redis, as in production.</summary>
+public sealed class TwoReplicasFixture : IAsyncLifetime
+{
+    public RedisServer Redis { get; private set; } = null!;
+    public FixtureSite Site { get; private set; } = null!;
+    public ScraperFactory[] Replicas { get; private set; } = [];
+
+    public async ValueTask InitializeAsync()
+    {
+        Redis = await RedisServer.StartAsync();
+        Site = await FixtureSite.StartAsync();
+        var settings = new Dictionary<string, string?> { ["PagePool:MaxPages"] = "2", ["PagePool:MaxWaiting"] = "8", ["Capture:PerHostConcurrency"] = "2" };
+        Replicas = [new ScraperFactory(Redis.ConnectionString, settings), new ScraperFactory(Redis.ConnectionString, settings)];
+        foreach (var replica in Replicas)
+        {
+            replica.UseKestrel(0);
+            replica.StartServer();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var replica in Replicas)
+        {
+            await replica.DisposeAsync();
+        }
+        await Site.DisposeAsync();
+        await Redis.DisposeAsync();
+    }
+}
+
+public sealed class ClusterLimitTests(TwoReplicasFixture fixture) : IClassFixture<TwoReplicasFixture>
+{
+    [Fact]
+    public async Task Twelve_simultaneous_captures_on_two_replicas_of_pool_two_never_exceed_four_pages_or_two_per_host()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var since = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        fixture.Site.ResetCounters();
+        var clients = fixture.Replicas.Select(r => r.CreateScraperClient()).ToArray();
+
+        // 12 captures over three target hosts (127.0.0.1-3), alternating replicas, all at once.
+        var runs = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => CaptureCalls.RunAsync(
+            clients[i % 2],
+            new CaptureRequest { Url = fixture.Site.Url("slow?ms=1200", i % 3).AbsoluteUri, Outputs = [CaptureOutput.Html] },
+            ct)));
+
+        var timelines = new List<CaptureTimeline>();
+        foreach (var replica in fixture.Replicas)
+        {
+            timelines.AddRange((await replica.StatsAsync(since)).Recent);
+        }
+        // Every capture either completed or was turned away with 503 (never anything else).
+        Assert.All(runs, r => Assert.True(r.Result is not null || r.Status == HttpStatusCode.ServiceUnavailable, r.ProblemBody ?? r.Error?.Problem?.Detail));
+        Assert.Equal(runs.Count(r => r.Result is not null), timelines.Count(t => t.Outcome == "completed"));
+
+        var pagesAtOnce = MaxOverlap(timelines.Select(t => (t.PageOpenedAt, t.PageClosedAt)));
+        Assert.InRange(pagesAtOnce, 1, 4);
+        foreach (var host in fixture.Site.Hosts.Select(h => h.Host))
+        {
+            var perHost = MaxOverlap(timelines.Where(t => t.Host == host).Select(t => (t.HostSlotAt, t.HostReleasedAt)));
+            Assert.InRange(perHost, 1, 2);
+            // The target's own view agrees: never more than two requests in flight from the whole cluster.
+            Assert.InRange(fixture.Site.PeakInFlight(host), 1, 2);
+        }
+        foreach (var replica in fixture.Replicas)
+        {
+            Assert.InRange(replica.Pool.PeakOpenPages, 1, 2);
+        }
+        // The limits were actually reached, so the assertions above are not vacuous.
+        Assert.Equal(4, pagesAtOnce);
+    }
+
+    /// <summary>Most intervals open at one instant; an interval closing at t frees its slot before one opening at t.</summary>
+    private static int MaxOverlap(IEnumerable<(long Start, long End)> intervals)
+    {
+        var events = intervals.SelectMany(i => new[] { (At: i.Start, Delta: 1), (At: i.End, Delta: -1) }).OrderBy(e => e.At).ThenBy(e => e.Delta);
+        int open = 0, max = 0;
+        foreach (var e in events)
+        {
+            open += e.Delta;
+            max = Math.Max(max, open);
+        }
+        return max;
+    }
+}

@@ -1,0 +1,30 @@
+import { useQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
+import { useDismissedJobs } from '@/features/notifications/hooks/use-dismissed-jobs';
+import { isActive } from '@/lib/job-state';
+import { jobListQueryOptions } from '@/lib/jobs-api';
+import type { JobSnapshot } from '@/types/api';
+
+export const maxVisibleCards = 5;
+/** Finished jobs stay in the stack until dismissed, but not forever: older ones live in History. */
+const finishedWindowMs = 60 * 60_000;
+const stackListParams = { page: 1, pageSize: 30 };
+
+export function selectStackJobs(jobs: JobSnapshot[], dismissed: ReadonlySet<string>, now: number): JobSnapshot[] {
+  return jobs
+    .filter((job) => {
+      if (dismissed.has(job.id)) return false;
+      if (isActive(job.state)) return true;
+      const finished = Date.parse(job.finishedAt ?? job.createdAt ?? '');
+      return Number.isFinite(finished) && now - finished < finishedWindowMs;
+    })
+    .sort((a, b) => Date.parse(b.createdAt ?? '') - Date.parse(a.createdAt ?? '') || b.id.localeCompare(a.id));
+}
+
+/** Jobs the stack shows, newest first: every active job, plus finished ones the user has not dismissed yet. */
+export function useStackJobs() {
+  const list = useQuery(jobListQueryOptions(stackListParams));
+  const { dismissed, dismiss } = useDismissedJobs();
+  const jobs = useMemo(() => selectStackJobs(list.data?.items ?? [], dismissed, Date.now()), [list.data, dismissed]);
+  return { jobs, dismiss, isPending: list.isPending };
+}

@@ -1,0 +1,107 @@
+// Who is signed in, and the account calls. Cookie sign-in: the browser holds the cookie, we only ask "who am I".
+import { queryOptions, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { Navigate, useLocation } from 'react-router';
+import { Loading } from '@/components/spinner';
+import { api, isApiError } from '@/lib/api-client';
+import { queryKeys } from '@/lib/query-keys';
+import type { CurrentUser } from '@/types/api';
+
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+async function getCurrentUser(signal?: AbortSignal): Promise<CurrentUser | null> {
+  try {
+    const me = await api.get<Partial<CurrentUser>>('/api/account/me', { signal, quietUnauthorized: true });
+    return { email: me?.email ?? '', roles: Array.isArray(me?.roles) ? me.roles.map(String) : [] };
+  } catch (error) {
+    if (isApiError(error) && (error.status === 401 || error.status === 403)) return null;
+    throw error;
+  }
+}
+
+export const currentUserQueryOptions = queryOptions({
+  queryKey: queryKeys.me,
+  queryFn: ({ signal }) => getCurrentUser(signal),
+  staleTime: 5 * 60_000,
+});
+
+export function useUser() {
+  return useQuery(currentUserQueryOptions);
+}
+
+export function isAdmin(user: CurrentUser | null | undefined): boolean {
+  return !!user?.roles.some((role) => role.toLowerCase() === 'admin');
+}
+
+/** Nothing of one user's data may be shown to the next one signing in on this tab. */
+function forgetUserData(queryClient: QueryClient) {
+  queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== queryKeys.me[0] });
+}
+
+export function useLogin() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (credentials: Credentials) => {
+      await api.post('/api/account/login', credentials);
+      return getCurrentUser();
+    },
+    onSuccess: (user) => {
+      forgetUserData(queryClient);
+      queryClient.setQueryData(queryKeys.me, user);
+    },
+  });
+}
+
+export function useRegister() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (credentials: Credentials) => {
+      await api.post('/api/account/register', credentials);
+      // Registration creates the account; signing in sets the cookie.
+      await api.post('/api/account/login', credentials);
+      return getCurrentUser();
+    },
+    onSuccess: (user) => {
+      forgetUserData(queryClient);
+      queryClient.setQueryData(queryKeys.me, user);
+    },
+  });
+}
+
+export function useLogout() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.post('/api/account/logout'),
+    // Whatever the server said, this browser forgets the user's data.
+    onSettled: () => {
+      queryClient.setQueryData(queryKeys.me, null);
+      forgetUserData(queryClient);
+    },
+  });
+}
+
+/** Where to go after signing in: only same-site paths, never back to the auth pages. */
+export function safeNextPath(next: string | null): string {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/sign-in') || next.startsWith('/register')) return '/';
+  return next;
+}
+
+export function RequireAuth({ children }: { children: ReactNode }) {
+  const { data: user, isPending, isError } = useUser();
+  const location = useLocation();
+  if (isPending) return <Loading label="Checking your session…" />;
+  if (isError || !user) {
+    const next = `${location.pathname}${location.search}`;
+    return <Navigate to={next === '/' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(next)}`} replace />;
+  }
+  return children;
+}
+
+export function RequireAdmin({ children }: { children: ReactNode }) {
+  const { data: user } = useUser();
+  if (!isAdmin(user)) return <Navigate to="/" replace />;
+  return children;
+}
