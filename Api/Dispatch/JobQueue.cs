@@ -43,6 +43,8 @@ public sealed class JobQueue(PostgresTransactions db)
     public async Task<(ClaimedJob Job, IReadOnlyList<JobEventMessage> Events)?> ClaimNextAsync(
         string ownerId, string instance, TimeSpan lease, int runningPerUser, CancellationToken ct)
     {
+        // clock_timestamp(), not now(): claims serialized by the user lock must be stamped in the order they happened,
+        // and now() is when each transaction began.
         return await db.RunAsync<(ClaimedJob, IReadOnlyList<JobEventMessage>)?>(async (connection, tx, token) =>
         {
             await connection.LockUserAsync(tx, ownerId, token);
@@ -60,8 +62,8 @@ public sealed class JobQueue(PostgresTransactions db)
             DateTimeOffset queuedAt;
             await using (var claim = connection.Command(tx,
                 """
-                UPDATE jobs SET state = 'running', lease_epoch = lease_epoch + 1, lease_expires_at = now() + @lease,
-                                owner_instance = @instance, started_at = now(), error = NULL
+                UPDATE jobs SET state = 'running', lease_epoch = lease_epoch + 1, lease_expires_at = clock_timestamp() + @lease,
+                                owner_instance = @instance, started_at = clock_timestamp(), error = NULL
                 WHERE id = (SELECT id FROM jobs WHERE owner_id = @owner AND state = 'queued'
                             ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING id, lease_epoch, attempt, source_url, source_text, options::text, queued_at
@@ -85,7 +87,7 @@ public sealed class JobQueue(PostgresTransactions db)
             var events = await new JobEventBatch()
                 .Add(JobEventTypes.JobState, new { state = JobState.Running, attempt, instance })
                 .AppendAsync(connection, tx, id, epoch, token) ?? throw new InvalidOperationException("A job claimed in this transaction must accept its events.");
-            await connection.ExecuteAsync(tx, "UPDATE users SET last_dispatched_at = now() WHERE id = @owner", token, ("owner", ownerId));
+            await connection.ExecuteAsync(tx, "UPDATE users SET last_dispatched_at = clock_timestamp() WHERE id = @owner", token, ("owner", ownerId));
 
             var tasks = new List<ClaimedTask>();
             await using (var load = connection.Command(tx, "SELECT format, state, attempts FROM tasks WHERE job_id = @id ORDER BY format", ("id", id)))

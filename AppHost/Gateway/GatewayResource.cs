@@ -82,13 +82,23 @@ internal sealed class GatewayResource : Resource
             throw new InvalidOperationException($"The gateway cannot listen on port {settings.Port} ({e.Message}). Choose another with --port N or PLATFORM_PORT.", e);
         }
 
-        var url = settings.Port == 0
-            ? new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First())
-            : new Uri($"http://localhost:{settings.Port}/");
-        var gateway = new GatewayResource(app, url, log);
-        gateway._publisher.Start();
-        await gateway.WaitHealthyAsync(ct);
-        return gateway;
+        try
+        {
+            var url = settings.Port == 0
+                ? new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First())
+                : new Uri($"http://localhost:{settings.Port}/");
+            var gateway = new GatewayResource(app, url, log);
+            gateway._publisher.Start();
+            await gateway.WaitHealthyAsync(ct);
+            return gateway;
+        }
+        catch
+        {
+            // Start-up was cancelled or failed: nobody else holds this host to stop it.
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+            throw;
+        }
     }
 
     public override async Task WaitHealthyAsync(CancellationToken ct = default)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using Platform.AppHost.Gateway;
 
@@ -81,27 +82,21 @@ public sealed class DistributedApp : IAsyncDisposable
             PrepareDataDirectory();
             var ports = FreePorts.Allocate(2 + _options.ApiReplicas + _options.ScraperReplicas);
 
-            await StartInfrastructureAsync(ports.Dequeue(), ports.Dequeue(), startup.Token);
-
-            if (_options.MigrateDatabase ?? _options.ApiReplicas > 0)
-            {
-                await MigrateAsync(startup.Token);
-            }
+            var (redisPort, postgresPort) = (ports.Dequeue(), ports.Dequeue());
+            RedisConnectionString = _options.RedisConnectionString is { Length: > 0 } redis ? redis : EmbeddedRedis.ConnectionString(redisPort);
+            PostgresConnectionString = _options.PostgresConnectionString is { Length: > 0 } postgres ? postgres : EmbeddedPostgres.ConnectionString(postgresPort);
 
             var scraperUrls = Enumerable.Range(0, _options.ScraperReplicas).Select(_ => new Uri($"http://127.0.0.1:{ports.Dequeue()}/")).ToList();
             var apiUrls = Enumerable.Range(0, _options.ApiReplicas).Select(_ => new Uri($"http://127.0.0.1:{ports.Dequeue()}/")).ToList();
             _scraper.AddRange(scraperUrls.Select((url, i) => Service("Scraper", "scraper", i, url, ScraperEnvironment())));
             _api.AddRange(apiUrls.Select((url, i) => Service("Api", "api", i, url, ApiEnvironment(scraperUrls))));
-            List<ProcessResource> services = [.. _scraper, .. _api];
-            await Task.WhenAll(services.Select(s => s.StartAsync(startup.Token)));
-            await WaitHealthyOrFailAsync(services, startup.Token);
 
-            if (_options.StartGateway)
-            {
-                _gateway = await GatewayResource.StartAsync(
-                    new GatewaySettings(_options.GatewayPort, StaticFilesRoot(), _options.EnvironmentName, _options.GatewayHealthCheckInterval),
-                    _api, NewLog("gateway"), startup.Token);
-            }
+            // Only the Api waits for anything (PostgreSQL, then the migration). Scrapers (Chromium) and the gateway
+            // start at once; they reach Redis when it is up.
+            await WhenAllFailFastAsync(startup,
+                StartInfrastructureThenApiAsync(redisPort, postgresPort, startup.Token),
+                StartServicesAsync(_scraper, startup.Token),
+                StartGatewayAsync(startup.Token));
         }
         catch (OperationCanceledException) when (startup.IsCancellationRequested && !ct.IsCancellationRequested)
         {
@@ -119,44 +114,98 @@ public sealed class DistributedApp : IAsyncDisposable
         _log.Write($"ready in {StartupDuration.TotalSeconds:0.0} s{Environment.NewLine}{DescribeResources()}");
     }
 
+    private async Task StartInfrastructureThenApiAsync(int redisPort, int postgresPort, CancellationToken ct)
+    {
+        await StartInfrastructureAsync(redisPort, postgresPort, ct);
+        if (_options.MigrateDatabase ?? _options.ApiReplicas > 0)
+        {
+            await MigrateAsync(ct);
+        }
+        await StartServicesAsync(_api, ct);
+    }
+
+    private async Task StartServicesAsync(IReadOnlyList<ProcessResource> services, CancellationToken ct)
+    {
+        await Task.WhenAll(services.Select(s => s.StartAsync(ct)));
+        await WaitHealthyOrFailAsync(services, ct);
+    }
+
+    private async Task StartGatewayAsync(CancellationToken ct)
+    {
+        if (_options.StartGateway)
+        {
+            _gateway = await GatewayResource.StartAsync(
+                new GatewaySettings(_options.GatewayPort, StaticFilesRoot(), _options.EnvironmentName, _options.GatewayHealthCheckInterval),
+                _api, NewLog("gateway"), ct);
+        }
+    }
+
+    /// <summary>Awaits every branch; the first to fail cancels the others, and its exception (not their cancellation) is thrown.</summary>
+    private static async Task WhenAllFailFastAsync(CancellationTokenSource startup, params Task[] branches)
+    {
+        var watched = branches.Select(async branch =>
+        {
+            try
+            {
+                await branch;
+            }
+            catch
+            {
+                await startup.CancelAsync();
+                throw;
+            }
+        }).ToList();
+        try
+        {
+            await Task.WhenAll(watched);
+        }
+        catch
+        {
+            var cause = watched.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions).FirstOrDefault(e => e is not OperationCanceledException);
+            if (cause is not null)
+            {
+                ExceptionDispatchInfo.Throw(cause);
+            }
+            throw;
+        }
+    }
+
     private async Task StartInfrastructureAsync(int redisPort, int postgresPort, CancellationToken ct)
     {
         var supervision = Supervision();
         var starting = new List<ProcessResource>();
         var external = new List<Resource>();
 
-        if (_options.RedisConnectionString is { Length: > 0 } redis)
+        if (_options.RedisConnectionString is { Length: > 0 })
         {
-            RedisConnectionString = redis;
-            Redis = new ExternalResource("redis", NewLog("redis"), HealthProbes.RedisPing(redis));
+            Redis = new ExternalResource("redis", NewLog("redis"), HealthProbes.RedisPing(RedisConnectionString));
             external.Add(Redis);
         }
         else
         {
-            RedisConnectionString = EmbeddedRedis.ConnectionString(redisPort);
             var resource = new ProcessResource("redis", EmbeddedRedis.Spec(DataDirectory, redisPort), _tag, supervision, NewLog("redis"), _log);
             Redis = resource;
+            _infrastructure.Add(resource);
             starting.Add(resource);
+            await resource.StartAsync(ct); // before initdb, which can take seconds: the scrapers wait for Redis
         }
 
-        if (_options.PostgresConnectionString is { Length: > 0 } postgres)
+        if (_options.PostgresConnectionString is { Length: > 0 })
         {
-            PostgresConnectionString = postgres;
-            Postgres = new ExternalResource("postgres", NewLog("postgres"), HealthProbes.PostgresQuery(postgres));
+            Postgres = new ExternalResource("postgres", NewLog("postgres"), HealthProbes.PostgresQuery(PostgresConnectionString));
             external.Add(Postgres);
         }
         else
         {
-            PostgresConnectionString = EmbeddedPostgres.ConnectionString(postgresPort);
             var log = NewLog("postgres");
             var spec = await EmbeddedPostgres.PrepareAsync(DataDirectory, postgresPort, _options.DurablePostgres, $"{_tag}/postgres-init", log, ct);
             var resource = new ProcessResource("postgres", spec, _tag, supervision, log, _log);
             Postgres = resource;
+            _infrastructure.Add(resource);
             starting.Add(resource);
+            await resource.StartAsync(ct);
         }
-        _infrastructure.AddRange(starting);
 
-        await Task.WhenAll(starting.Select(r => r.StartAsync(ct)));
         await Task.WhenAll(external.Select(r => r.WaitHealthyAsync(ct)).Append(WaitHealthyOrFailAsync(starting, ct)));
         if (Postgres is ProcessResource)
         {

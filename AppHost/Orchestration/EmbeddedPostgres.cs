@@ -50,8 +50,9 @@ internal static class EmbeddedPostgres
         ];
         if (!durable)
         {
-            // Tests only: a crash of the machine could lose committed data; a crash of PostgreSQL cannot.
-            arguments.AddRange(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
+            // Tests only: a crash of the machine could lose committed data; a crash of PostgreSQL cannot (commits still
+            // write their WAL to the OS, so synchronous_commit stays on: tests kill PostgreSQL and expect their data).
+            arguments.AddRange(["-c", "fsync=off", "-c", "full_page_writes=off"]);
         }
 
         return new ProcessSpec

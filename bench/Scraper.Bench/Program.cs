@@ -14,6 +14,7 @@ using Platform.Scraper.Capture;
 using Platform.Scraper.Contracts;
 
 var quick = args.Contains("--quick");
+var encodingOnly = args.Contains("--encoding");
 var capturesPerRun = quick ? 12 : 40;
 var sequentialCaptures = quick ? 60 : 300;
 
@@ -25,6 +26,8 @@ CaptureOutput[] outputs = [CaptureOutput.Markdown, CaptureOutput.Metadata, Captu
 Console.WriteLine($"Scraper benchmark — {Environment.ProcessorCount} cores, {capturesPerRun} captures per run, outputs: {string.Join(", ", outputs.Select(o => o.Name()))}");
 Console.WriteLine();
 
+if (!encodingOnly)
+{
 var results = new List<(string Mode, int Concurrency, double PerMinute, double PeakMiB, int Failures)>();
 foreach (var pool in new[] { 1, 2, 4 })
 {
@@ -81,6 +84,8 @@ await using (var scraper = StartScraper(4))
     Console.WriteLine($"  peak {browsers.Stats.PeakMemoryBytes / 1048576.0:F0} MiB, restarts {browsers.Stats.Restarts}, failures {failures}");
 }
 
+}
+
 Console.WriteLine();
 Console.WriteLine("Binary outputs: raw frames vs base64 in JSON (client time = request to last frame parsed)");
 await using (var scraper = StartScraper(1))
@@ -103,6 +108,39 @@ await using (var scraper = StartScraper(1))
             }
             times.Sort();
             Console.WriteLine($"  {label,-26} {encoding,-6}: {wire / 1024.0,8:F0} KiB on the wire for {payload / 1024.0,8:F0} KiB of output (+{100.0 * (wire - payload) / payload,4:F1}%), median {times[2],6:F0} ms");
+        }
+        // The framing alone, without rendering: write the same outputs both ways into memory and read them back.
+        var frames = new List<CaptureFrame>();
+        using (var response = await client.PostAsJsonAsync("/captures", new CaptureRequest { Url = site.Url(path).AbsoluteUri, Outputs = [CaptureOutput.Screenshot, CaptureOutput.Pdf] }, CaptureStream.Json))
+        {
+            await foreach (var frame in CaptureStreamReader.ReadAsync(await response.Content.ReadAsStreamAsync()))
+            {
+                if (frame.Type == CaptureFrame.Types.Output) frames.Add(frame);
+            }
+        }
+        foreach (var encoding in new[] { BinaryEncoding.Frame, BinaryEncoding.Base64 })
+        {
+            var times = new List<double>();
+            long allocated = 0;
+            for (var i = 0; i < 21; i++)
+            {
+                var before = GC.GetTotalAllocatedBytes(precise: true);
+                var stopwatch = Stopwatch.StartNew();
+                using var memory = new MemoryStream();
+                var writer = new CaptureStreamWriter(memory);
+                foreach (var frame in frames)
+                {
+                    var header = frame with { Body = default, Length = null };
+                    if (encoding == BinaryEncoding.Frame) await writer.WriteBinaryAsync(header, frame.Body, default);
+                    else await writer.WriteAsync(header with { Base64 = Convert.ToBase64String(frame.Body.Span) }, default);
+                }
+                memory.Position = 0;
+                await foreach (var _ in CaptureStreamReader.ReadAsync(memory)) { }
+                times.Add(stopwatch.Elapsed.TotalMilliseconds);
+                allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+            }
+            times.Sort();
+            Console.WriteLine($"  {label,-26} {encoding,-6}: encode+decode median {times[10],6:F1} ms, {allocated / 1048576.0,6:F1} MiB allocated per capture");
         }
     }
 }

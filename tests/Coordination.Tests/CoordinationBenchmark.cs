@@ -17,12 +17,12 @@ public sealed class CoordinationBenchmark(RedisFixture redis, ITestOutputHelper 
         var nodes = new List<CoordinationNode>();
         for (var i = 0; i < 5; i++)
         {
-            nodes.Add(await CoordinationNode.StartAsync(redis.Server.ConnectionString));
+            nodes.Add(await CoordinationNode.StartAsync(redis.ConnectionString));
         }
         try
         {
             var node = nodes[0];
-            Print($"Redis {redis.Server.ConnectionString} (loopback), {Environment.ProcessorCount} cores, lease 15 s / renew 5 s");
+            Print($"Redis {redis.ConnectionString} (loopback), {Environment.ProcessorCount} cores, lease 15 s / renew 5 s");
 
             // Uncontended: one caller, acquire then release, fresh resource each round so only the script cost shows.
             const int rounds = 3000;
@@ -52,7 +52,7 @@ public sealed class CoordinationBenchmark(RedisFixture redis, ITestOutputHelper 
             Print(Line("lock TryAcquire (with fencing INCR)", lockAcquire));
 
             // Wake-up: waiter on another replica, poll fallback 30 s, so the figure is the pub/sub path only.
-            await using var waiterNode = await CoordinationNode.StartAsync(redis.Server.ConnectionString,
+            await using var waiterNode = await CoordinationNode.StartAsync(redis.ConnectionString,
                 CoordinationNode.Leases(TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(5), poll: TimeSpan.FromSeconds(30)));
             var wake = new List<double>();
             for (var i = 0; i < 200; i++)

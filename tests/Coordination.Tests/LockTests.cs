@@ -8,8 +8,8 @@ public sealed class LockTests(RedisFixture redis, ITestOutputHelper output)
     [Fact]
     public async Task Lock_is_exclusive_and_fencing_tokens_strictly_increase_across_replicas()
     {
-        await using var a = await CoordinationNode.StartAsync(redis.Server.ConnectionString);
-        await using var b = await CoordinationNode.StartAsync(redis.Server.ConnectionString);
+        await using var a = await CoordinationNode.StartAsync(redis.ConnectionString);
+        await using var b = await CoordinationNode.StartAsync(redis.ConnectionString);
         var name = $"rescuer:{Guid.NewGuid():N}";
         var ct = TestContext.Current.CancellationToken;
         var tokens = new List<long>();
@@ -44,8 +44,8 @@ public sealed class LockTests(RedisFixture redis, ITestOutputHelper output)
     [Fact]
     public async Task Second_replica_gets_the_lock_only_after_release_with_a_higher_token()
     {
-        await using var a = await CoordinationNode.StartAsync(redis.Server.ConnectionString);
-        await using var b = await CoordinationNode.StartAsync(redis.Server.ConnectionString);
+        await using var a = await CoordinationNode.StartAsync(redis.ConnectionString);
+        await using var b = await CoordinationNode.StartAsync(redis.ConnectionString);
         var name = $"migrations:{Guid.NewGuid():N}";
         var ct = TestContext.Current.CancellationToken;
 
@@ -66,7 +66,7 @@ public sealed class LockTests(RedisFixture redis, ITestOutputHelper output)
     [Fact]
     public async Task Lock_name_that_would_collide_with_a_fencing_counter_is_rejected()
     {
-        await using var node = await CoordinationNode.StartAsync(redis.Server.ConnectionString);
+        await using var node = await CoordinationNode.StartAsync(redis.ConnectionString);
         await Assert.ThrowsAsync<ArgumentException>(
             () => node.Lock.TryAcquireAsync("x:fence", TimeSpan.Zero, TestContext.Current.CancellationToken));
     }

@@ -3,22 +3,14 @@ using Platform.Coordination.Tests.Infrastructure;
 
 namespace Platform.Coordination.Tests;
 
-/// <summary>Tests that kill, restart or flush Redis: each gets its own server so the shared one is never disturbed.</summary>
-[Collection(Name)]
-public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
+/// <summary>Tests that pause, restart or flush Redis, on their own server (one after another, each leaves it healthy).</summary>
+[Collection(RedisOutageCollection.Name)]
+public sealed class RedisOutageTests(OutageRedisFixture redis, ITestOutputHelper output)
 {
-    public const string Name = "redis outages";
-
-    private RedisServer _server = null!;
-
-    public async ValueTask InitializeAsync() => _server = await RedisServer.StartAsync();
-
-    public async ValueTask DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task Acquire_throws_CoordinationUnavailable_promptly_when_Redis_cannot_be_reached()
     {
-        await using var node = await CoordinationNode.StartAsync($"127.0.0.1:{RedisServer.FreeLoopbackPort()}");
+        await using var node = await CoordinationNode.StartAsync($"127.0.0.1:{InfrastructureFixture.UnusedLoopbackPort()}");
         var ct = TestContext.Current.CancellationToken;
 
         var clock = Stopwatch.StartNew();
@@ -30,29 +22,68 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Acquire_fails_as_unavailable_while_Redis_is_down_and_works_again_after_it_returns()
+    public async Task Acquire_fails_as_unavailable_while_Redis_hangs_and_works_again_after_it_resumes()
     {
-        await using var node = await CoordinationNode.StartAsync(_server.ConnectionString);
+        await using var node = await CoordinationNode.StartAsync(redis.ConnectionString);
         var ct = TestContext.Current.CancellationToken;
         await using (var before = await node.Semaphore.TryAcquireAsync("host:a", 1, ct))
         {
             Assert.NotNull(before);
         }
 
-        await _server.StopAsync();
-        await Assert.ThrowsAsync<CoordinationUnavailableException>(() => node.Semaphore.TryAcquireAsync("host:a", 1, ct));
+        await redis.App.Redis.PauseAsync(ct);
+        try
+        {
+            // Connected but silent: the command times out (AsyncTimeout 2 s here) and is reported as unavailable.
+            var clock = Stopwatch.StartNew();
+            await Assert.ThrowsAsync<CoordinationUnavailableException>(() => node.Semaphore.TryAcquireAsync("host:a", 1, ct));
+            output.WriteLine($"acquire against a paused Redis failed as unavailable after {clock.ElapsedMilliseconds} ms");
+        }
+        finally
+        {
+            await redis.App.Redis.ResumeAsync(ct);
+        }
 
-        await _server.StartAsync(TimeSpan.FromSeconds(10));
         await node.WaitConnectedAsync(TimeSpan.FromSeconds(10));
         await using var after = await node.Semaphore.TryAcquireAsync("host:a", 1, ct);
         Assert.NotNull(after);
     }
 
     [Fact]
+    public async Task LeaseLost_fires_at_the_lease_deadline_when_renewals_keep_failing()
+    {
+        var lease = TimeSpan.FromSeconds(1.5);
+        await using var node = await CoordinationNode.StartAsync(redis.ConnectionString,
+            CoordinationNode.Leases(lease, TimeSpan.FromMilliseconds(300)));
+        using var metrics = new MetricsRecorder(node);
+        var ct = TestContext.Current.CancellationToken;
+        var held = await node.Semaphore.TryAcquireAsync("model-endpoint", 3, ct);
+        Assert.NotNull(held);
+        var acquired = Stopwatch.StartNew();
+
+        await redis.App.Redis.PauseAsync(ct);
+        try
+        {
+            await held.LeaseLost.WhenCancelled().WaitAsync(lease + TimeSpan.FromSeconds(2), ct);
+            output.WriteLine($"LeaseLost fired {acquired.ElapsedMilliseconds} ms after the grant (lease {lease.TotalMilliseconds} ms, Redis paused)");
+            // At the local deadline (sent-at + lease, never later than the server's expiry), give or take scheduling on a
+            // busy machine: not at the first failed renewal (300 ms), and not long after the lease.
+            Assert.InRange(acquired.Elapsed, lease - TimeSpan.FromMilliseconds(500), lease + TimeSpan.FromSeconds(1));
+        }
+        finally
+        {
+            await redis.App.Redis.ResumeAsync(ct);
+        }
+        Assert.Equal(1, metrics.Sum("platform.coordination.lease.lost", "reason", "expired"));
+        Assert.True(metrics.Sum("platform.coordination.lease.renewals", "outcome", "failed") >= 1);
+        await held.DisposeAsync();
+    }
+
+    [Fact]
     public async Task LeaseLost_fires_when_Redis_restarts_empty_and_the_slot_is_free_afterwards()
     {
         var lease = TimeSpan.FromSeconds(2);
-        await using var node = await CoordinationNode.StartAsync(_server.ConnectionString,
+        await using var node = await CoordinationNode.StartAsync(redis.ConnectionString,
             CoordinationNode.Leases(lease, TimeSpan.FromMilliseconds(400)));
         using var metrics = new MetricsRecorder(node);
         var ct = TestContext.Current.CancellationToken;
@@ -60,7 +91,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.NotNull(held);
 
         var clock = Stopwatch.StartNew();
-        await _server.RestartAsync();
+        await redis.App.Redis.RestartAsync(ct);
         await held.LeaseLost.WhenCancelled().WaitAsync(lease + TimeSpan.FromSeconds(3), ct);
         output.WriteLine($"LeaseLost fired {clock.ElapsedMilliseconds} ms after the restart began");
         Assert.Equal(1, metrics.Sum("platform.coordination.lease.lost"));
@@ -74,11 +105,11 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task LeaseLost_fires_after_FLUSHALL_and_fencing_tokens_still_increase()
     {
-        await using var node = await CoordinationNode.StartAsync(_server.ConnectionString,
+        await using var node = await CoordinationNode.StartAsync(redis.ConnectionString,
             CoordinationNode.Leases(TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(300)));
         var ct = TestContext.Current.CancellationToken;
 
-        var held = await node.Lock.TryAcquireAsync("rescuer", TimeSpan.Zero, ct);
+        var held = await node.Lock.TryAcquireAsync("rescuer", TimeSpan.FromSeconds(10), ct);
         Assert.NotNull(held);
         await node.Redis.GetServers()[0].FlushAllDatabasesAsync();
         await held.LeaseLost.WhenCancelled().WaitAsync(TimeSpan.FromSeconds(3), ct);

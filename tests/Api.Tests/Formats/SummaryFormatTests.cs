@@ -32,7 +32,7 @@ public sealed class SummaryFormatTests
     [InlineData(1)]
     [InlineData(3)]
     [InlineData(6)]
-    public async Task Summary_length_follows_the_sentences_option(int sentences)
+    public void Summary_length_follows_the_sentences_option(int sentences)
     {
         var document = TextDocument.Parse(Fixture("coral-reefs.md"));
         var summary = ExtractiveSummarizer.Summarize(document, sentences);

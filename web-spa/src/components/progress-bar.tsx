@@ -4,7 +4,7 @@ interface ProgressBarProps {
   /** 0..1 */
   value: number;
   label: string;
-  tone?: 'primary' | 'success' | 'warning' | 'danger';
+  tone?: 'primary' | 'success' | 'warning' | 'danger' | 'muted';
   className?: string;
 }
 

@@ -284,6 +284,10 @@ const finishedTaskStates: readonly TaskState[] = ['completed', 'failed', 'cancel
 
 /** Overall progress 0..1: the mean of the tasks (finished tasks count as done), not an index in a sequence. */
 export function overallProgress(job: JobSnapshot): number {
+  // A cancelled or expired job stopped part way: show how much actually came out.
+  if (job.state === 'cancelled' || job.state === 'expired') {
+    return job.tasks.length ? countTasks(job, 'completed') / job.tasks.length : 0;
+  }
   if (isTerminal(job.state)) return 1;
   if (job.tasks.length === 0) return 0;
   const sum = job.tasks.reduce((total, task) => total + (finishedTaskStates.includes(task.state) ? 1 : task.progress), 0);

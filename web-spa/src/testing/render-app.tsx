@@ -5,6 +5,8 @@ import { AppProvider } from '@/app/provider';
 import { routes } from '@/app/router';
 import { LiveConnection } from '@/lib/live-connection';
 import { FakeHub } from '@/testing/fake-hub';
+// Loaded up front so lazy-route timing never decides a test.
+import '@/app/routes/job';
 
 /** The whole app at a URL, with fetch mocked by the caller and a fake hub for the live connection. */
 export function renderApp(path: string) {

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { Button } from '@/components/button';
 import { ConnectionBanner } from '@/components/connection-banner';
@@ -23,6 +23,7 @@ function SignedInShell() {
   const navigate = useNavigate();
   const location = useLocation();
   const main = useRef<HTMLElement>(null);
+  const [stackOccupied, setStackOccupied] = useState(false);
 
   // After client-side navigation, move focus to the content so keyboard and screen-reader users start there.
   const first = useRef(true);
@@ -74,10 +75,10 @@ function SignedInShell() {
         </div>
         <ConnectionBanner />
       </header>
-      <main id="main" ref={main} tabIndex={-1} className={styles.main}>
+      <main id="main" ref={main} tabIndex={-1} className={`${styles.main} ${stackOccupied ? styles.besideStack : ''}`}>
         <Outlet />
       </main>
-      <NotificationStack />
+      <NotificationStack onOccupiedChange={setStackOccupied} />
       <Toaster />
     </>
   );

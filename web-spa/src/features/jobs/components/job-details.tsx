@@ -56,7 +56,7 @@ export function JobDetails({ jobId }: { jobId: string }) {
           className={styles.progress}
           value={progress}
           label="Overall progress"
-          tone={job.state === 'completed' ? 'success' : job.state === 'failed' ? 'danger' : job.state === 'partial' ? 'warning' : 'primary'}
+          tone={job.state === 'completed' ? 'success' : job.state === 'failed' ? 'danger' : job.state === 'partial' ? 'warning' : terminal ? 'muted' : 'primary'}
         />
         <dl className={styles.facts}>
           <div>

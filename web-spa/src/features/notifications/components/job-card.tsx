@@ -16,14 +16,16 @@ interface JobCardProps {
   /** From the job list; the live view replaces it as soon as it loads. */
   listed: JobSnapshot;
   onDismiss: (jobId: string) => void;
+  /** Narrow screens start cards compact so the stack does not cover the page. */
+  startMinimized?: boolean;
 }
 
-const progressTone = { completed: 'success', partial: 'warning', failed: 'danger' } as const;
+const progressTone = { completed: 'success', partial: 'warning', failed: 'danger', cancelled: 'muted', expired: 'muted' } as const;
 
-export function JobCard({ listed, onDismiss }: JobCardProps) {
+export function JobCard({ listed, onDismiss, startMinimized = false }: JobCardProps) {
   const { data: store } = useLiveJob(listed.id);
   const job = store?.state.job ?? listed;
-  const [minimized, setMinimized] = useState(false);
+  const [minimized, setMinimized] = useState(startMinimized);
   const cancel = useCancelJob();
   const source = sourceLabel(job.source, 60);
   const terminal = isTerminal(job.state);

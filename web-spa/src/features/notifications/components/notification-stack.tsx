@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { Button } from '@/components/button';
+import { useMediaQuery, wideLayoutQuery } from '@/hooks/use-media-query';
 import { isTerminal } from '@/lib/job-state';
 import { useAnnouncement } from '@/features/notifications/hooks/use-announcer';
 import { maxVisibleCards, useStackJobs } from '@/features/notifications/hooks/use-stack-jobs';
@@ -8,14 +9,23 @@ import { JobCard } from '@/features/notifications/components/job-card';
 import styles from '@/features/notifications/components/notification-stack.module.css';
 
 /** Bottom-right: one card per active job, newest on top, at most five; finished cards stay until dismissed. */
-export function NotificationStack() {
+interface NotificationStackProps {
+  /** Tells the layout whether the stack takes room, so content can make space beside it. */
+  onOccupiedChange?: (occupied: boolean) => void;
+}
+
+export function NotificationStack({ onOccupiedChange }: NotificationStackProps) {
   const { jobs, dismiss } = useStackJobs();
-  const [collapsed, setCollapsed] = useState(false);
+  const wide = useMediaQuery(wideLayoutQuery);
   const announcement = useAnnouncement();
+  // Narrow screens start with the stack folded into its summary bar so it does not cover the page.
+  const [collapsed, setCollapsed] = useState(() => !wide);
   const visible = jobs.slice(0, maxVisibleCards);
   const hidden = jobs.length - visible.length;
   const finished = jobs.filter((job) => isTerminal(job.state)).map((job) => job.id);
   const active = jobs.length - finished.length;
+  const occupied = jobs.length > 0 && !collapsed;
+  useEffect(() => onOccupiedChange?.(occupied), [occupied, onOccupiedChange]);
 
   return (
     <section className={styles.stack} aria-label="Job notifications" data-testid="notification-stack">
@@ -43,7 +53,7 @@ export function NotificationStack() {
         <>
           <ul className={styles.cards} aria-label="Jobs">
             {visible.map((job) => (
-              <JobCard key={job.id} listed={job} onDismiss={dismiss} />
+              <JobCard key={job.id} listed={job} onDismiss={dismiss} startMinimized={!wide} />
             ))}
           </ul>
           {hidden > 0 && (

@@ -1,0 +1,50 @@
+using System.Net;
+using System.Net.Sockets;
+using Platform.AppHost.Orchestration;
+
+namespace Platform.Coordination.Tests.Infrastructure;
+
+/// <summary>Redis (and PostgreSQL) only, started by the AppHost orchestration library: no services, no gateway.</summary>
+public abstract class InfrastructureFixture : IAsyncLifetime
+{
+    public DistributedApp App { get; private set; } = null!;
+
+    public string ConnectionString => App.RedisConnectionString;
+
+    public async ValueTask InitializeAsync() =>
+        App = await DistributedApp.StartAsync(new DistributedAppOptions
+        {
+            ApiReplicas = 0,
+            ScraperReplicas = 0,
+            StartGateway = false,
+            DurablePostgres = false,
+        });
+
+    public async ValueTask DisposeAsync() => await App.DisposeAsync();
+
+    /// <summary>A loopback port nothing listens on (for "Redis cannot be reached").</summary>
+    public static int UnusedLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>One Redis shared by the "redis" collection, whose tests run one after another and never disturb the server.</summary>
+public sealed class RedisFixture : InfrastructureFixture;
+
+[CollectionDefinition(Name)]
+public sealed class RedisCollection : ICollectionFixture<RedisFixture>
+{
+    public const string Name = "redis";
+}
+
+/// <summary>A second Redis for tests that pause, restart or flush it, so the shared one is never disturbed.</summary>
+public sealed class OutageRedisFixture : InfrastructureFixture;
+
+[CollectionDefinition(Name)]
+public sealed class RedisOutageCollection : ICollectionFixture<OutageRedisFixture>
+{
+    public const string Name = "redis outages";
+}

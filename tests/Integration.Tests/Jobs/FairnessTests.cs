@@ -1,0 +1,56 @@
+using Platform.AppHost.Orchestration;
+
+namespace Platform.Integration.Tests.Jobs;
+
+/// <summary>One executor slot per replica (2 in all), so users compete for slots and the dispatch order shows.</summary>
+public sealed class ScarceSlotsFixture : JobsAppFixture
+{
+    protected override void Configure(DistributedAppOptions options)
+    {
+        options.ApiEnvironment["JobLimits__ExecutorSlotsPerReplica"] = "1";
+        options.ApiEnvironment["JobLimits__QueuedPerUser"] = "10";
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ScarceSlotsCollection : ICollectionFixture<ScarceSlotsFixture>
+{
+    public const string Name = "Jobs engine (scarce executor slots)";
+}
+
+[Collection(ScarceSlotsCollection.Name)]
+public sealed class FairnessTests(ScarceSlotsFixture fixture)
+{
+    [Fact]
+    public async Task Another_users_first_job_starts_before_a_backlog_drains()
+    {
+        using var alice = await fixture.NewUserAsync();
+        using var bob = await fixture.NewUserAsync();
+        var aliceJobs = new List<Guid>();
+        for (var i = 0; i < 8; i++)
+        {
+            aliceJobs.Add(await alice.SubmitAcceptedAsync(UserSession.DiagnosticJob(delayMs: 1000)));
+        }
+        await alice.WaitForStateAsync(aliceJobs[0], TimeSpan.FromSeconds(10), "running", "completed");
+        var bobJob = await bob.SubmitAcceptedAsync(UserSession.DiagnosticJob(delayMs: 1000));
+
+        foreach (var id in aliceJobs.Append(bobJob))
+        {
+            await alice.WaitForStateAsync(id, TimeSpan.FromSeconds(60), "completed");
+        }
+        var starts = await JobsDb.ListAsync(fixture.Database,
+            "SELECT owner_id, started_at FROM jobs WHERE owner_id = ANY(@users) ORDER BY started_at",
+            r => (Owner: r.GetString(0), StartedAt: r.GetFieldValue<DateTimeOffset>(1)), ("users", new[] { alice.Id, bob.Id }));
+
+        // FIFO across users would start Bob's job last (9th). Round-robin starts it at the next free slot: within the
+        // first four starts (two already running when it arrived, then at most one more of Alice's per slot freed).
+        var bobPosition = starts.FindIndex(s => s.Owner == bob.Id);
+        Assert.InRange(bobPosition, 1, 3);
+        Assert.True(starts.Count(s => s.Owner == alice.Id && s.StartedAt > starts[bobPosition].StartedAt) >= 4);
+
+        // Within Alice's jobs: FIFO.
+        var aliceOrder = await JobsDb.ListAsync(fixture.Database,
+            "SELECT id FROM jobs WHERE owner_id = @u ORDER BY started_at", r => r.GetGuid(0), ("u", alice.Id));
+        Assert.Equal(aliceJobs, aliceOrder);
+    }
+}

@@ -1,0 +1,92 @@
+using Npgsql;
+using Platform.AppHost.Orchestration;
+
+namespace Platform.Integration.Tests.Jobs;
+
+/// <summary>
+/// The distributed app the job-engine tests share: 2 Api replicas behind the gateway, embedded Redis and PostgreSQL,
+/// no scrapers. Short leases (3 s) so recovery is observable; the diagnostic format on so jobs can be slow or fail.
+/// </summary>
+public class JobsAppFixture : IAsyncLifetime
+{
+    public const string AdminEmail = "ops@jobs.test";
+    public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(3);
+
+    public DistributedApp App { get; private set; } = null!;
+    public NpgsqlDataSource Database { get; private set; } = null!;
+
+    protected virtual void Configure(DistributedAppOptions options)
+    {
+    }
+
+    public async ValueTask InitializeAsync()
+    {
+        var options = new DistributedAppOptions
+        {
+            ApiReplicas = 2,
+            ScraperReplicas = 0,
+            StartGateway = true,
+            GatewayPort = 0,
+            DurablePostgres = false,
+            // A killed replica stays down long enough that "the other replica" is the one that recovers its job.
+            RestartBackoff = TimeSpan.FromSeconds(6),
+            GatewayHealthCheckInterval = TimeSpan.FromSeconds(1),
+        };
+        options.ApiEnvironment["Diagnostics__EnableFaultFormats"] = "true";
+        options.ApiEnvironment["Leases__Duration"] = "00:00:03";
+        options.ApiEnvironment["Leases__RenewInterval"] = "00:00:01";
+        options.ApiEnvironment["Leases__RescueInterval"] = "00:00:00.500";
+        options.ApiEnvironment["Coordination__LeaseDuration"] = "00:00:03";
+        options.ApiEnvironment["Coordination__RenewInterval"] = "00:00:01";
+        options.ApiEnvironment["Retries__BaseDelay"] = "00:00:00.050";
+        options.ApiEnvironment["Retries__MaxDelay"] = "00:00:00.500";
+        options.ApiEnvironment["SubmissionLimits__MaxTextChars"] = "10000";
+        options.ApiEnvironment["SubmissionLimits__MaxBodyBytes"] = "65536";
+        options.ApiEnvironment["SubmissionLimits__MaxBatchItems"] = "5";
+        options.ApiEnvironment["Capture__AllowPrivateNetworks"] = "false";
+        options.ApiEnvironment["Accounts__AdminEmails__0"] = AdminEmail;
+        Configure(options);
+        App = await DistributedApp.StartAsync(options, TestContext.Current.CancellationToken);
+        Database = NpgsqlDataSource.Create(App.PostgresConnectionString);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Database is not null)
+        {
+            await Database.DisposeAsync();
+        }
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+    }
+
+    public Task<UserSession> NewUserAsync(string? email = null) =>
+        UserSession.RegisterAsync(this, email ?? $"user-{Guid.NewGuid():N}@jobs.test");
+
+    /// <summary>The Api replica a job's lease names (owner_instance is the replica's service.instance.id, "api-N").</summary>
+    public Resource Replica(string instance) => App.Api.Single(r => r.Name == instance);
+
+    public Resource OtherReplica(string instance) => App.Api.First(r => r.Name != instance);
+
+    /// <summary>Makes sure every replica is up again after a test killed or paused one.</summary>
+    public async Task AllReplicasHealthyAsync()
+    {
+        foreach (var replica in App.Api)
+        {
+            if (replica.State == ResourceState.Paused)
+            {
+                await replica.ResumeAsync();
+            }
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await Task.WhenAll(App.Api.Select(r => r.WaitHealthyAsync(timeout.Token)));
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class JobsCollection : ICollectionFixture<JobsAppFixture>
+{
+    public const string Name = "Jobs engine (2 Api replicas)";
+}

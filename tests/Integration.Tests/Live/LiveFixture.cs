@@ -1,0 +1,63 @@
+using Platform.AppHost.Orchestration;
+
+namespace Platform.Integration.Tests.Live;
+
+/// <summary>
+/// Two Api replicas behind the gateway (no Scraper: text jobs only), real Redis and PostgreSQL. Short leases, pings and
+/// timeouts so a killed or paused replica is noticed in seconds; two executor slots per replica so four running jobs
+/// must span both replicas.
+/// </summary>
+public sealed class LiveFixture : IAsyncLifetime
+{
+    public const int SnapshotThreshold = 200;
+
+    public DistributedApp App { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var options = new DistributedAppOptions
+        {
+            ApiReplicas = 2,
+            ScraperReplicas = 0,
+            StartGateway = true,
+            DurablePostgres = false,
+            GatewayHealthCheckInterval = TimeSpan.FromSeconds(1),
+        };
+        var api = options.ApiEnvironment;
+        api["Diagnostics__EnableFaultFormats"] = "true";
+        api["JobLimits__RunningPerUser"] = "8";
+        api["JobLimits__QueuedPerUser"] = "20";
+        api["JobLimits__ExecutorSlotsPerReplica"] = "2";
+        // Every diagnostic step becomes an event (the engine's defaults: progress at most every 500 ms, flushed every 200 ms).
+        api["Dispatch__ProgressInterval"] = "00:00:00.010";
+        api["Dispatch__OutputInterval"] = "00:00:00.010";
+        api["Leases__Duration"] = "00:00:03";
+        api["Leases__RenewInterval"] = "00:00:01";
+        api["Leases__RescueInterval"] = "00:00:01";
+        // Clients ping every second (LiveJobClient) and expect a server ping within 4 s.
+        api["Live__KeepAliveInterval"] = "00:00:01";
+        api["Live__ClientTimeoutInterval"] = "00:00:04";
+        api["Live__SnapshotThreshold"] = SnapshotThreshold.ToString();
+        App = await DistributedApp.StartAsync(options, TestContext.Current.CancellationToken);
+    }
+
+    public Task<LiveUser> NewUserAsync(CancellationToken ct) =>
+        LiveUser.SignUpAsync(App.GatewayUrl, $"live-{Guid.NewGuid():N}@example.test", ct);
+
+    /// <summary>A previous test may have killed or paused a replica: start each test with both answering.</summary>
+    public async Task AllReplicasHealthyAsync(CancellationToken ct)
+    {
+        foreach (var api in App.Api)
+        {
+            await api.WaitHealthyAsync(ct);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await App.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class LiveCollection : ICollectionFixture<LiveFixture>
+{
+    public const string Name = "live";
+}

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Net;
+using Platform.AppHost.Orchestration;
+using Platform.Integration.Tests.Infrastructure;
+
+namespace Platform.Integration.Tests.Orchestration;
+
+[Collection(PlatformCollection.Name)]
+public sealed class SupervisionTests(PlatformFixture fixture) : DistributedAppTest(() => fixture.App)
+{
+    private readonly CancellationToken _ct = TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_killed_api_replica_is_restarted_while_the_gateway_keeps_answering()
+    {
+        var victim = fixture.App.Api[0];
+        var restartsBefore = victim.RestartCount;
+        var pidBefore = victim.Pid!.Value;
+
+        await victim.KillAsync(_ct);
+        Assert.False(ProcessProbe.IsRunning(pidBefore));
+
+        // While api-0 is down, every request is answered, by api-1.
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await fixture.Gateway.GetAsync("/api/formats", _ct);
+            Assert.True((int)response.StatusCode < 500, $"request {i} during the outage: {(int)response.StatusCode}");
+            Assert.Equal("api-1", Assert.Single(response.Headers.GetValues("X-Platform-Replica")));
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(90));
+        while (victim.RestartCount == restartsBefore)
+        {
+            await Task.Delay(100, timeout.Token);
+        }
+        await victim.WaitHealthyAsync(timeout.Token);
+        Assert.Equal(restartsBefore + 1, victim.RestartCount);
+        Assert.NotEqual(pidBefore, victim.Pid);
+        using (var client = PlatformFixture.NewClient(victim.Url!))
+        using (var health = await client.GetAsync("/health", timeout.Token))
+        {
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        }
+        Assert.Contains("api-0 exited with code 137", fixture.App.RecentLogs(200)); // 128 + SIGKILL, logged by the supervisor
+
+        // Back in the gateway's rotation once healthy.
+        var elapsed = Stopwatch.StartNew();
+        while (true)
+        {
+            using var response = await fixture.Gateway.GetAsync("/api/formats", timeout.Token);
+            if (response.Headers.GetValues("X-Platform-Replica").Single() == "api-0")
+            {
+                break;
+            }
+            Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(30), "the gateway never routed to the restarted replica");
+            await Task.Delay(100, timeout.Token);
+        }
+    }
+}
