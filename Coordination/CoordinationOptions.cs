@@ -23,12 +23,15 @@ public sealed class CoordinationOptions
 
 internal sealed class CoordinationOptionsValidator : IValidateOptions<CoordinationOptions>
 {
+    // Timers take at most ~49 days; a day is already far beyond any sensible lease or poll.
+    private static readonly TimeSpan MaxInterval = TimeSpan.FromDays(1);
+
     public ValidateOptionsResult Validate(string? name, CoordinationOptions options)
     {
         var failures = new List<string>();
-        if (options.LeaseDuration < TimeSpan.FromMilliseconds(100))
+        if (options.LeaseDuration < TimeSpan.FromMilliseconds(100) || options.LeaseDuration > MaxInterval)
         {
-            failures.Add($"Coordination:LeaseDuration must be at least 100 ms (was {options.LeaseDuration}).");
+            failures.Add($"Coordination:LeaseDuration must be between 100 ms and 1 day (was {options.LeaseDuration}).");
         }
         if (options.RenewInterval <= TimeSpan.Zero)
         {
@@ -40,9 +43,9 @@ internal sealed class CoordinationOptionsValidator : IValidateOptions<Coordinati
                 $"Coordination:RenewInterval ({options.RenewInterval}) must be less than half of Coordination:LeaseDuration ({options.LeaseDuration}) " +
                 "so a lease survives one failed renewal.");
         }
-        if (options.WaitPollInterval <= TimeSpan.Zero)
+        if (options.WaitPollInterval <= TimeSpan.Zero || options.WaitPollInterval > MaxInterval)
         {
-            failures.Add($"Coordination:WaitPollInterval must be positive (was {options.WaitPollInterval}).");
+            failures.Add($"Coordination:WaitPollInterval must be positive and at most 1 day (was {options.WaitPollInterval}).");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

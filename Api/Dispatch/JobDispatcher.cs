@@ -57,20 +57,11 @@ public sealed class JobDispatcher(
         {
             var runningPerUser = limits.CurrentValue.RunningPerUser;
             var users = await queue.NextUsersAsync(dispatch.CurrentValue.UsersPerRound, runningPerUser, ct);
-            var started = 0;
             // One job per user per round: the round-robin. The next round re-reads the order (these users now go last).
-            foreach (var user in users)
-            {
-                if (FreeSlots <= 0)
-                {
-                    return;
-                }
-                if (await TryStartAsync(user, runningPerUser, ct))
-                {
-                    started++;
-                }
-            }
-            if (started == 0)
+            // Claims of different users take different locks, so a round claims them concurrently.
+            var round = users.Take(FreeSlots).ToList();
+            var started = await Task.WhenAll(round.Select(user => TryStartAsync(user, runningPerUser, ct)));
+            if (!started.Contains(true))
             {
                 return;
             }

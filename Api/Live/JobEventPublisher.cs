@@ -17,7 +17,8 @@ public interface IJobEventSink
 /// (latest wins; the replaced seq becomes a gap that clients fill from the log). Replacing only the job's newest
 /// queued event keeps the order: a newer progress never overtakes an older event of its job. Progress is the only
 /// kind dropped, when the channel is full; state, result and output events wait for room instead (bounded
-/// backpressure on the writer), so they are never dropped here. A single consumer owns the sink.
+/// backpressure on the writer), so they are never dropped here. A single consumer owns the sink and pipelines its
+/// sends (at most <see cref="MaxSendsInFlight"/> outstanding), so one slow round trip does not hold up the queue.
 /// Meter "Platform.Live": platform.live.events.pushed / coalesced / dropped / failed, platform.live.queue.depth,
 /// platform.live.queue.wait (time an event spent queued).
 /// </summary>
@@ -25,12 +26,16 @@ public sealed class JobEventPublisher : BackgroundService, IJobEventPublisher
 {
     public const int Capacity = 4096;
 
+    /// <summary>Sends to the sink awaiting their round trip at once.</summary>
+    public const int MaxSendsInFlight = 256;
+
     private readonly Channel<QueuedEvent> _queue = Channel.CreateBounded<QueuedEvent>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     /// <summary>Per job, its newest event still in the queue (and the progress slot holding it, if it is one). Guarded by <see cref="_lock"/>.</summary>
     private readonly Dictionary<Guid, (long Seq, ProgressSlot? Slot)> _newestQueued = [];
     private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _sendSlots = new(MaxSendsInFlight, MaxSendsInFlight);
     private readonly IJobEventSink _sink;
     private readonly ILogger<JobEventPublisher> _logger;
     private readonly Counter<long> _pushed;
@@ -116,17 +121,35 @@ public sealed class JobEventPublisher : BackgroundService, IJobEventPublisher
                 }
             }
             _queueWait.Record(Stopwatch.GetElapsedTime(item.EnqueuedAt).TotalSeconds);
-            try
-            {
-                await _sink.SendAsync(jobEvent, stoppingToken);
-                _pushed.Add(1);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                // The event is stored; subscribers fill the gap from the log (SubscribeJob with their last seq).
-                _failed.Add(1);
-                _logger.LogDebug(ex, "Live sink failed for job {JobId} seq {Seq}.", jobEvent.JobId, jobEvent.Seq);
-            }
+
+            // Pipelined: the sink's publish is issued synchronously, in queue order, before SendAsync first awaits, and
+            // the next one does not wait for its round trip (one Redis connection keeps them in order). A window of
+            // MaxSendsInFlight bounds what is outstanding.
+            await _sendSlots.WaitAsync(stoppingToken);
+            _ = SendAsync(jobEvent, stoppingToken);
+        }
+    }
+
+    private async Task SendAsync(JobEventMessage jobEvent, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await _sink.SendAsync(jobEvent, stoppingToken);
+            _pushed.Add(1);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            // The event is stored; subscribers fill the gap from the log (SubscribeJob with their last seq).
+            _failed.Add(1);
+            _logger.LogDebug(ex, "Live sink failed for job {JobId} seq {Seq}.", jobEvent.JobId, jobEvent.Seq);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
+        finally
+        {
+            _sendSlots.Release();
         }
     }
 

@@ -16,7 +16,7 @@ public sealed class OpsQueries(PlatformDbContext db)
         var active = db.Jobs.Where(j => j.State == JobState.Queued || j.State == JobState.Running || j.State == JobState.Cancelling);
         var byState = await active.GroupBy(j => j.State).Select(g => new { State = g.Key, Count = g.Count() }).ToListAsync(ct);
         var oldest = await db.Jobs.Where(j => j.State == JobState.Queued).MinAsync(j => (DateTimeOffset?)j.QueuedAt, ct);
-        var users = await active
+        var busiest = await active
             .GroupBy(j => j.OwnerId)
             .Select(g => new
             {
@@ -24,10 +24,13 @@ public sealed class OpsQueries(PlatformDbContext db)
                 Running = g.Count(j => j.State != JobState.Queued),
                 Queued = g.Count(j => j.State == JobState.Queued),
             })
-            .Join(db.Users, g => g.UserId, u => u.Id, (g, u) => new UserQueueView(g.UserId, u.Email, g.Running, g.Queued, u.LastDispatchedAt))
             .OrderByDescending(u => u.Running + u.Queued)
             .Take(100)
             .ToListAsync(ct);
+        var ids = busiest.Select(u => u.UserId).ToList();
+        var accounts = await db.Users.Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, ct);
+        var users = busiest.Select(u => new UserQueueView(u.UserId, accounts.GetValueOrDefault(u.UserId)?.Email, u.Running, u.Queued,
+            accounts.GetValueOrDefault(u.UserId)?.LastDispatchedAt)).ToList();
         int Count(JobState state) => byState.Where(s => s.State == state).Sum(s => s.Count);
         return new QueueView(Count(JobState.Queued), Count(JobState.Running), Count(JobState.Cancelling), oldest, users);
     }

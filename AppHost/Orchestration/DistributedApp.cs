@@ -112,6 +112,9 @@ public sealed class DistributedApp : IAsyncDisposable
         StartupDuration = elapsed.Elapsed;
         AppHostMetrics.StartupDuration.Record(StartupDuration.TotalSeconds);
         _log.Write($"ready in {StartupDuration.TotalSeconds:0.0} s{Environment.NewLine}{DescribeResources()}");
+        // What a service started by hand (or under a debugger) needs to join this app's servers.
+        _log.Write($"ConnectionStrings__redis={RedisConnectionString}");
+        _log.Write($"ConnectionStrings__platform={PostgresConnectionString}");
     }
 
     private async Task StartInfrastructureThenApiAsync(int redisPort, int postgresPort, CancellationToken ct)

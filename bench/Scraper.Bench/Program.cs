@@ -26,6 +26,8 @@ CaptureOutput[] outputs = [CaptureOutput.Markdown, CaptureOutput.Metadata, Captu
 Console.WriteLine($"Scraper benchmark — {Environment.ProcessorCount} cores, {capturesPerRun} captures per run, outputs: {string.Join(", ", outputs.Select(o => o.Name()))}");
 Console.WriteLine();
 
+var scripts = new PageScripts();
+using var playwright = await Playwright.CreateAsync();
 if (!encodingOnly)
 {
 var results = new List<(string Mode, int Concurrency, double PerMinute, double PeakMiB, int Failures)>();
@@ -43,8 +45,6 @@ foreach (var pool in new[] { 1, 2, 4 })
     Console.WriteLine($"pool {pool}: {capturesPerRun / elapsed.TotalMinutes,6:F1} captures/min, peak Chromium {browsers.Stats.PeakMemoryBytes / 1048576.0,6:F0} MiB, failures {failures}");
 }
 
-var scripts = new PageScripts();
-using var playwright = await Playwright.CreateAsync();
 foreach (var concurrency in new[] { 1, 2, 4 })
 {
     var peak = new PeakTreeMemory("platform-bench-baseline");

@@ -37,4 +37,16 @@ public sealed class OptionsTests
         var failure = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IStartupValidator>().Validate());
         Assert.Contains("RenewInterval", failure.Message);
     }
+
+    [Theory]
+    [InlineData("Coordination:LeaseDuration", "00:00:00.050")]
+    [InlineData("Coordination:LeaseDuration", "2.00:00:00")]
+    [InlineData("Coordination:WaitPollInterval", "00:00:00")]
+    [InlineData("Coordination:RenewInterval", "-00:00:01")]
+    public void Start_up_fails_on_out_of_range_values(string key, string value)
+    {
+        var services = Build(new() { [key] = value });
+        var failure = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IStartupValidator>().Validate());
+        Assert.Contains(key.Split(':')[1], failure.Message);
+    }
 }

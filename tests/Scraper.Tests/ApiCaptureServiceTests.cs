@@ -74,26 +74,35 @@ public sealed class ApiCaptureServiceTests(ScraperFixture fixture) : IClassFixtu
     public async Task Cancelling_the_job_aborts_the_capture_and_closes_the_page()
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var capture = Service().CaptureAsync(Request("slow?ms=20000", ["html"]), new RecordingProgress(), cts.Token);
-        while (fixture.Scraper.Pool.OpenPages == 0)
+        var progress = new RecordingProgress();
+        var capture = Service().CaptureAsync(Request("slow?ms=20000", ["html"]), progress, cts.Token);
+        while (!progress.Has("navigating"))
         {
             await Task.Delay(10, Ct);
         }
 
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         cts.Cancel();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => capture);
-        var deadline = DateTime.UtcNow.AddSeconds(2);
-        while (fixture.Scraper.Pool.OpenPages > 0 && DateTime.UtcNow < deadline)
+        while (fixture.Scraper.Pool.OpenPages > 0 && stopwatch.ElapsedMilliseconds < 5_000)
         {
             await Task.Delay(10, Ct);
         }
-        Assert.Equal(0, fixture.Scraper.Pool.OpenPages);
+        Assert.True(fixture.Scraper.Pool.OpenPages == 0, $"page still open {stopwatch.ElapsedMilliseconds} ms after the cancel");
+        Assert.True(stopwatch.ElapsedMilliseconds < 1_000, $"page closed {stopwatch.ElapsedMilliseconds} ms after the cancel");
     }
 
     private sealed class RecordingProgress : IProgress<CaptureProgress>
     {
         public List<CaptureProgress> Reports { get; } = [];
+        public bool Has(string stage)
+        {
+            lock (Reports)
+            {
+                return Reports.Any(r => r.Stage == stage);
+            }
+        }
         public void Report(CaptureProgress value)
         {
             lock (Reports)

@@ -55,7 +55,7 @@ public sealed class LiveJobClient : IAsyncDisposable
             .Build();
         client.Connection.On<JsonElement>("jobEvent", client.OnJobEvent);
         client.Connection.On<JsonElement>("userEvent", e => client.UserEvents.Enqueue(e.Clone()));
-        client.Connection.Reconnected += _ =>
+        client.Connection.Reconnected += newConnectionId =>
         {
             Interlocked.Increment(ref client._reconnects);
             // A new connection has none of the old one's groups: resume every job from the seq we hold.
@@ -75,8 +75,21 @@ public sealed class LiveJobClient : IAsyncDisposable
         await _subscribeGate.WaitAsync(ct);
         try
         {
-            var answer = await Connection.InvokeAsync<JsonElement>("SubscribeJob", jobId, stream.LastSeq, ct);
-            stream.ApplyAnswer(answer);
+            stream.Subscribing();
+            JsonElement answer;
+            try
+            {
+                answer = await Connection.InvokeAsync<JsonElement>("SubscribeJob", jobId, stream.LastSeq, ct);
+            }
+            catch
+            {
+                stream.SubscribeFailed();
+                throw;
+            }
+            if (stream.ApplyAnswer(answer))
+            {
+                _ = Task.Run(() => ResubscribeAsync(jobId));
+            }
             return answer;
         }
         finally
@@ -164,8 +177,6 @@ public sealed class LiveJobClient : IAsyncDisposable
 /// <summary>One job as a client holds it: the events applied (in seq order, each once) and what it took to get them.</summary>
 public sealed class LiveJobStream(Guid jobId)
 {
-    private static readonly string[] FinalStates = ["completed", "partial", "failed", "cancelled", "expired"];
-
     private readonly Lock _lock = new();
     private readonly List<JsonElement> _applied = [];
     private readonly List<long> _liveArrivals = [];
@@ -183,8 +194,13 @@ public sealed class LiveJobStream(Guid jobId)
     /// <summary>Live pushes that repeated a seq already held (normal around a subscribe: the answer and the push overlap).</summary>
     public int Duplicates { get; private set; }
 
-    /// <summary>Live pushes that arrived ahead of a missing seq.</summary>
+    /// <summary>
+    /// Live pushes that arrived ahead of a missing seq while no subscribe was in flight. (During a subscribe, pushes
+    /// can overtake its answer — the server joins the group before reading — so those wait for the answer instead.)
+    /// </summary>
     public int Gaps { get; private set; }
+
+    private bool _subscribing;
 
     public int Snapshots { get; private set; }
 
@@ -205,7 +221,23 @@ public sealed class LiveJobStream(Guid jobId)
 
     public Task Finished => _finished.Task;
 
-    public static bool IsFinal(string? state) => FinalStates.Contains(state);
+    public static bool IsFinal(string? state) => LiveUser.IsFinal(state);
+
+    public void Subscribing()
+    {
+        lock (_lock)
+        {
+            _subscribing = true;
+        }
+    }
+
+    public void SubscribeFailed()
+    {
+        lock (_lock)
+        {
+            _subscribing = false;
+        }
+    }
 
     public void Resubscribed()
     {
@@ -229,8 +261,12 @@ public sealed class LiveJobStream(Guid jobId)
             }
             if (seq > _lastSeq + 1)
             {
-                Gaps++;
                 _early[seq] = jobEvent;
+                if (_subscribing)
+                {
+                    return false;
+                }
+                Gaps++;
                 return true;
             }
             Apply(jobEvent);
@@ -238,10 +274,12 @@ public sealed class LiveJobStream(Guid jobId)
         }
     }
 
-    public void ApplyAnswer(JsonElement answer)
+    /// <summary>Applies a SubscribeJob answer; true when pushes wait beyond a seq that is still missing.</summary>
+    public bool ApplyAnswer(JsonElement answer)
     {
         lock (_lock)
         {
+            _subscribing = false;
             if (answer.TryGetProperty("snapshot", out var snapshot))
             {
                 Snapshots++;
@@ -259,6 +297,7 @@ public sealed class LiveJobStream(Guid jobId)
                 }
             }
             DrainEarly();
+            return _early.Count > 0;
         }
     }
 

@@ -9,6 +9,8 @@ public sealed class LiveUser : IDisposable
 {
     public const string Password = "Correct-Horse-42!";
 
+    private static readonly string[] FinalStates = ["completed", "partial", "failed", "cancelled", "expired"];
+
     private LiveUser(string email, CookieContainer cookies, HttpClient http)
     {
         Email = email;
@@ -39,14 +41,15 @@ public sealed class LiveUser : IDisposable
 
     /// <summary>
     /// A text job with the engine's "diagnostic" format (it waits <paramref name="delayMs"/> in <paramref name="steps"/>
-    /// steps, reporting progress at each) and "text-stats". Needs Diagnostics__EnableFaultFormats=true.
+    /// steps, reporting progress at each) and "text-stats" unless <paramref name="formats"/> says otherwise.
+    /// Needs Diagnostics__EnableFaultFormats=true.
     /// </summary>
-    public async Task<Guid> SubmitDiagnosticJobAsync(int delayMs, int steps, CancellationToken ct)
+    public async Task<Guid> SubmitDiagnosticJobAsync(int delayMs, int steps, CancellationToken ct, string[]? formats = null)
     {
         var request = new
         {
             source = new { text = "Live progress travels from the executor to every tab. Each event has its seq." },
-            formats = new[] { "diagnostic", "text-stats" },
+            formats = formats ?? ["diagnostic", "text-stats"],
             options = new { diagnostic = new { delayMs, steps } },
         };
         var response = await Http.PostAsJsonAsync("/api/jobs", request, ct);
@@ -87,13 +90,15 @@ public sealed class LiveUser : IDisposable
         while (true)
         {
             var job = await GetJobAsync(id, deadline.Token);
-            if (LiveJobStream.IsFinal(job.GetProperty("state").GetString()))
+            if (IsFinal(job.GetProperty("state").GetString()))
             {
                 return job;
             }
             await Task.Delay(100, deadline.Token);
         }
     }
+
+    public static bool IsFinal(string? state) => FinalStates.Contains(state);
 
     public void Dispose() => Http.Dispose();
 }

@@ -44,15 +44,16 @@ public sealed class EmbeddedServersTests(InfrastructureFixture fixture) : Distri
     public async Task Paused_postgres_answers_nothing_until_resumed()
     {
         var postgres = fixture.App.Postgres;
-        await using var existing = new NpgsqlConnection(fixture.App.PostgresConnectionString);
+        // Without a pool, and without waiting for an answer to a cancel request that a frozen server cannot give.
+        var unpooled = new NpgsqlConnectionStringBuilder(fixture.App.PostgresConnectionString) { Timeout = 2, Pooling = false, CancellationTimeout = -1 }.ConnectionString;
+        await using var existing = new NpgsqlConnection(unpooled);
         await existing.OpenAsync(_ct);
 
         await postgres.PauseAsync(_ct);
         try
         {
             Assert.Equal(ResourceState.Paused, postgres.State);
-            var quick = new NpgsqlConnectionStringBuilder(fixture.App.PostgresConnectionString) { Timeout = 2, Pooling = false }.ConnectionString;
-            await using var fresh = new NpgsqlConnection(quick);
+            await using var fresh = new NpgsqlConnection(unpooled);
             await Assert.ThrowsAnyAsync<Exception>(() => fresh.OpenAsync(_ct));
 
             // An open connection's backend is frozen too (the whole process tree is stopped).

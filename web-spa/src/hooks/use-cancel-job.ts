@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { describeError } from '@/lib/api-client';
-import { cancelJob } from '@/lib/jobs-api';
+import { normaliseJob } from '@/lib/job-state';
+import { cancelJob, seedJob } from '@/lib/jobs-api';
 import { queryKeys } from '@/lib/query-keys';
 import { showToast } from '@/lib/toast';
 
@@ -9,8 +10,10 @@ export function useCancelJob() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (jobId: string) => cancelJob(jobId),
-    onSuccess: (_, jobId) => {
-      void queryClient.invalidateQueries({ queryKey: queryKeys.jobs.live(jobId) });
+    onSuccess: (job, jobId) => {
+      // The answer is the job as of the cancel; the cancelled state itself also arrives as an event.
+      if (job && typeof job === 'object') seedJob(queryClient, normaliseJob(job));
+      else void queryClient.invalidateQueries({ queryKey: queryKeys.jobs.live(jobId) });
       void queryClient.invalidateQueries({ queryKey: queryKeys.usage });
     },
     onError: (error) => showToast({ tone: 'error', title: 'Could not cancel the job', message: describeError(error) }),

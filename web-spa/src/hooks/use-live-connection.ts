@@ -13,3 +13,11 @@ export function useConnectionStatus(): ConnectionStatus {
   const live = useLiveConnection();
   return useSyncExternalStore(live.subscribeStatus, live.getStatus);
 }
+
+/**
+ * While the hub is unreachable, live data falls back to polling at `intervalMs`; connected, it needs none.
+ * Returns a value for TanStack Query's refetchInterval.
+ */
+export function useFallbackPolling(intervalMs: number): number | false {
+  return useConnectionStatus() === 'connected' ? false : intervalMs;
+}

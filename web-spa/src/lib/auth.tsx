@@ -71,12 +71,14 @@ export function useRegister() {
   });
 }
 
-export function useLogout() {
+/** `onSignedOut` runs in the same tick as forgetting the user, so the guard never sees a signed-out page to come back to. */
+export function useLogout(onSignedOut?: () => void) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: () => api.post('/api/account/logout'),
     // Whatever the server said, this browser forgets the user's data.
     onSettled: () => {
+      onSignedOut?.();
       queryClient.setQueryData(queryKeys.me, null);
       forgetUserData(queryClient);
     },

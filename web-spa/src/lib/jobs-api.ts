@@ -11,6 +11,11 @@ export async function getJob(jobId: string, signal?: AbortSignal): Promise<JobSn
   return normaliseJob(await api.get<unknown>(jobPath(jobId), { signal }));
 }
 
+/** Queue position changes with other people's jobs, so no event of this job tells us: poll it while queued. */
+export function queuedPollInterval(store: JobStore | undefined): number | false {
+  return store?.state.job.state === 'queued' ? 5_000 : false;
+}
+
 /** The job's live store. Refetching merges: a snapshot older than the events we hold never rolls the job back. */
 export function jobLiveQueryOptions(jobId: string) {
   return queryOptions({
@@ -20,8 +25,7 @@ export function jobLiveQueryOptions(jobId: string) {
       return applyJobSnapshot(client.getQueryData<JobStore>(queryKeys.jobs.live(jobId)), snapshot);
     },
     staleTime: 30_000,
-    // Queue position changes with other people's jobs, so no event of this job tells us; poll it while queued.
-    refetchInterval: (query) => (query.state.data?.state.job.state === 'queued' ? 5_000 : false),
+    refetchInterval: (query) => queuedPollInterval(query.state.data),
   });
 }
 

@@ -165,3 +165,24 @@ test('stop forgets subscriptions and ignores late messages', async () => {
   expect(hub.calls('SubscribeJob')).toHaveLength(1);
   expect(store().seq).toBe(0);
 });
+
+test('SubscribeUser’s answer sets usage at once', async () => {
+  const { hub, live, queryClient } = setup();
+  const invoke = hub.invoke.bind(hub);
+  hub.invoke = (async (method: string, ...args: unknown[]) =>
+    method === 'SubscribeUser' ? { running: 1, runningLimit: 3, queued: 0, queuedLimit: 5 } : invoke(method, ...args)) as typeof hub.invoke;
+  live.start();
+  await vi.waitFor(() => expect(queryClient.getQueryData(queryKeys.usage)).toEqual({ running: 1, runningLimit: 3, queued: 0, queuedLimit: 5 }));
+});
+
+test('a job.changed user event with a newer seq makes a watched job catch up', async () => {
+  const { hub, live, seed, store } = setup();
+  const events = log().events;
+  seed(0);
+  live.start();
+  live.watchJob('job-1');
+  await vi.waitFor(() => expect(hub.calls('SubscribeJob')).toHaveLength(1));
+  hub.respondToSubscribe = (_, after) => ({ events: events.filter((e) => e.seq > after) });
+  hub.push('userEvent', { type: 'job.changed', data: { id: 'job-1', state: 'completed', seq: 6, at: new Date().toISOString() } });
+  await vi.waitFor(() => expect(store().seq).toBe(6));
+});

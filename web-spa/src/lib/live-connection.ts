@@ -226,7 +226,10 @@ export class LiveConnection {
     this.subscribed.clear();
     const jobs = [...this.watchers.keys()];
     await Promise.all([
-      this.connection?.invoke(hubMethods.subscribeUser).catch(() => undefined),
+      this.connection
+        ?.invoke<unknown>(hubMethods.subscribeUser)
+        .then((usage) => generation === this.generation && this.setUsage(usage))
+        .catch(() => undefined),
       ...jobs.map((jobId) => this.subscribeJob(jobId, generation)),
     ]);
     // User events may have been missed while we were away.
@@ -300,23 +303,42 @@ export class LiveConnection {
     );
   }
 
+  /** SubscribeUser answers with the current usage; "usage" user events carry it later. */
+  private setUsage(value: unknown): void {
+    const usage = value as Partial<Usage> | null | undefined;
+    if (typeof usage?.running !== 'number' || typeof usage.runningLimit !== 'number') return;
+    this.queryClient.setQueryData<Usage>(queryKeys.usage, {
+      running: usage.running,
+      runningLimit: usage.runningLimit,
+      queued: usage.queued ?? 0,
+      queuedLimit: usage.queuedLimit ?? 0,
+    });
+  }
+
   private onUserEvent(raw: unknown): void {
     const event = (raw ?? {}) as UserEvent;
     const data = (event.data ?? {}) as Record<string, unknown>;
-    const usage = (data.usage ?? data) as Partial<Usage>;
-    if (typeof usage.running === 'number' && typeof usage.runningLimit === 'number') {
-      this.queryClient.setQueryData<Usage>(queryKeys.usage, {
-        running: usage.running,
-        runningLimit: usage.runningLimit,
-        queued: usage.queued ?? 0,
-        queuedLimit: usage.queuedLimit ?? 0,
-      });
-    }
+    this.setUsage(data.usage ?? data);
     const type = String(event.type ?? '');
-    if (type.includes('deleted') && typeof data.id === 'string') {
-      this.queryClient.removeQueries({ queryKey: queryKeys.jobs.live(data.id) });
-    }
+    const jobId = typeof data.id === 'string' ? data.id : undefined;
+    if (type.includes('deleted') && jobId) this.queryClient.removeQueries({ queryKey: queryKeys.jobs.live(jobId) });
+    // "job.changed" carries the job's latest seq: a watched job that is behind catches up as if it had a gap.
+    if (jobId && typeof data.seq === 'number' && this.watchers.has(jobId)) this.noteLatestSeq(jobId, data.seq);
     if (type !== 'usage') this.scheduleListRefresh();
+  }
+
+  private noteLatestSeq(jobId: string, seq: number): void {
+    const store = this.queryClient.getQueryData<JobStore>(queryKeys.jobs.live(jobId));
+    if (!store || store.seq >= seq || this.gapTimers.has(jobId)) return;
+    const generation = this.generation;
+    this.gapTimers.set(
+      jobId,
+      setTimeout(() => {
+        this.gapTimers.delete(jobId);
+        const latest = this.queryClient.getQueryData<JobStore>(queryKeys.jobs.live(jobId));
+        if (latest && latest.seq < seq && generation === this.generation) void this.subscribeJob(jobId, generation);
+      }, this.options.gapFillDelayMs),
+    );
   }
 
   /** Job lists change in bursts (a batch submit, several jobs finishing): refetch once per burst. */

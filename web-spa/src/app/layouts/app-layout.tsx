@@ -19,8 +19,8 @@ export function AppLayout() {
 
 function SignedInShell() {
   const { data: user } = useUser();
-  const logout = useLogout();
   const navigate = useNavigate();
+  const logout = useLogout(() => navigate('/sign-in', { replace: true }));
   const location = useLocation();
   const main = useRef<HTMLElement>(null);
   const [stackOccupied, setStackOccupied] = useState(false);
@@ -66,7 +66,7 @@ function SignedInShell() {
               size="sm"
               variant="secondary"
               busy={logout.isPending}
-              onClick={() => logout.mutate(undefined, { onSettled: () => navigate('/sign-in', { replace: true }) })}
+              onClick={() => logout.mutate()}
               data-testid="sign-out"
             >
               Sign out

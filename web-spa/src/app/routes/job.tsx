@@ -1,10 +1,8 @@
 import { useParams } from 'react-router';
-import { useDocumentTitle } from '@/hooks/use-document-title';
 import { JobDetails } from '@/features/jobs/components/job-details';
 
 // Loaded on demand: the result viewers (Markdown rendering above all) are the heaviest part of the app.
 export default function JobRoute() {
-  useDocumentTitle('Job');
   const { jobId = '' } = useParams();
   // Keyed by id so moving between jobs starts each page fresh.
   return <JobDetails key={jobId} jobId={jobId} />;

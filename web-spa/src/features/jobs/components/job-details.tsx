@@ -5,6 +5,7 @@ import { ElapsedTime } from '@/components/elapsed-time';
 import { ProgressBar } from '@/components/progress-bar';
 import { Loading } from '@/components/spinner';
 import { StateBadge } from '@/components/state-badge';
+import { useDocumentTitle } from '@/hooks/use-document-title';
 import { useLiveJob } from '@/hooks/use-live-job';
 import { describeError, isApiError } from '@/lib/api-client';
 import { isTerminal, outcomeSummary, overallProgress, sourceLabel } from '@/lib/job-state';
@@ -18,6 +19,7 @@ import { formatDateTime, formatPercent } from '@/utils/format';
 export function JobDetails({ jobId }: { jobId: string }) {
   const { data: store, error, isPending } = useLiveJob(jobId);
   const { loadingHistory } = useJobHistory(jobId, store);
+  useDocumentTitle(store ? `${sourceLabel(store.state.job.source, 50)} · ${store.state.job.state}` : 'Job');
 
   if (isPending) return <Loading label="Loading the job…" />;
   if (!store) {

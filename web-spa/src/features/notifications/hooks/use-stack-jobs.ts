@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { useDismissedJobs } from '@/features/notifications/hooks/use-dismissed-jobs';
+import { useFallbackPolling } from '@/hooks/use-live-connection';
 import { isActive } from '@/lib/job-state';
 import { jobListQueryOptions } from '@/lib/jobs-api';
 import type { JobSnapshot } from '@/types/api';
@@ -23,7 +24,8 @@ export function selectStackJobs(jobs: JobSnapshot[], dismissed: ReadonlySet<stri
 
 /** Jobs the stack shows, newest first: every active job, plus finished ones the user has not dismissed yet. */
 export function useStackJobs() {
-  const list = useQuery(jobListQueryOptions(stackListParams));
+  // User events refresh the list; without the hub it is polled instead.
+  const list = useQuery({ ...jobListQueryOptions(stackListParams), refetchInterval: useFallbackPolling(10_000) });
   const { dismissed, dismiss } = useDismissedJobs();
   const jobs = useMemo(() => selectStackJobs(list.data?.items ?? [], dismissed, Date.now()), [list.data, dismissed]);
   return { jobs, dismiss, isPending: list.isPending };

@@ -4,9 +4,10 @@ import { queryKeys } from '@/lib/query-keys';
 
 // Operator endpoints (admin role). The view renders whatever shape they return: tables for lists, charts for numbers.
 export const opsEndpoints = {
+  /** Live Api instances from their heartbeats: [{ instance, service, startedAt, lastSeen, executorSlots, slotsInUse, executing[] }] */
   instances: '/api/ops/instances',
-  health: '/api/ops/health',
-  metrics: '/api/ops/metrics',
+  /** { queued, running, cancelling, oldestQueuedAt, users: [{ userId, email, running, queued, lastDispatchedAt }] } */
+  queue: '/api/ops/queue',
 } as const;
 
 export function useOpsResource(name: keyof typeof opsEndpoints, refetchIntervalMs: number) {

@@ -2,10 +2,22 @@ import styles from '@/features/ops/components/ops-dashboard.module.css';
 
 type Row = Record<string, unknown>;
 
-const preferredColumns = ['service', 'name', 'instance', 'instanceId', 'url', 'status', 'health', 'healthy', 'state', 'lastSeen', 'lastHeartbeat', 'startedAt', 'uptime'];
+const preferredColumns = ['service', 'instance', 'name', 'email', 'userId', 'instanceId', 'url', 'status', 'health', 'healthy', 'state', 'heartbeat', 'executorSlots', 'slotsInUse', 'executing', 'running', 'queued', 'lastSeen', 'startedAt', 'lastDispatchedAt'];
 
-export function toRows(value: unknown): Row[] {
-  if (Array.isArray(value)) return value.filter((v) => v && typeof v === 'object') as Row[];
+/** Heartbeats older than this mean the instance is gone (the Api drops them after 15 s). */
+const staleHeartbeatMs = 12_000;
+
+/** Lists become counts and a heartbeat age is added, so every column is one readable value. */
+function flattenRow(row: Row, now: number): Row {
+  const result: Row = {};
+  for (const [key, value] of Object.entries(row)) result[key] = Array.isArray(value) ? value.length : value;
+  const lastSeen = typeof row.lastSeen === 'string' ? Date.parse(row.lastSeen) : Number.NaN;
+  if (Number.isFinite(lastSeen)) result.heartbeat = now - lastSeen < staleHeartbeatMs ? 'alive' : 'stale';
+  return result;
+}
+
+export function toRows(value: unknown, now = Date.now()): Row[] {
+  if (Array.isArray(value)) return (value.filter((v) => v && typeof v === 'object') as Row[]).map((row) => flattenRow(row, now));
   const body = value as Record<string, unknown> | null;
   if (body && Array.isArray(body.instances)) return toRows(body.instances);
   if (body && Array.isArray(body.items)) return toRows(body.items);
@@ -30,24 +42,25 @@ function cell(key: string, value: unknown) {
   if (value === null || value === undefined) return '—';
   const text = String(value);
   const lowered = text.toLowerCase();
-  if (/health|status|state/i.test(key) || typeof value === 'boolean') {
+  if (/health|status|state|heartbeat/i.test(key) || typeof value === 'boolean') {
     const good = value === true || ['healthy', 'ok', 'up', 'running', 'alive'].includes(lowered);
-    const bad = value === false || ['unhealthy', 'down', 'dead', 'degraded', 'stopped', 'failed', 'expired'].includes(lowered);
+    const bad = value === false || ['unhealthy', 'down', 'dead', 'degraded', 'stopped', 'failed', 'expired', 'stale'].includes(lowered);
     if (good || bad) return <span className={good ? styles.healthy : styles.unhealthy}>{typeof value === 'boolean' ? (value ? 'Yes' : 'No') : text}</span>;
   }
   if (typeof value === 'number') return value.toLocaleString();
+  if (/At$|^lastSeen$/.test(key) && !Number.isNaN(Date.parse(text))) return new Date(text).toLocaleTimeString();
   return text;
 }
 
 const humanKey = (key: string) => key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (c) => c.toUpperCase());
 
-export function InstancesTable({ value, label }: { value: unknown; label: string }) {
+export function InstancesTable({ value, label, testId = 'ops-instances' }: { value: unknown; label: string; testId?: string }) {
   const rows = toRows(value);
   if (rows.length === 0) return <p className={styles.note}>Nothing reported.</p>;
   const columns = columnsOf(rows);
   return (
     <div className={styles.tableWrap}>
-      <table className={styles.table} data-testid="ops-instances">
+      <table className={styles.table} data-testid={testId}>
         <caption className="visually-hidden">{label}</caption>
         <thead>
           <tr>
@@ -60,7 +73,7 @@ export function InstancesTable({ value, label }: { value: unknown; label: string
         </thead>
         <tbody>
           {rows.map((row, i) => (
-            <tr key={String(row.instanceId ?? row.name ?? row.instance ?? i)}>
+            <tr key={String(row.instanceId ?? row.instance ?? row.name ?? row.userId ?? i)}>
               {columns.map((c) => (
                 <td key={c}>{cell(c, row[c])}</td>
               ))}

@@ -8,7 +8,9 @@ import { InstancesTable } from '@/features/ops/components/instances-table';
 import { LiveChart } from '@/features/ops/components/live-chart';
 import styles from '@/features/ops/components/ops-dashboard.module.css';
 import { appendSample, flattenNumbers, seriesData, type Sample } from '@/features/ops/utils/flatten-metrics';
+import { formatDuration } from '@/utils/format';
 
+const pollMs = 2_000;
 const maxCharts = 12;
 
 function ResourceError({ error }: { error: unknown }) {
@@ -16,71 +18,104 @@ function ResourceError({ error }: { error: unknown }) {
   return <Alert tone="error">{describeError(error)}</Alert>;
 }
 
+interface QueueView {
+  queued?: number;
+  running?: number;
+  cancelling?: number;
+  oldestQueuedAt?: string | null;
+  users?: unknown[];
+}
+
+/** The cluster at a glance: instances from their heartbeats, the queue, and live charts of both. */
 export function OpsDashboard() {
-  const instances = useOpsResource('instances', 5_000);
-  const health = useOpsResource('health', 5_000);
+  const instances = useOpsResource('instances', pollMs);
+  const queue = useOpsResource('queue', pollMs);
+  const samples = useSamples(instances.data, queue.data, instances.dataUpdatedAt + queue.dataUpdatedAt);
+  const queueView = (queue.data ?? {}) as QueueView;
+
   return (
     <div data-testid="ops-dashboard">
-      <Card title="Instances" titleId="ops-instances-heading">
-        {instances.isPending ? <Loading /> : instances.isError ? <ResourceError error={instances.error} /> : <InstancesTable value={instances.data} label="Instances" />}
+      <Card title="Instances" titleId="ops-instances-heading" actions={<span className={styles.note}>From heartbeats, every 2 s</span>}>
+        {instances.isPending ? <Loading /> : instances.isError ? <ResourceError error={instances.error} /> : <InstancesTable value={instances.data} label="Api instances" />}
       </Card>
-      <Card title="Health" titleId="ops-health-heading">
-        {health.isPending ? <Loading /> : health.isError ? <ResourceError error={health.error} /> : <InstancesTable value={healthRows(health.data)} label="Health checks" />}
+      <Card title="Queue" titleId="ops-queue-heading">
+        {queue.isPending ? (
+          <Loading />
+        ) : queue.isError ? (
+          <ResourceError error={queue.error} />
+        ) : (
+          <>
+            <dl className={styles.grid} data-testid="ops-queue">
+              <Figure label="Queued" value={queueView.queued} />
+              <Figure label="Running" value={queueView.running} />
+              <Figure label="Cancelling" value={queueView.cancelling} />
+              <Figure label="Oldest queued" value={queueView.oldestQueuedAt ? formatDuration(Date.now() - Date.parse(queueView.oldestQueuedAt)) : '—'} />
+            </dl>
+            <h3 style={{ marginTop: 16 }}>Busiest users</h3>
+            <InstancesTable value={queueView.users ?? []} label="Busiest users" testId="ops-users" />
+          </>
+        )}
       </Card>
-      <LiveMetrics />
+      <LiveCharts samples={samples} />
     </div>
   );
 }
 
-/** `/health`-style documents ({status, entries:{name:{status,…}}}) become one row per check. */
-function healthRows(value: unknown): unknown {
-  const body = value as { status?: unknown; entries?: Record<string, unknown>; checks?: unknown } | null;
-  if (body?.entries && typeof body.entries === 'object') {
-    return Object.entries(body.entries).map(([name, entry]) => ({ name, ...(entry as object) }));
-  }
-  return body?.checks ?? value;
+function Figure({ label, value }: { label: string; value: number | string | undefined }) {
+  return (
+    <div className={styles.metric}>
+      <dt className={styles.metricName}>{label}</dt>
+      <dd className={styles.metricValue} style={{ margin: 0 }}>
+        {value ?? '—'}
+      </dd>
+    </div>
+  );
 }
 
-function LiveMetrics() {
-  const metrics = useOpsResource('metrics', 2_000);
+/** One sample per poll: the queue's numbers and each instance's slots, plus the cluster's total slots in use. */
+function useSamples(instances: unknown, queue: unknown, version: number): Sample[] {
   const [samples, setSamples] = useState<Sample[]>([]);
-  const [chosen, setChosen] = useState<string[] | null>(null);
-
   useEffect(() => {
-    if (metrics.data === undefined) return;
-    setSamples((current) => appendSample(current, { t: metrics.dataUpdatedAt / 1000, values: flattenNumbers(metrics.data) }));
-  }, [metrics.data, metrics.dataUpdatedAt]);
+    if (instances === undefined && queue === undefined) return;
+    const values: Record<string, number> = {};
+    const queueNumbers = flattenNumbers({ queued: (queue as QueueView)?.queued, running: (queue as QueueView)?.running, cancelling: (queue as QueueView)?.cancelling });
+    for (const [key, value] of Object.entries(queueNumbers)) values[`queue.${key}`] = value;
+    if (Array.isArray(instances)) {
+      let inUse = 0;
+      for (const item of instances as Record<string, unknown>[]) {
+        const name = String(item.instance ?? item.name ?? '?');
+        if (typeof item.slotsInUse === 'number') {
+          values[`${name}.slotsInUse`] = item.slotsInUse;
+          inUse += item.slotsInUse;
+        }
+      }
+      values['cluster.slotsInUse'] = inUse;
+      values['cluster.instances'] = instances.length;
+    } else {
+      Object.assign(values, flattenNumbers(instances, 'instances'));
+    }
+    setSamples((current) => appendSample(current, { t: Date.now() / 1000, values }));
+    // `version` changes when either poll brings new data.
+  }, [version]);
+  return samples;
+}
 
-  const keys = useMemo(() => Object.keys(samples.at(-1)?.values ?? {}), [samples]);
-  const shown = (chosen ?? keys.slice(0, maxCharts)).filter((k) => keys.includes(k));
-
+function LiveCharts({ samples }: { samples: Sample[] }) {
+  const keys = useMemo(() => {
+    const all = new Set<string>();
+    samples.forEach((s) => Object.keys(s.values).forEach((k) => all.add(k)));
+    return [...all].sort();
+  }, [samples]);
+  const shown = keys.slice(0, maxCharts);
   return (
-    <Card title="Live metrics" titleId="ops-metrics-heading" actions={<span className={styles.note}>Every 2 s · last 5 min</span>}>
-      {metrics.isPending && <Loading />}
-      {metrics.isError && <ResourceError error={metrics.error} />}
-      {keys.length > maxCharts && (
-        <details>
-          <summary>Choose series ({shown.length} of {keys.length})</summary>
-          <div className={styles.picker}>
-            {keys.map((key) => (
-              <label key={key}>
-                <input
-                  type="checkbox"
-                  checked={shown.includes(key)}
-                  onChange={(e) => setChosen(e.target.checked ? [...shown, key] : shown.filter((k) => k !== key))}
-                />{' '}
-                {key}
-              </label>
-            ))}
-          </div>
-        </details>
-      )}
+    <Card title="Live charts" titleId="ops-charts-heading" actions={<span className={styles.note}>Every 2 s · last 5 min</span>}>
+      {shown.length === 0 && <p className={styles.note}>Waiting for the first figures…</p>}
       <div className={styles.grid}>
         {shown.map((key) => (
           <div key={key} className={styles.metric} data-testid="ops-metric">
             <div className={styles.metricHead}>
               <span className={styles.metricName}>{key}</span>
-              <span className={styles.metricValue}>{samples.at(-1)?.values[key]?.toLocaleString(undefined, { maximumFractionDigits: 2 })}</span>
+              <span className={styles.metricValue}>{samples.at(-1)?.values[key]?.toLocaleString(undefined, { maximumFractionDigits: 2 }) ?? '—'}</span>
             </div>
             <LiveChart title={key} data={seriesData(samples, key)} />
           </div>

@@ -1,4 +1,5 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
+import { useFallbackPolling } from '@/hooks/use-live-connection';
 import { api } from '@/lib/api-client';
 import { queryKeys } from '@/lib/query-keys';
 import type { Usage } from '@/types/api';
@@ -12,5 +13,6 @@ export const usageQueryOptions = queryOptions({
 });
 
 export function useUsage() {
-  return useQuery(usageQueryOptions);
+  const fallback = useFallbackPolling(5_000);
+  return useQuery({ ...usageQueryOptions, refetchInterval: fallback || usageQueryOptions.refetchInterval });
 }

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Npgsql;
+using Platform.AppHost.Orchestration;
+
+// Job engine benchmark: the real distributed app (2 Api replicas behind the gateway, embedded Redis and PostgreSQL,
+// no scrapers). Prints submit latency p50/p99 through the gateway and end-to-end throughput of no-op jobs (text-stats
+// on a sentence), with the default limits (3 running + 5 queued per user, 8 executor slots per replica).
+//   dotnet run --project bench/Jobs.Bench -- [--users 100] [--jobs-per-user 8] [--concurrency 16]
+var users = Argument("--users", 100);
+var jobsPerUser = Math.Min(Argument("--jobs-per-user", 8), 8);
+var concurrency = Argument("--concurrency", 16);
+
+Console.WriteLine($"Starting Platform: 2 Api replicas, gateway, embedded Redis + PostgreSQL ({Environment.ProcessorCount} cores)…");
+await using var app = await DistributedApp.StartAsync(new DistributedAppOptions
+{
+    ApiReplicas = 2,
+    ScraperReplicas = 0,
+    StartGateway = true,
+    DurablePostgres = false,
+});
+Console.WriteLine($"Ready in {app.StartupDuration.TotalSeconds:0.0} s at {app.GatewayUrl}");
+
+var sessions = await ForEachAsync(Enumerable.Range(0, users), concurrency, async i =>
+{
+    var http = new HttpClient(new SocketsHttpHandler { CookieContainer = new CookieContainer(), MaxConnectionsPerServer = 4 })
+    {
+        BaseAddress = app.GatewayUrl,
+    };
+    var response = await http.PostAsJsonAsync("/api/account/register", new { email = $"bench-{i}@bench.test", password = "Passw0rd!" });
+    response.EnsureSuccessStatusCode();
+    return http;
+});
+
+// Warm-up: JIT, connection pools, the first dispatches.
+await ForEachAsync(sessions.Take(8), 8, http => SubmitAsync(http));
+await WaitAllFinishedAsync(app.PostgresConnectionString, expected: 8, TimeSpan.FromSeconds(60));
+
+Console.WriteLine($"Submitting {users * jobsPerUser} no-op jobs ({users} users × {jobsPerUser}, {concurrency} concurrent requests)…");
+var work = sessions.SelectMany(http => Enumerable.Repeat(http, jobsPerUser)).ToList();
+var clock = Stopwatch.StartNew();
+var latencies = await ForEachAsync(work, concurrency, SubmitAsync);
+var submitted = clock.Elapsed;
+var drained = await WaitAllFinishedAsync(app.PostgresConnectionString, expected: 8 + work.Count, TimeSpan.FromMinutes(10));
+var total = clock.Elapsed;
+
+var accepted = latencies.Where(l => l.Status == HttpStatusCode.Accepted).Select(l => l.Elapsed.TotalMilliseconds).Order().ToList();
+var stats = await JobStatsAsync(app.PostgresConnectionString);
+Console.WriteLine();
+Console.WriteLine("Job engine benchmark (2 Api replicas)");
+Console.WriteLine($"  submits                 {latencies.Count} ({accepted.Count} accepted, {latencies.Count - accepted.Count} refused)");
+Console.WriteLine($"  submit latency          p50 {Percentile(accepted, 0.50):0.0} ms   p99 {Percentile(accepted, 0.99):0.0} ms   max {accepted.LastOrDefault():0.0} ms");
+Console.WriteLine($"  submit rate             {accepted.Count / submitted.TotalSeconds:0.0} jobs/s");
+Console.WriteLine($"  end-to-end throughput   {drained.Completed / total.TotalSeconds:0.0} jobs/s  ({drained.Completed} completed, {drained.Other} other, in {total.TotalSeconds:0.0} s)");
+Console.WriteLine($"  submit→start (server)   p50 {stats.StartP50:0.0} ms   p99 {stats.StartP99:0.0} ms");
+Console.WriteLine($"  run time (server)       p50 {stats.RunP50:0.0} ms   p99 {stats.RunP99:0.0} ms");
+return 0;
+
+static async Task<Submit> SubmitAsync(HttpClient http)
+{
+    var started = Stopwatch.GetTimestamp();
+    using var response = await http.PostAsJsonAsync("/api/jobs",
+        new { source = new { text = "A no-op job: count these words." }, formats = new[] { "text-stats" } });
+    return new Submit(response.StatusCode, Stopwatch.GetElapsedTime(started));
+}
+
+static async Task<(long Completed, long Other)> WaitAllFinishedAsync(string connectionString, int expected, TimeSpan timeout)
+{
+    await using var db = NpgsqlDataSource.Create(connectionString);
+    var deadline = DateTime.UtcNow + timeout;
+    while (true)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT count(*) FILTER (WHERE state = 'completed'), count(*) FILTER (WHERE state NOT IN ('completed', 'queued', 'running', 'cancelling')) FROM jobs");
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        var (completed, other) = (reader.GetInt64(0), reader.GetInt64(1));
+        if (completed + other >= expected || DateTime.UtcNow > deadline)
+        {
+            return (completed, other);
+        }
+        await Task.Delay(20);
+    }
+}
+
+static async Task<(double StartP50, double StartP99, double RunP50, double RunP99)> JobStatsAsync(string connectionString)
+{
+    await using var db = NpgsqlDataSource.Create(connectionString);
+    await using var command = db.CreateCommand(
+        """
+        SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at)),
+               percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at)),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)),
+               percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at))
+        FROM jobs WHERE state = 'completed'
+        """);
+    await using var reader = await command.ExecuteReaderAsync();
+    await reader.ReadAsync();
+    return (reader.GetDouble(0) * 1000, reader.GetDouble(1) * 1000, reader.GetDouble(2) * 1000, reader.GetDouble(3) * 1000);
+}
+
+static async Task<List<TResult>> ForEachAsync<T, TResult>(IEnumerable<T> items, int parallelism, Func<T, Task<TResult>> body)
+{
+    var results = new List<TResult>();
+    await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (item, _) =>
+    {
+        var result = await body(item);
+        lock (results)
+        {
+            results.Add(result);
+        }
+    });
+    return results;
+}
+
+static double Percentile(List<double> sorted, double p) =>
+    sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+int Argument(string name, int fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length && int.TryParse(args[index + 1], out var value) ? value : fallback;
+}
+
+internal readonly record struct Submit(HttpStatusCode Status, TimeSpan Elapsed);
