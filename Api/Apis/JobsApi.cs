@@ -37,7 +37,7 @@ public static class JobsApi
         api.MapPost("/batch", SubmitBatchAsync).WithName("SubmitBatch")
             .WithSummary("Submit one job per URL with shared formats and options; answers per item");
         api.MapGet("/", ListAsync).WithName("ListJobs")
-            .WithSummary("The user's jobs, newest first, optionally filtered by state");
+            .WithSummary("The user's jobs, newest first, optionally filtered by state and by a search in the source");
         api.MapGet("/{id:guid}", GetAsync).WithName("GetJob")
             .WithSummary("A job snapshot: state, tasks, queue position and the event seq it reflects");
         api.MapGet("/{id:guid}/events", EventsAsync).WithName("GetJobEvents")
@@ -49,7 +49,7 @@ public static class JobsApi
         api.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteJob")
             .WithSummary("Delete a finished job and its results");
         api.MapGet("/{id:guid}/tasks/{format}/result", ResultAsync).WithName("GetTaskResult")
-            .WithSummary("Download a task's result with its content type");
+            .WithSummary("A task's result with its content type (?download=true: always as an attachment)");
         return api;
     }
 
@@ -121,7 +121,8 @@ public static class JobsApi
     }
 
     public static async Task<Results<Ok<JobPage>, ValidationProblem>> ListAsync(
-        ClaimsPrincipal user, [AsParameters] JobServices services, CancellationToken ct, string? state = null, int page = 1, int pageSize = 20)
+        ClaimsPrincipal user, [AsParameters] JobServices services, CancellationToken ct,
+        string? state = null, string? search = null, int page = 1, int pageSize = 20)
     {
         var errors = new Dictionary<string, string[]>();
         JobState? filter = null;
@@ -143,7 +144,7 @@ public static class JobsApi
         }
         return errors.Count > 0
             ? TypedResults.ValidationProblem(errors)
-            : TypedResults.Ok(await services.Queries.ListAsync(user.UserId(), filter, page, pageSize, ct));
+            : TypedResults.Ok(await services.Queries.ListAsync(user.UserId(), filter, search, page, pageSize, ct));
     }
 
     public static async Task<Results<Ok<JobView>, NotFound>> GetAsync(Guid id, ClaimsPrincipal user, [AsParameters] JobServices services, CancellationToken ct) =>
@@ -201,7 +202,8 @@ public static class JobsApi
     }
 
     public static async Task<Results<FileContentHttpResult, NotFound>> ResultAsync(
-        Guid id, string format, ClaimsPrincipal user, HttpContext http, [AsParameters] JobServices services, CancellationToken ct)
+        Guid id, string format, ClaimsPrincipal user, HttpContext http, [AsParameters] JobServices services, CancellationToken ct,
+        bool download = false)
     {
         if (await services.Queries.ArtifactAsync(user.UserId(), id, format, ct) is not { } artifact)
         {
@@ -211,7 +213,7 @@ public static class JobsApi
         http.Response.Headers.ContentSecurityPolicy = "sandbox";
         http.Response.Headers.XContentTypeOptions = "nosniff";
         http.Response.Headers.ETag = $"\"{artifact.Sha256}\"";
-        var inline = ResultFiles.IsSafeInline(artifact.ContentType);
+        var inline = !download && ResultFiles.IsSafeInline(artifact.ContentType);
         return TypedResults.File(artifact.Bytes, artifact.ContentType, inline ? null : ResultFiles.FileName(id, format, artifact.ContentType));
     }
 

@@ -1,6 +1,6 @@
-using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Platform.Api.Accounts;
 using Platform.Api.Dispatch;
@@ -66,7 +66,7 @@ public static class Extensions
         services.AddSingleton<JobEventPublisher>();
         services.AddSingleton<IJobEventPublisher>(sp => sp.GetRequiredService<JobEventPublisher>());
         services.AddHostedService(sp => sp.GetRequiredService<JobEventPublisher>());
-        services.TryAddSingletonSink();
+        services.TryAddSingleton<IJobEventSink, RedisJobEventSink>();
 
         // Dispatch and execution (one of each per replica).
         services.AddSingleton<ExecutingJobs>();
@@ -84,16 +84,12 @@ public static class Extensions
         services.AddHostedService<InstanceHeartbeat>();
     }
 
-    private static void TryAddSingletonSink(this IServiceCollection services) =>
-        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<IJobEventSink, RedisJobEventSink>(services);
-
     /// <summary>Problem details for every error, camelCase JSON, the OpenAPI document, request size limits.</summary>
     private static void AddApiPlumbing(this IHostApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
         builder.Services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<SubmissionLimits>>((kestrel, limits) => kestrel.Limits.MaxRequestBodySize = limits.Value.MaxBodyBytes);
         builder.Services.AddOpenApi();

@@ -17,12 +17,18 @@ public sealed class JobQueries(PlatformDbContext db, IOptionsMonitor<JobLimitsOp
         return page.SingleOrDefault();
     }
 
-    public async Task<JobPage> ListAsync(string ownerId, JobState? state, int page, int pageSize, CancellationToken ct)
+    public async Task<JobPage> ListAsync(string ownerId, JobState? state, string? search, int page, int pageSize, CancellationToken ct)
     {
         var query = db.Jobs.Where(j => j.OwnerId == ownerId);
         if (state is { } s)
         {
             query = query.Where(j => j.State == s);
+        }
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            // Case-insensitive substring of the URL or the pasted text; LIKE wildcards in the term match literally.
+            var pattern = "%" + search.Trim().Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
+            query = query.Where(j => EF.Functions.ILike(j.SourceUrl ?? "", pattern) || EF.Functions.ILike(j.SourceText ?? "", pattern));
         }
         var total = await query.CountAsync(ct);
         var items = await ViewsAsync(query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).Skip((page - 1) * pageSize).Take(pageSize), ct);
@@ -90,6 +96,7 @@ public sealed class JobQueries(PlatformDbContext db, IOptionsMonitor<JobLimitsOp
             return new JobView(
                 r.Id, r.State,
                 new JobSourceView(r.SourceUrl, r.TextPreview, r.TextLength),
+                r.Formats,
                 [.. r.Formats.Where(tasks.ContainsKey).Select(f => tasks[f]).Select(t => new TaskView(
                     t.Format, t.State, t.Progress, t.Attempts, t.Error, t.StartedAt, t.FinishedAt,
                     t.State == TaskState.Completed && results.TryGetValue(t.Format, out var a)

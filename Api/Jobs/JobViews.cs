@@ -7,6 +7,7 @@ public sealed record JobView(
     Guid Id,
     JobState State,
     JobSourceView Source,
+    IReadOnlyList<string> Formats,
     IReadOnlyList<TaskView> Tasks,
     int? QueuePosition,
     long Seq,

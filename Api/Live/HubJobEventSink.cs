@@ -7,8 +7,11 @@ namespace Platform.Api.Live;
 /// <summary>
 /// The publisher's sink: sends each event once to its job's group through the hub context. With the Redis backplane
 /// that is one PUBLISH; every replica (this one included) writes it to its own subscribers, so an event produced here
-/// reaches clients on any replica exactly once, and this call never waits for a client. job.state events also tell
+/// reaches clients on any replica exactly once, and nothing here ever waits for a client. job.state events also tell
 /// the owner's tabs that their job list and usage changed (<see cref="UserEventNotifier"/>).
+/// Pipelined: the PUBLISH is issued before SendAsync returns (in the publisher's queue order, on one Redis connection,
+/// so each job's events stay in seq order) and its round trip is awaited in the background. Bound: at most
+/// <see cref="MaxPublishesInFlight"/> outstanding; beyond it SendAsync waits, which backs up the publisher's queue.
 /// </summary>
 public sealed class HubJobEventSink(
     IHubContext<JobsHub> hub,
@@ -18,6 +21,10 @@ public sealed class HubJobEventSink(
     LiveMetrics metrics,
     TimeProvider clock) : IJobEventSink
 {
+    public const int MaxPublishesInFlight = 256;
+
+    private readonly SemaphoreSlim _inFlight = new(MaxPublishesInFlight, MaxPublishesInFlight);
+
     public async Task SendAsync(JobEventMessage jobEvent, CancellationToken cancellationToken)
     {
         if (jobEvent.Type == JobEventTypes.JobState)
@@ -30,18 +37,40 @@ public sealed class HubJobEventSink(
             metrics.BackplaneFailed("disconnected");
             throw new InvalidOperationException("The SignalR backplane is not connected.");
         }
-        var wire = new JobEventView(jobEvent.JobId, jobEvent.Seq, jobEvent.Type, jobEvent.At, jobEvent.Data);
+        await _inFlight.WaitAsync(cancellationToken);
+        Task publish;
         try
         {
-            await hub.Clients.Group(LiveWire.JobGroup(jobEvent.JobId))
-                .SendAsync(LiveWire.JobEvent, wire, cancellationToken)
-                .WaitAsync(options.CurrentValue.BackplaneSendTimeout, cancellationToken);
+            var wire = new JobEventView(jobEvent.JobId, jobEvent.Seq, jobEvent.Type, jobEvent.At, jobEvent.Data);
+            publish = hub.Clients.Group(LiveWire.JobGroup(jobEvent.JobId)).SendAsync(LiveWire.JobEvent, wire, CancellationToken.None);
+        }
+        catch
+        {
+            _inFlight.Release();
+            throw;
+        }
+        _ = ObserveAsync(publish, jobEvent);
+    }
+
+    private async Task ObserveAsync(Task publish, JobEventMessage jobEvent)
+    {
+        try
+        {
+            await publish.WaitAsync(options.CurrentValue.BackplaneSendTimeout);
+            metrics.Published(jobEvent.At, clock.GetUtcNow());
         }
         catch (TimeoutException)
         {
+            // Subscribers see the seq missing and fill it from the log.
             metrics.BackplaneFailed("timeout");
-            throw;
         }
-        metrics.Published(jobEvent.At, clock.GetUtcNow());
+        catch (Exception)
+        {
+            metrics.BackplaneFailed("error");
+        }
+        finally
+        {
+            _inFlight.Release();
+        }
     }
 }

@@ -4,7 +4,11 @@ using System.Threading.Channels;
 
 namespace Platform.Api.Live;
 
-/// <summary>Where published events go once they leave the in-process queue: the jobs hub (<see cref="HubJobEventSink"/>).</summary>
+/// <summary>
+/// Where published events go once they leave the in-process queue: the jobs hub (<see cref="HubJobEventSink"/>).
+/// SendAsync is called in queue order, one at a time; a sink that delivers asynchronously should hand the event off
+/// in that order and return, rather than wait for a round trip per event.
+/// </summary>
 public interface IJobEventSink
 {
     Task SendAsync(JobEventMessage jobEvent, CancellationToken cancellationToken);
@@ -17,17 +21,13 @@ public interface IJobEventSink
 /// (latest wins; the replaced seq becomes a gap that clients fill from the log). Replacing only the job's newest
 /// queued event keeps the order: a newer progress never overtakes an older event of its job. Progress is the only
 /// kind dropped, when the channel is full; state, result and output events wait for room instead (bounded
-/// backpressure on the writer), so they are never dropped here. A single consumer owns the sink and pipelines its
-/// sends (at most <see cref="MaxSendsInFlight"/> outstanding), so one slow round trip does not hold up the queue.
+/// backpressure on the writer), so they are never dropped here. A single consumer owns the sink, in queue order.
 /// Meter "Platform.Live": platform.live.events.pushed / coalesced / dropped / failed, platform.live.queue.depth,
-/// platform.live.queue.wait (time an event spent queued).
+/// platform.live.queue.wait (time an event spent queued), platform.live.events.append_to_publish (append to hand-over).
 /// </summary>
 public sealed class JobEventPublisher : BackgroundService, IJobEventPublisher
 {
     public const int Capacity = 4096;
-
-    /// <summary>Sends to the sink awaiting their round trip at once.</summary>
-    public const int MaxSendsInFlight = 256;
 
     private readonly Channel<QueuedEvent> _queue = Channel.CreateBounded<QueuedEvent>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
@@ -35,7 +35,6 @@ public sealed class JobEventPublisher : BackgroundService, IJobEventPublisher
     /// <summary>Per job, its newest event still in the queue (and the progress slot holding it, if it is one). Guarded by <see cref="_lock"/>.</summary>
     private readonly Dictionary<Guid, (long Seq, ProgressSlot? Slot)> _newestQueued = [];
     private readonly Lock _lock = new();
-    private readonly SemaphoreSlim _sendSlots = new(MaxSendsInFlight, MaxSendsInFlight);
     private readonly IJobEventSink _sink;
     private readonly ILogger<JobEventPublisher> _logger;
     private readonly Counter<long> _pushed;
@@ -43,6 +42,7 @@ public sealed class JobEventPublisher : BackgroundService, IJobEventPublisher
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _failed;
     private readonly Histogram<double> _queueWait;
+    private readonly Histogram<double> _appendToPublish;
 
     public JobEventPublisher(IJobEventSink sink, IMeterFactory meterFactory, ILogger<JobEventPublisher> logger)
     {
@@ -53,13 +53,17 @@ public sealed class JobEventPublisher : BackgroundService, IJobEventPublisher
         _coalesced = meter.CreateCounter<long>("platform.live.events.coalesced", "{event}", "Progress events replaced by a newer one before being pushed");
         _dropped = meter.CreateCounter<long>("platform.live.events.dropped", "{event}", "Progress events dropped because the queue was full");
         _failed = meter.CreateCounter<long>("platform.live.events.failed", "{event}", "Events the sink could not deliver (clients catch up from the stored log)");
-        _queueWait = meter.CreateHistogram<double>("platform.live.queue.wait", "s", "Time an event waited in the live queue before its sink took it");
+        _queueWait = meter.CreateHistogram<double>("platform.live.queue.wait", "s", "Time an event waited in the live queue before its sink took it",
+            tags: null, advice: LiveMetrics.LatencyAdvice);
+        _appendToPublish = meter.CreateHistogram<double>("platform.live.events.append_to_publish", "s",
+            "From the event's 'at' (stamped before its INSERT) to its hand-over here, after commit", tags: null, advice: LiveMetrics.LatencyAdvice);
         meter.CreateObservableGauge("platform.live.queue.depth", () => _queue.Reader.Count, "{event}", "Events waiting for the live sink");
     }
 
     public async ValueTask PublishAsync(JobEventMessage jobEvent, CancellationToken cancellationToken = default)
     {
         var enqueuedAt = Stopwatch.GetTimestamp();
+        _appendToPublish.Record(Math.Max(0, (DateTimeOffset.UtcNow - jobEvent.At).TotalSeconds));
         if (!jobEvent.IsCoalescible || ProgressFormat(jobEvent) is not { } format)
         {
             lock (_lock)
@@ -122,34 +126,17 @@ public sealed class JobEventPublisher : BackgroundService, IJobEventPublisher
             }
             _queueWait.Record(Stopwatch.GetElapsedTime(item.EnqueuedAt).TotalSeconds);
 
-            // Pipelined: the sink's publish is issued synchronously, in queue order, before SendAsync first awaits, and
-            // the next one does not wait for its round trip (one Redis connection keeps them in order). A window of
-            // MaxSendsInFlight bounds what is outstanding.
-            await _sendSlots.WaitAsync(stoppingToken);
-            _ = SendAsync(jobEvent, stoppingToken);
-        }
-    }
-
-    private async Task SendAsync(JobEventMessage jobEvent, CancellationToken stoppingToken)
-    {
-        try
-        {
-            await _sink.SendAsync(jobEvent, stoppingToken);
-            _pushed.Add(1);
-        }
-        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-        {
-            // The event is stored; subscribers fill the gap from the log (SubscribeJob with their last seq).
-            _failed.Add(1);
-            _logger.LogDebug(ex, "Live sink failed for job {JobId} seq {Seq}.", jobEvent.JobId, jobEvent.Seq);
-        }
-        catch (OperationCanceledException)
-        {
-            // Shutting down.
-        }
-        finally
-        {
-            _sendSlots.Release();
+            try
+            {
+                await _sink.SendAsync(jobEvent, stoppingToken);
+                _pushed.Add(1);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // The event is stored; subscribers fill the gap from the log (SubscribeJob with their last seq).
+                _failed.Add(1);
+                _logger.LogDebug(ex, "Live sink failed for job {JobId} seq {Seq}.", jobEvent.JobId, jobEvent.Seq);
+            }
         }
     }
 

@@ -44,6 +44,8 @@ internal sealed class GatewayResource : Resource
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        // Probe failures of replicas that are starting or restarting are expected; the supervisor logs real exits.
+        builder.Logging.AddFilter("Yarp.ReverseProxy.Health", LogLevel.Error);
         // YARP's (unused) data-protected "Cookie" affinity policy creates a key ring at start and warns it is unencrypted.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Platform.AppHost.Orchestration;
 
 /// <summary>
@@ -121,7 +119,7 @@ internal sealed class ProcessResource : Resource
             if (child is { HasExited: false } && State is ResourceState.Starting or ResourceState.Healthy && await _spec.Probe(ct))
             {
                 // Re-check: a kill or pause while the probe ran wins over its result.
-                if (ReferenceEquals(child, _current) && (TrySetState(ResourceState.Starting, ResourceState.Healthy) || State == ResourceState.Healthy))
+                if (ReferenceEquals(child, _current) && (MarkHealthy(child) || State == ResourceState.Healthy))
                 {
                     return;
                 }
@@ -204,14 +202,12 @@ internal sealed class ProcessResource : Resource
     /// <summary>Marks the resource healthy once a check passes (the gateway routes to it only then).</summary>
     private async Task ReportWhenHealthyAsync(ChildProcess child, CancellationToken stop)
     {
-        var elapsed = Stopwatch.StartNew();
         try
         {
             while (!child.HasExited && ReferenceEquals(child, _current) && State == ResourceState.Starting)
             {
-                if (await _spec.Probe(stop) && ReferenceEquals(child, _current) && TrySetState(ResourceState.Starting, ResourceState.Healthy))
+                if (await _spec.Probe(stop) && ReferenceEquals(child, _current) && MarkHealthy(child))
                 {
-                    _appLog.Write($"{Name} healthy after {elapsed.Elapsed.TotalSeconds:0.0} s (pid {child.Pid})");
                     return;
                 }
                 await Task.Delay(200, stop);
@@ -220,6 +216,16 @@ internal sealed class ProcessResource : Resource
         catch (OperationCanceledException)
         {
         }
+    }
+
+    private bool MarkHealthy(ChildProcess child)
+    {
+        if (!TrySetState(ResourceState.Starting, ResourceState.Healthy))
+        {
+            return false;
+        }
+        _appLog.Write($"{Name} healthy after {(DateTime.UtcNow - child.StartedAt).TotalSeconds:0.0} s (pid {child.Pid})");
+        return true;
     }
 
     private async Task StopCoreAsync()

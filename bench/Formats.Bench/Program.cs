@@ -40,18 +40,26 @@ async Task<double> MeasureAsync(string label, int taskParallelism, int modelCap)
     await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RunJobAsync(user)));
     var times = new List<double>();
     var callSeconds = new List<double>();
+    var untilFirstCall = new List<double>();
+    var afterLastCall = new List<double>();
     var maxInFlight = 0;
     for (var i = 0; i < runs; i++)
     {
         server.ResetCounters();
-        times.Add(await RunJobAsync(user));
-        callSeconds.AddRange(server.Calls.Select(c => (c.EndedAt - c.StartedAt).TotalSeconds));
+        var submitted = DateTimeOffset.UtcNow;
+        var elapsed = await RunJobAsync(user);
+        times.Add(elapsed);
+        var calls = server.Calls;
+        callSeconds.AddRange(calls.Select(c => (c.EndedAt - c.StartedAt).TotalSeconds));
+        untilFirstCall.Add((calls.Min(c => c.StartedAt) - submitted).TotalSeconds);
+        afterLastCall.Add(elapsed - (calls.Max(c => c.EndedAt) - submitted).TotalSeconds);
         maxInFlight = Math.Max(maxInFlight, server.MaxInFlight);
     }
     times.Sort();
     var median = times[times.Count / 2];
     Console.WriteLine($"{label}: median {median:0.000} s  (runs: {string.Join(", ", times.Select(t => t.ToString("0.000")))} s; " +
-                      $"model call {callSeconds.Average():0.000} s on the server; max calls in flight {maxInFlight})");
+                      $"model call {callSeconds.Average():0.000} s on the server; max calls in flight {maxInFlight}; " +
+                      $"submit → first call {untilFirstCall.Average():0.000} s, last call → seen completed {afterLastCall.Average():0.000} s)");
     return median;
 }
 

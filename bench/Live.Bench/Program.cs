@@ -31,6 +31,7 @@ api["Logging__LogLevel__Default"] = "Warning";
 var startWatch = Stopwatch.StartNew();
 await using var app = await DistributedApp.StartAsync(appOptions);
 Console.WriteLine($"App: 2 Api replicas + gateway, embedded Redis and PostgreSQL, started in {startWatch.Elapsed.TotalSeconds:0.0} s");
+Console.WriteLine($"load average (1/5/15 min) at the start: {File.ReadAllText("/proc/loadavg").Trim()}");
 Console.WriteLine($"Plan: {clientCount} clients, {jobCount} jobs of {jobSeconds} s ({steps} progress steps, engine progress interval {progressMs} ms), {userCount} users, {clientCount / jobCount} watchers per job, {Environment.ProcessorCount} cores");
 
 var users = new List<LiveUser>();
@@ -139,17 +140,33 @@ foreach (var (replica, r) in app.Api.Select((replica, r) => (replica, r)))
 }
 Console.WriteLine($"bench process (the {clientCount} clients) VmRSS: {Mb(Rss(Environment.ProcessId))}");
 
+Console.WriteLine($"load average (1/5/15 min) at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
+
+// Where the time goes on the server, from the replicas' Platform.Live histograms (bucket upper bounds).
 Console.WriteLine();
 using var http = new HttpClient();
+var scraped = new List<string>();
 foreach (var replica in app.Api)
 {
-    var metrics = await http.GetStringAsync(new Uri(replica.Url!, "metrics"));
-    var live = metrics.Split('\n').Where(l => l.StartsWith("platform_live_", StringComparison.Ordinal) && !l.Contains("_bucket{", StringComparison.Ordinal)).ToList();
-    Console.WriteLine($"{replica.Name} /metrics (Platform.Live):");
-    foreach (var line in live)
-    {
-        Console.WriteLine($"  {line}");
-    }
+    var lines = (await http.GetStringAsync(new Uri(replica.Url!, "metrics"))).Split('\n')
+        .Where(l => l.StartsWith("platform_live_", StringComparison.Ordinal)).ToList();
+    scraped.AddRange(lines);
+    Console.WriteLine($"{replica.Name} Platform.Live: " + string.Join(", ", lines
+        .Where(l => (l.Contains("_total", StringComparison.Ordinal) || l.StartsWith("platform_live_connections", StringComparison.Ordinal)
+            || l.StartsWith("platform_live_queue_depth", StringComparison.Ordinal)) && !l.Contains("_bucket", StringComparison.Ordinal))
+        .Select(l => l[..l.IndexOf('{')].Replace("platform_live_", "", StringComparison.Ordinal) + l[l.IndexOf('{')..].Split(' ')[0]
+            .Replace("{otel_scope_name=\"Platform.Live\"}", "", StringComparison.Ordinal).Replace("otel_scope_name=\"Platform.Live\",", "", StringComparison.Ordinal)
+            + "=" + l.Split(' ')[^1])));
+}
+foreach (var (histogram, label) in new[]
+{
+    ("platform_live_events_append_to_publish_seconds", "append → committed, handed to the live queue"),
+    ("platform_live_queue_wait_seconds", "waiting in the live queue"),
+    ("platform_live_events_append_to_backplane_seconds", "append → published on the Redis backplane"),
+    ("platform_live_subscribe_duration_seconds", "SubscribeJob on the server"),
+})
+{
+    Console.WriteLine($"server {label}: p50 ≤ {HistogramQuantile(scraped, histogram, 0.50)}, p99 ≤ {HistogramQuantile(scraped, histogram, 0.99)}");
 }
 
 await Task.WhenAll(clients.Select(c => c.DisposeAsync().AsTask()));
@@ -167,6 +184,23 @@ static long Rss(int? pid)
     }
     var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
     return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+}
+
+// The upper bound of the bucket holding quantile q, over every replica's series of this histogram.
+static string HistogramQuantile(List<string> lines, string name, double q)
+{
+    var buckets = lines.Where(l => l.StartsWith(name + "_bucket{", StringComparison.Ordinal))
+        .Select(l => (Le: l[(l.IndexOf("le=\"", StringComparison.Ordinal) + 4)..].Split('"')[0], Count: double.Parse(l.Split(' ')[^1], CultureInfo.InvariantCulture)))
+        .GroupBy(b => b.Le)
+        .Select(g => (Le: g.Key == "+Inf" ? double.PositiveInfinity : double.Parse(g.Key, CultureInfo.InvariantCulture), Count: g.Sum(b => b.Count)))
+        .OrderBy(b => b.Le)
+        .ToList();
+    if (buckets.Count == 0 || buckets[^1].Count == 0)
+    {
+        return "n/a";
+    }
+    var bound = buckets.First(b => b.Count >= q * buckets[^1].Count).Le;
+    return double.IsPositiveInfinity(bound) ? $"> {buckets[^2].Le * 1000:0.#} ms" : $"{bound * 1000:0.#} ms";
 }
 
 static string Mb(long bytes) => $"{bytes / 1024.0 / 1024.0:0} MiB";

@@ -79,8 +79,13 @@ public sealed class ClusterLimitTests(TwoReplicasFixture fixture) : IClassFixtur
         Assert.Equal(4, pagesAtOnce);
     }
 
+    private static int MaxOverlap(IEnumerable<(long Start, long End)> intervals) => Overlap.Max(intervals);
+}
+
+public static class Overlap
+{
     /// <summary>Most intervals open at one instant; an interval closing at t frees its slot before one opening at t.</summary>
-    private static int MaxOverlap(IEnumerable<(long Start, long End)> intervals)
+    public static int Max(IEnumerable<(long Start, long End)> intervals)
     {
         var events = intervals.SelectMany(i => new[] { (At: i.Start, Delta: 1), (At: i.End, Delta: -1) }).OrderBy(e => e.At).ThenBy(e => e.Delta);
         int open = 0, max = 0;

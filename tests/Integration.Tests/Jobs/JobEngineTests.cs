@@ -297,6 +297,8 @@ public sealed class JobEngineTests(JobsAppFixture fixture)
         var id = await alice.SubmitAcceptedAsync(UserSession.TextJob("Alice's private text.", ["text-stats"]));
         await alice.WaitForStateAsync(id, TimeSpan.FromSeconds(20), "completed");
         Assert.Equal(HttpStatusCode.OK, (await alice.Http.GetAsync($"/api/jobs/{id}/tasks/text-stats/result", TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Contains(id.ToString(), await alice.Http.GetStringAsync("/api/jobs?search=PRIVATE%20text&state=completed", TestContext.Current.CancellationToken));
+        Assert.DoesNotContain(id.ToString(), await alice.Http.GetStringAsync("/api/jobs?search=100%25", TestContext.Current.CancellationToken));
 
         var attempts = new Func<Task<HttpResponseMessage>>[]
         {

@@ -49,6 +49,7 @@ export function useLogin() {
       return getCurrentUser();
     },
     onSuccess: (user) => {
+      signedOutOnPurpose = false;
       forgetUserData(queryClient);
       queryClient.setQueryData(queryKeys.me, user);
     },
@@ -65,20 +66,23 @@ export function useRegister() {
       return getCurrentUser();
     },
     onSuccess: (user) => {
+      signedOutOnPurpose = false;
       forgetUserData(queryClient);
       queryClient.setQueryData(queryKeys.me, user);
     },
   });
 }
 
-/** `onSignedOut` runs in the same tick as forgetting the user, so the guard never sees a signed-out page to come back to. */
-export function useLogout(onSignedOut?: () => void) {
+/** After "Sign out" the guard sends the user to a plain sign-in page; an expired session remembers where they were. */
+let signedOutOnPurpose = false;
+
+export function useLogout() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: () => api.post('/api/account/logout'),
-    // Whatever the server said, this browser forgets the user's data.
+    // Whatever the server said, this browser forgets the user's data; the route guard then shows sign-in.
     onSettled: () => {
-      onSignedOut?.();
+      signedOutOnPurpose = true;
       queryClient.setQueryData(queryKeys.me, null);
       forgetUserData(queryClient);
     },
@@ -97,7 +101,8 @@ export function RequireAuth({ children }: { children: ReactNode }) {
   if (isPending) return <Loading label="Checking your session…" />;
   if (isError || !user) {
     const next = `${location.pathname}${location.search}`;
-    return <Navigate to={next === '/' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(next)}`} replace />;
+    const plain = next === '/' || signedOutOnPurpose;
+    return <Navigate to={plain ? '/sign-in' : `/sign-in?next=${encodeURIComponent(next)}`} replace />;
   }
   return children;
 }

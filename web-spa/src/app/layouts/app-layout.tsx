@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
+import { Link, NavLink, Outlet, useLocation } from 'react-router';
 import { Button } from '@/components/button';
 import { ConnectionBanner } from '@/components/connection-banner';
 import { Toaster } from '@/components/toaster';
@@ -19,8 +19,7 @@ export function AppLayout() {
 
 function SignedInShell() {
   const { data: user } = useUser();
-  const navigate = useNavigate();
-  const logout = useLogout(() => navigate('/sign-in', { replace: true }));
+  const logout = useLogout();
   const location = useLocation();
   const main = useRef<HTMLElement>(null);
   const [stackOccupied, setStackOccupied] = useState(false);

@@ -65,3 +65,29 @@ test('signing out forgets the user and returns to sign-in', async () => {
   await waitFor(() => expect(router.state.location.pathname).toBe('/sign-in'));
   await waitFor(() => expect(hub.stopped).toBe(true));
 });
+
+test('signing out from a deep page and back in lands on the start page, not the old one', async () => {
+  let signedIn = true;
+  mockApi({
+    'GET /api/account/me': () => (signedIn ? reply({ email: 'ada@example.com', roles: [] }) : problem(401, { title: 'Unauthorized' })),
+    'POST /api/account/logout': () => {
+      signedIn = false;
+      return reply(undefined, 204);
+    },
+    'POST /api/account/login': () => {
+      signedIn = true;
+      return reply(undefined, 204);
+    },
+    'GET /api/jobs': emptyList,
+    'GET /api/me/usage': usage(),
+    'GET /api/formats': formats,
+  });
+  const { router } = renderApp('/jobs');
+  await userEvent.click(await screen.findByTestId('sign-out'));
+  await waitFor(() => expect(router.state.location.pathname).toBe('/sign-in'));
+  expect(router.state.location.search).toBe('');
+  await userEvent.type(await screen.findByLabelText('Email'), 'ada@example.com');
+  await userEvent.type(screen.getByLabelText('Password'), 'correct horse');
+  await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+  await waitFor(() => expect(router.state.location.pathname).toBe('/'));
+});

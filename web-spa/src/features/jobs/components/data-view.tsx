@@ -41,7 +41,8 @@ function renderValue(value: unknown, depth: number): ReactNode {
       </ol>
     );
   }
-  const entries = Object.entries(value as Record<string, unknown>);
+  // "$id"/"$ref" are serializer bookkeeping, not data.
+  const entries = Object.entries(value as Record<string, unknown>).filter(([key]) => !key.startsWith('$'));
   if (entries.length === 0) return <span>—</span>;
   return (
     <dl className={styles.definitions}>
