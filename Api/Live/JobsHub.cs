@@ -43,7 +43,8 @@ public sealed class JobsHub(JobQueries queries, IOptionsMonitor<LiveOptions> opt
         var settings = options.CurrentValue;
         afterSeq = Math.Max(0, afterSeq);
 
-        // Ownership before the join, so another user's connection never sits in the group even for a moment.
+        // Ownership before the join, so another user's connection never sits in the group even for a moment. The
+        // engine's owner-scoped log query, asked for nothing after long.MaxValue, answers just that (and the last seq).
         if (await queries.EventsAsync(userId, jobId, long.MaxValue, 1, ct) is not { } head)
         {
             metrics.Subscribe("not_found", Stopwatch.GetElapsedTime(started));

@@ -46,6 +46,7 @@ internal sealed class GatewayResource : Resource
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         // Probe failures of replicas that are starting or restarting are expected; the supervisor logs real exits.
         builder.Logging.AddFilter("Yarp.ReverseProxy.Health", LogLevel.Error);
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Error); // "0/2 Api replicas" while they start
         // YARP's (unused) data-protected "Cookie" affinity policy creates a key ring at start and warns it is unencrypted.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.WebHost.ConfigureKestrel(kestrel =>
