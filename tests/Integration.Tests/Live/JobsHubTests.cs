@@ -21,6 +21,7 @@ public sealed class JobsHubTests(LiveFixture fixture)
         await using var onApi1 = await LiveJobClient.ConnectAsync("api-1", fixture.App.Api[1].Url!, user.Cookies, ct);
         await using var viaGateway = await LiveJobClient.ConnectAsync("gateway", fixture.App.GatewayUrl, user.Cookies, ct);
         LiveJobClient[] clients = [onApi0, onApi1, viaGateway];
+        var skippedBefore = await fixture.EventsNotPushedLiveAsync(ct);
 
         // Four running jobs and two executor slots per replica: both replicas execute some.
         var jobs = new List<Guid>();
@@ -43,6 +44,9 @@ public sealed class JobsHubTests(LiveFixture fixture)
             }
         }
 
+        // Overload may coalesce progress (the live stream then skips a seq, by design); only then may a client see a gap.
+        await Task.Delay(TimeSpan.FromSeconds(1), ct); // the Prometheus exporter caches a scrape briefly
+        var skipped = await fixture.EventsNotPushedLiveAsync(ct) - skippedBefore;
         var executors = new HashSet<string>();
         foreach (var job in jobs)
         {
@@ -55,8 +59,9 @@ public sealed class JobsHubTests(LiveFixture fixture)
             {
                 var stream = client.Stream(job);
                 AssertSameEvents(log, stream, client.Name);
-                // The live stream itself had no hole: nothing had to be fetched again.
-                Assert.True(stream.Gaps == 0, $"{client.Name} saw {stream.Gaps} gaps on job {job}: arrivals {string.Join(",", stream.LiveArrivals)}");
+                // The live stream itself had no hole (nothing had to be fetched again) unless the servers skipped events.
+                Assert.True(stream.Gaps == 0 || skipped > 0,
+                    $"{client.Name} saw {stream.Gaps} gaps on job {job} with no event coalesced, dropped or failed: arrivals {string.Join(",", stream.LiveArrivals)}");
                 Assert.Equal(0, stream.Snapshots);
             }
         }

@@ -53,6 +53,29 @@ public sealed class LiveFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Events the replicas did not push live (coalesced, dropped, or failed to publish), summed from their /metrics:
+    /// the only reasons a client may see a gap in the live stream.
+    /// </summary>
+    public async Task<double> EventsNotPushedLiveAsync(CancellationToken ct)
+    {
+        string[] counters =
+        [
+            "platform_live_events_coalesced_total", "platform_live_events_dropped_total",
+            "platform_live_events_failed_total", "platform_live_backplane_failures_total",
+        ];
+        using var http = new HttpClient();
+        var total = 0.0;
+        foreach (var api in App.Api)
+        {
+            var metrics = await http.GetStringAsync(new Uri(api.Url!, "metrics"), ct);
+            total += metrics.Split('\n')
+                .Where(line => counters.Any(c => line.StartsWith(c + "{", StringComparison.Ordinal) || line.StartsWith(c + " ", StringComparison.Ordinal)))
+                .Sum(line => double.Parse(line.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return total;
+    }
+
     public async ValueTask DisposeAsync() => await App.DisposeAsync();
 }
 

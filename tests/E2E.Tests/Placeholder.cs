@@ -1,0 +1,1 @@
+namespace Platform.E2E.Tests;
