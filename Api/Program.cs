@@ -20,5 +20,6 @@ app.MapFormatsApi();
 app.MapJobsApi().RequireAuthorization();
 app.MapUsageApi().RequireAuthorization();
 app.MapOpsApi().RequireAuthorization(AccountOptions.AdminPolicy);
+app.MapJobsHub();
 
 app.Run();

@@ -62,11 +62,10 @@ public static class Extensions
         services.AddSingleton<JobSubmitter>();
         services.AddSingleton<JobCommands>();
 
-        // Live path: bounded publisher in front of a sink (Redis pub/sub until the hub takes it).
+        // Live path: bounded publisher in front of the sink LiveModule registers (the SignalR hub's groups).
         services.AddSingleton<JobEventPublisher>();
         services.AddSingleton<IJobEventPublisher>(sp => sp.GetRequiredService<JobEventPublisher>());
         services.AddHostedService(sp => sp.GetRequiredService<JobEventPublisher>());
-        services.TryAddSingleton<IJobEventSink, RedisJobEventSink>();
 
         // Dispatch and execution (one of each per replica).
         services.AddSingleton<ExecutingJobs>();

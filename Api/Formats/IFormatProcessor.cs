@@ -12,6 +12,9 @@ public interface IFormatProcessor
     /// <summary>False hides the format from the registry (e.g. model formats with no endpoint configured).</summary>
     bool IsEnabled => true;
 
+    /// <summary>Problems with this format's own options (<c>options["&lt;format&gt;"]</c>), checked at submission so bad input is a 400.</summary>
+    IReadOnlyList<string> ValidateOptions(System.Text.Json.JsonElement? formatOptions) => [];
+
     /// <summary>
     /// Produces the artifact. Throw <see cref="TransientFormatException"/> for failures worth retrying,
     /// <see cref="PermanentFormatException"/> (or any other exception) for failures that are not.

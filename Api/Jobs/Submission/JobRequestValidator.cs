@@ -44,7 +44,7 @@ public sealed class JobRequestValidator(
         }
 
         var formatNames = ValidateFormats(request.Formats, isUrlSource: request.Source?.Url is not null, text, errors);
-        var options = ValidateOptions(request.Options, errors);
+        var options = ValidateOptions(request.Options, formatNames, errors);
 
         return errors.IsEmpty && (url is not null || text is not null)
             ? (new ValidatedJob(url, text, formatNames, options), errors.ToDictionary())
@@ -64,7 +64,7 @@ public sealed class JobRequestValidator(
             errors.Add("urls", $"At most {limits.CurrentValue.MaxBatchItems} URLs per batch (got {request.Urls.Length}).");
         }
         var formatNames = ValidateFormats(request.Formats, isUrlSource: true, text: null, errors);
-        var options = ValidateOptions(request.Options, errors);
+        var options = ValidateOptions(request.Options, formatNames, errors);
         return (formatNames, options, errors.ToDictionary());
     }
 
@@ -181,18 +181,28 @@ public sealed class JobRequestValidator(
         return [.. accepted];
     }
 
-    private string ValidateOptions(JsonElement? options, ErrorBag errors)
+    private string ValidateOptions(JsonElement? options, string[] formatNames, ErrorBag errors)
     {
-        if (options is not { } element || element.ValueKind == JsonValueKind.Null)
-        {
-            return "{}";
-        }
-        if (element.ValueKind != JsonValueKind.Object)
+        var element = options is { ValueKind: not JsonValueKind.Null } given ? given : (JsonElement?)null;
+        if (element is { ValueKind: not JsonValueKind.Object })
         {
             errors.Add("options", "Options must be a JSON object.");
             return "{}";
         }
-        var json = JsonSerializer.Serialize(element);
+        // Each format checks its own options (by convention options["<format>"]), so e.g. llm-custom without an instruction is refused here.
+        foreach (var name in formatNames)
+        {
+            JsonElement? own = element is { } obj && obj.TryGetProperty(name, out var value) ? value : null;
+            foreach (var message in formats.FindProcessor(name)?.ValidateOptions(own) ?? [])
+            {
+                errors.Add($"options.{name}", message);
+            }
+        }
+        if (element is null)
+        {
+            return "{}";
+        }
+        var json = JsonSerializer.Serialize(element.Value);
         if (json.Length > limits.CurrentValue.MaxOptionsBytes)
         {
             errors.Add("options", $"Options are larger than {limits.CurrentValue.MaxOptionsBytes} bytes.");

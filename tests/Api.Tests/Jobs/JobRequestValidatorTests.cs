@@ -131,6 +131,27 @@ public sealed class JobRequestValidatorTests
         var (_, _, errors) = validator.ValidateBatch(new BatchSubmitRequest(["https://a.example", "https://b.example", "https://c.example"], ["markdown"], null));
         Assert.Contains("urls", errors.Keys);
     }
+
+    [Fact]
+    public async Task A_formats_own_options_are_checked_at_submission()
+    {
+        var summary = new SummaryFormat(Formats.TextFormatTestKit.Settings, Formats.TextFormatTestKit.Metrics);
+        var validator = new JobRequestValidator(
+            new FormatRegistry([new TextStatsFormat(), summary]),
+            new StaticOptions<SubmissionLimits>(new SubmissionLimits()),
+            new StaticOptions<CaptureTargetOptions>(new CaptureTargetOptions()));
+        var bad = JsonDocument.Parse("""{"summary": {"sentences": 0}}""").RootElement;
+        var good = JsonDocument.Parse("""{"summary": {"sentences": 2}}""").RootElement;
+
+        var (refused, errors) = await validator.ValidateAsync(new SubmitJobRequest(new JobSourceRequest(null, "Some text."), ["summary"], bad), TestContext.Current.CancellationToken);
+        var (accepted, none) = await validator.ValidateAsync(new SubmitJobRequest(new JobSourceRequest(null, "Some text."), ["summary"], good), TestContext.Current.CancellationToken);
+
+        Assert.Null(refused);
+        Assert.Contains("options.summary", errors.Keys);
+        Assert.NotNull(accepted);
+        Assert.Empty(none);
+    }
+
 }
 
 internal sealed class StaticOptions<T>(T value) : IOptionsMonitor<T>

@@ -1,1 +1,0 @@
-namespace Platform.E2E.Tests;
