@@ -17,7 +17,7 @@ public sealed class SpaFlowTests(PlatformAppFixture fixture)
     private static readonly LocatorAssertionsToHaveAttributeOptions Patiently = new() { Timeout = BrowserUser.Patience };
 
     /// <summary>A capture of /slow holds the page for this long: long enough to see jobs running and queued.</summary>
-    private const int SlowPageMs = 25_000;
+    private const int SlowPageMs = 30_000;
 
     [Fact]
     public async Task Four_jobs_show_three_running_and_one_queued_and_keep_going_after_a_refresh()
@@ -37,7 +37,9 @@ public sealed class SpaFlowTests(PlatformAppFixture fixture)
         // Nothing lives only in the browser: after a reload the stack and the indicator rebuild from the server.
         await user.Page.ReloadAsync();
         await Expect(user.Cards).ToHaveCountAsync(4, new() { Timeout = BrowserUser.Patience });
-        await Expect(user.Usage).ToHaveAttributeAsync("data-running", "3", Patiently);
+        await Expect(user.Usage).ToHaveAttributeAsync("data-running-limit", "3", Patiently);
+        // At least one capture is still under way (the queued one alone outlasts the first three).
+        await Expect(user.CardsIn("running").First).ToBeVisibleAsync(new() { Timeout = BrowserUser.Patience });
         await user.ScreenshotAsync("02-stack-after-refresh");
 
         // ...and progress continues: the first jobs complete, the queued one starts and completes too.

@@ -125,6 +125,9 @@ public sealed class BrowserUser : IAsyncDisposable
             await showing.ScrollIntoViewIfNeededAsync();
         }
         await target.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(_fixture.ScreenshotDirectory, $"{name}.png") });
+        // Whether live updates were connected when the picture was taken (the SPA falls back to polling when not).
+        var banner = await target.GetByTestId("reconnecting-banner").IsVisibleAsync();
+        File.AppendAllLines(Path.Combine(_fixture.ScreenshotDirectory, "screens.txt"), [$"{DateTime.UtcNow:HH:mm:ss.fff} {name}: reconnecting banner {(banner ? "shown" : "hidden")}"]);
     }
 
     public async ValueTask DisposeAsync() => await Context.DisposeAsync();

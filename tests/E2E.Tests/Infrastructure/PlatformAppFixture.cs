@@ -80,6 +80,17 @@ public sealed class PlatformAppFixture : IAsyncLifetime
         return [.. args];
     }
 
+    /// <summary>The last lines of every process (Api, Scraper, gateway…) next to the screenshots, to explain what they show.</summary>
+    private void SaveResourceLogs()
+    {
+        var directory = Path.Combine(ServiceArtifacts.RepositoryRoot, "artifacts", "test-output", "logs");
+        Directory.CreateDirectory(directory);
+        foreach (var resource in App.Resources)
+        {
+            File.WriteAllLines(Path.Combine(directory, $"{resource.Name}.log"), resource.RecentLogLines(1000));
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Browser is not null)
@@ -89,6 +100,7 @@ public sealed class PlatformAppFixture : IAsyncLifetime
         Playwright?.Dispose();
         if (App is not null)
         {
+            SaveResourceLogs();
             await App.DisposeAsync();
         }
         if (Site is not null)
