@@ -145,6 +145,11 @@ describe('display helpers', () => {
 
   test('source labels', () => {
     expect(sourceLabel({ url: 'https://example.com/a/' })).toBe('example.com/a');
+    // Long URLs keep the host and the end of the path, so jobs on one site stay distinguishable.
+    const long = sourceLabel({ url: 'http://127.0.0.1:34125/articles/2026/some-long-slug?page=3' }, 30);
+    expect(long).toHaveLength(30);
+    expect(long.startsWith('127.0.0.1')).toBe(true);
+    expect(long.endsWith('page=3')).toBe(true);
     expect(sourceLabel({ text: '  Some\nnotes  ' })).toBe('“Some notes”');
   });
 

@@ -330,11 +330,16 @@ export function sourceKey(source: JobSource): string {
   return source.url ? `url:${source.url}` : `text:${source.text ?? ''}`;
 }
 
-/** Short human label for a job's source: the URL without scheme, or the first words of the text. */
+/**
+ * Short human label for a job's source: the URL without scheme, or the first words of the text. A long URL keeps its
+ * host and the end of its path (what tells jobs on one site apart) and loses the middle.
+ */
 export function sourceLabel(source: JobSource, max = 80): string {
   if (source.url) {
     const label = source.url.replace(/^https?:\/\//, '').replace(/\/$/, '');
-    return label.length > max ? `${label.slice(0, max - 1)}…` : label;
+    if (label.length <= max) return label;
+    const head = Math.ceil((max - 1) * 0.45);
+    return `${label.slice(0, head)}…${label.slice(label.length - (max - 1 - head))}`;
   }
   const text = (source.text ?? '').replace(/\s+/g, ' ').trim();
   if (!text) return 'Pasted text';

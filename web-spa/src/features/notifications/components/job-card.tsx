@@ -27,7 +27,7 @@ export function JobCard({ listed, onDismiss, startMinimized = false }: JobCardPr
   const job = store?.state.job ?? listed;
   const [minimized, setMinimized] = useState(startMinimized);
   const cancel = useCancelJob();
-  const source = sourceLabel(job.source, 60);
+  const source = sourceLabel(job.source, 36);
   const terminal = isTerminal(job.state);
   useAnnounceStateChanges(job, source);
 
