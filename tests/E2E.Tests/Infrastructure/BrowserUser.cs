@@ -105,7 +105,8 @@ public sealed class BrowserUser : IAsyncDisposable
     /// <summary>The id of the stack card for <paramref name="url"/>, once it is in the stack.</summary>
     public async Task<string> CardIdAsync(Uri url)
     {
-        var card = Cards.Filter(new() { HasText = url.PathAndQuery });
+        // Cards shorten long URLs for display; the source link's title keeps the URL whole.
+        var card = Cards.Filter(new() { Has = Page.Locator($"a[title=\"{url.AbsoluteUri}\"]") });
         await Expect(card).ToHaveCountAsync(1, new() { Timeout = Patience });
         return await card.GetAttributeAsync("data-job-id") ?? throw new InvalidOperationException("job-card without data-job-id");
     }
