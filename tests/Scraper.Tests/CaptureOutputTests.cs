@@ -30,7 +30,7 @@ public sealed class CaptureOutputTests(ScraperFixture fixture) : IClassFixture<S
         Assert.NotNull(run.Result);
         var markdown = run.Text("markdown");
         Assert.StartsWith($"# {FixturePages.ArticleTitle}", markdown);
-        foreach (var heading in FixturePages.ArticleHeadings.Skip(1))
+        foreach (var heading in FixturePages.ArticleHeadings[1..])
         {
             Assert.Contains($"## {heading}", markdown);
         }
