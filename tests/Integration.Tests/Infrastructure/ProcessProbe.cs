@@ -39,8 +39,9 @@ public static class ProcessProbe
     }
 
     /// <summary>The tag prefix ("{owner}/{app}/") AppHost gave this resource process and everything it started.</summary>
-    public static string AppTagOf(int pid) =>
-        Environment(pid, TagVariable) is { } tag ? tag[..(tag.LastIndexOf('/') + 1)] : throw new InvalidOperationException($"pid {pid} carries no AppHost tag");
+    /// <remarks>Null when the process is gone (e.g. a replica between a kill and its restart) or was not started by AppHost.</remarks>
+    public static string? AppTagOf(int pid) =>
+        Environment(pid, TagVariable) is { } tag ? tag[..(tag.LastIndexOf('/') + 1)] : null;
 
     /// <summary>Running processes whose AppHost tag starts with <paramref name="tagPrefix"/>, plus their descendants.</summary>
     public static HashSet<int> RunningTagged(string tagPrefix)

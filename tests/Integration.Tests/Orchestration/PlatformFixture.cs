@@ -63,7 +63,10 @@ public sealed class PlatformFixture : IAsyncLifetime
     public HashSet<int> StartedProcesses()
     {
         var roots = App.Resources.Where(r => r.Pid is { } pid && pid != Environment.ProcessId).Select(r => r.Pid!.Value).ToList();
-        var processes = ProcessProbe.RunningTagged(ProcessProbe.AppTagOf(roots[0]));
+        // Any live resource gives the app's tag; the first one may be a replica the tests just killed.
+        var tag = roots.Select(ProcessProbe.AppTagOf).FirstOrDefault(t => t is not null)
+            ?? throw new InvalidOperationException($"none of the resources ({string.Join(", ", roots)}) carries an AppHost tag");
+        var processes = ProcessProbe.RunningTagged(tag);
         processes.UnionWith(roots);
         processes.UnionWith(roots.SelectMany(ProcessProbe.DescendantsOf));
         return processes;
