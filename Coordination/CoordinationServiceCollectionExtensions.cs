@@ -9,7 +9,7 @@ public static class CoordinationServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="IDistributedSemaphore"/> and <see cref="IDistributedLock"/> over the application's
-    /// <c>IConnectionMultiplexer</c> (register it first: <c>builder.AddRedisClient("redis")</c>), with options from the
+    /// <c>IConnectionMultiplexer</c> (register it first: Aspire's <c>builder.AddRedisClient("redis", configureOptions: RedisClientDefaults.Apply)</c>), with options from the
     /// "Coordination" section validated at start-up and the "Platform.Coordination" meter.
     /// </summary>
     public static IServiceCollection AddCoordination(this IServiceCollection services, IConfiguration configuration)

@@ -46,7 +46,8 @@ public static class Extensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter(MeterPrefix + "*")
-                .AddMeter("Microsoft.AspNetCore.SignalR.*", "Npgsql")
+                // Npgsql's meter and the Redis and Npgsql traces come from the Aspire client integrations.
+                .AddMeter("Microsoft.AspNetCore.SignalR.*")
                 .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName, MeterPrefix + "*")

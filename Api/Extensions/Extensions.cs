@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Platform.Api.Accounts;
 using Platform.Api.Dispatch;
 using Platform.Api.Formats;
@@ -17,8 +18,8 @@ public static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDbContext<PlatformDbContext>("platform", configureDbContext: db => db.UseSnakeCaseNamingConvention());
-        builder.AddRedisClient("redis");
+        builder.AddPlatformDatabase();
+        builder.AddRedisClient("redis", configureOptions: RedisClientDefaults.Apply);
         builder.Services.AddCoordination(builder.Configuration);
 
         builder.AddApiModules();
@@ -26,6 +27,21 @@ public static class Extensions
         builder.AddFormats();
         builder.AddJobEngine();
         builder.AddApiPlumbing();
+    }
+
+    /// <summary>
+    /// One PostgreSQL pool, Aspire's <see cref="NpgsqlDataSource"/>: the engine's hand-written SQL uses it directly and EF
+    /// Core runs over it (so not Aspire's AddNpgsqlDbContext, which would build a second pool from the connection string).
+    /// Aspire adds the health check, tracing and metrics, and EF's retry on transient failures.
+    /// </summary>
+    private static void AddPlatformDatabase(this IHostApplicationBuilder builder)
+    {
+        builder.AddNpgsqlDataSource("platform", configureDataSourceBuilder: dataSource => dataSource.Name = "platform");
+        builder.Services.AddDbContextPool<PlatformDbContext>((sp, db) => db
+            .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
+            .UseSnakeCaseNamingConvention());
+        // The data source's PostgreSQL check already covers this pool; one check per server.
+        builder.EnrichNpgsqlDbContext<PlatformDbContext>(settings => settings.DisableHealthChecks = true);
     }
 
     /// <summary>Feature folders register themselves (see <see cref="IApiModule"/>) before the engine's TryAdd defaults.</summary>

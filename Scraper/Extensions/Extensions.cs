@@ -10,7 +10,7 @@ public static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddRedisClient("redis");
+        builder.AddRedisClient("redis", configureOptions: RedisClientDefaults.Apply);
         builder.Services.AddCoordination(builder.Configuration);
         builder.Services.AddProblemDetails();
 

@@ -39,7 +39,7 @@ public sealed class CoordinationNode : IAsyncDisposable
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 
         var options = ConfigurationOptions.Parse(connectionString);
-        // Same stance as ServiceDefaults' AddRedisClient: keep reconnecting rather than failing; short timeouts for tests.
+        // Same stance as ServiceDefaults' RedisClientDefaults: keep reconnecting rather than failing; short timeouts for tests.
         options.AbortOnConnectFail = false;
         options.AllowAdmin = true;
         options.ConnectTimeout = 2000;

@@ -40,7 +40,7 @@ public sealed class ModelEndpointFixture : IAsyncLifetime
             builder.Configuration.AddInMemoryCollection(settings);
         }
         builder.Services.AddLogging();
-        builder.AddRedisClient("redis");
+        builder.AddRedisClient("redis", configureOptions: RedisClientDefaults.Apply);
         builder.AddModelFormats();
         return builder.Build();
     }
