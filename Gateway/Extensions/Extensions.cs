@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Platform.Gateway.Proxy;
 using Platform.Gateway.Spa;
+using StackExchange.Redis;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms;
 
@@ -19,8 +20,11 @@ public static class Extensions
             .ValidateOnStart();
 
         // Aspire's client, called by its class: ServiceDefaults has an AddRedisClient of the same shape. The gateway's
-        // health is about the Api replicas; a Redis outage only freezes the rotation, so Redis is no health check here.
-        AspireRedisExtensions.AddRedisClient(builder, "redis", settings => settings.DisableHealthChecks = true);
+        // health is about the Api replicas; a Redis outage only freezes the rotation, so Redis is no health check here,
+        // and a read while disconnected fails at once instead of waiting in the client's backlog (it is retried in 1 s).
+        AspireRedisExtensions.AddRedisClient(builder, "redis",
+            settings => settings.DisableHealthChecks = true,
+            redis => redis.BacklogPolicy = BacklogPolicy.FailFast);
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp =>
