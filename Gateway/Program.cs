@@ -1,0 +1,15 @@
+using Platform.Gateway.Extensions;
+using Platform.Gateway.Spa;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapReverseProxy();
+app.MapSpa();
+
+app.Run();
