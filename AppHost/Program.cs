@@ -1,31 +1,39 @@
-using Platform.AppHost.Orchestration;
+using Platform.AppHost;
 
-// The Platform on one machine (see docs/architecture.md, "AppHost and gateway"):
-//   redis, postgres      embedded child processes, or the servers in ConnectionStrings__redis / __platform
-//   api-0..N-1           Api replicas (database migrated first), wired with Aspire's environment conventions
-//   scraper-0..M-1       Scraper replicas, each with its own Chromium
-//   gateway              http://localhost:8080: /api and /hubs to the Api replicas, everything else the SPA
-var options = AppHostConfiguration.FromArgsAndEnvironment(args);
+// The Platform on one machine (docs/architecture.md, "AppHost"). Settings: AppHostSettings.cs.
+var builder = DistributedApplication.CreateBuilder(args);
+var settings = AppHostSettings.From(builder);
+builder.Services.AddHostedService<ResourceStateLog>();
 
-using var shutdown = new ShutdownSignal();
-try
-{
-    await using var app = await DistributedApp.StartAsync(options, shutdown.Token);
+// Backing services: Debian's servers as executables, or the servers in ConnectionStrings__redis / __platform.
+var redis = builder.AddRedisServer("redis", settings.DataDirectory);
+var platformDb = builder.AddPlatformDatabase("postgres", "platform", settings);
 
-    Console.WriteLine();
-    Console.WriteLine($"Platform is ready at {app.GatewayUrl.GetLeftPart(UriPartial.Authority)}   (Ctrl-C to stop)");
-    Console.WriteLine();
+// Services
+var migration = builder.AddProject<Projects.Api>("migration", launchProfileName: null)
+    .WithArgs("--migrate")
+    .WithReference(platformDb).WaitFor(platformDb);
 
-    await shutdown.WaitAsync();
-    Console.WriteLine($"{shutdown.Received} received; stopping every resource…");
-}
-catch (OperationCanceledException) when (shutdown.IsRequested)
-{
-    Console.WriteLine("Start-up cancelled; everything started has been stopped.");
-}
-catch (Exception e)
-{
-    Console.Error.WriteLine($"AppHost failed: {e.Message}");
-    return 1;
-}
-return 0;
+var scraper = builder.AddProject<Projects.Scraper>("scraper", launchProfileName: null)
+    .WithHttpEndpoint().WithHttpHealthCheck("/health")
+    .WithReplicas(settings.ScraperReplicas)
+    .WithReference(redis).WaitFor(redis)
+    .WithRestartOnCrash(settings.RestartDelay);
+
+var api = builder.AddProject<Projects.Api>("api", launchProfileName: null)
+    .WithHttpEndpoint().WithHttpHealthCheck("/health")
+    .WithReplicas(settings.ApiReplicas)
+    .WithReference(redis).WithReference(platformDb).WithReference(scraper)
+    .WaitFor(redis).WaitForCompletion(migration)
+    .WithRestartOnCrash(settings.RestartDelay);
+
+// Gateway
+builder.AddProject<Projects.Gateway>("gateway", launchProfileName: null)
+    .WithPublicHttpEndpoint(settings.Port)
+    .WithHttpHealthCheck("/health")
+    .WithReference(api).WithReference(redis)
+    .WithEnvironment("Gateway__StaticFilesRoot", settings.StaticFilesRoot)
+    .WaitFor(redis)
+    .WithRestartOnCrash(settings.RestartDelay);
+
+builder.Build().Run();

@@ -8,13 +8,19 @@ public sealed class InstanceIdentity
 {
     public InstanceIdentity(IConfiguration configuration)
     {
-        Id = FromResourceAttributes(configuration["OTEL_RESOURCE_ATTRIBUTES"]) ?? $"{Environment.MachineName}-{Environment.ProcessId}";
         Service = configuration["OTEL_SERVICE_NAME"] ?? "api";
+        Id = FromResourceAttributes(configuration["OTEL_RESOURCE_ATTRIBUTES"]) is { } instance
+            ? QualifiedName(Service, instance)
+            : $"{Environment.MachineName}-{Environment.ProcessId}";
     }
 
     public string Id { get; }
     public string Service { get; }
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Aspire's service.instance.id is the replica's suffix ("x7k2abcd"); "api-x7k2abcd" is the replica's name in the dashboard.</summary>
+    internal static string QualifiedName(string service, string instance) =>
+        instance.StartsWith(service + "-", StringComparison.Ordinal) ? instance : $"{service}-{instance}";
 
     internal static string? FromResourceAttributes(string? attributes) =>
         attributes?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

@@ -1,0 +1,211 @@
+using static Aspire.Hosting.ApplicationModel.CommandLineArgs;
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Aspire.Hosting.ApplicationModel;
+
+/// <summary>
+/// Debian's PostgreSQL as an executable resource (Aspire's own is a container): a cluster of its own under the data
+/// directory, created with initdb on first start, listening on loopback only, no Unix socket. PostgreSQL refuses to run
+/// as root, so as root it is started through <c>setpriv</c> as the <c>postgres</c> user (same pid: DCP signals
+/// PostgreSQL itself).
+/// </summary>
+public sealed class PostgresServerResource(string name, string command, string dataDirectory)
+    : ExecutableResource(name, command, dataDirectory), IResourceWithConnectionString
+{
+    internal const string PrimaryEndpointName = "tcp";
+    internal const string SuperUser = "postgres";
+
+    public string DataDirectory { get; } = dataDirectory;
+
+    public EndpointReference PrimaryEndpoint => new(this, PrimaryEndpointName);
+
+    public ReferenceExpression ConnectionStringExpression =>
+        ReferenceExpression.Create($"Host={PrimaryEndpoint.Property(EndpointProperty.Host)};Port={PrimaryEndpoint.Property(EndpointProperty.Port)};Username={SuperUser}");
+
+    internal Dictionary<string, string> Databases { get; } = [];
+}
+
+/// <summary>A database on a <see cref="PostgresServerResource"/>, created when the server is first ready.</summary>
+public sealed class PostgresDatabaseResource(string name, string databaseName, PostgresServerResource parent)
+    : Resource(name), IResourceWithParent<PostgresServerResource>, IResourceWithConnectionString
+{
+    public PostgresServerResource Parent { get; } = parent;
+
+    public string DatabaseName { get; } = databaseName;
+
+    public ReferenceExpression ConnectionStringExpression =>
+        ReferenceExpression.Create($"{Parent.ConnectionStringExpression};Database={DatabaseName}");
+}
+
+public static class PostgresServerBuilderExtensions
+{
+    /// <summary>
+    /// PostgreSQL named <paramref name="name"/>, its cluster under <paramref name="dataDirectory"/>/<paramref name="name"/>.
+    /// <paramref name="durable"/> = false turns fsync off (tests: only a machine crash, not a process crash, could lose data).
+    /// </summary>
+    public static IResourceBuilder<PostgresServerResource> AddPostgresServer(
+        this IDistributedApplicationBuilder builder, string name, string dataDirectory, bool durable = true)
+    {
+        var binaries = PostgresInstallation.FindBinaries();
+        var directory = Path.GetFullPath(Path.Combine(dataDirectory, name));
+        var runAsPostgres = Environment.UserName == "root";
+        var postgres = new PostgresServerResource(name, runAsPostgres ? "setpriv" : Path.Combine(binaries, "postgres"), directory);
+
+        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(postgres, (e, ct) =>
+            PostgresInstallation.EnsureClusterAsync(binaries, directory, runAsPostgres, durable,
+                e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(postgres), ct));
+
+        string? connectionString = null;
+        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(postgres, async (_, ct) =>
+            connectionString = await postgres.ConnectionStringExpression.GetValueAsync(ct));
+        builder.Eventing.Subscribe<ResourceReadyEvent>(postgres, async (e, ct) =>
+        {
+            var notifications = e.Services.GetRequiredService<ResourceNotificationService>();
+            foreach (var database in builder.Resources.OfType<PostgresDatabaseResource>().Where(d => d.Parent == postgres))
+            {
+                await PostgresInstallation.EnsureDatabaseAsync($"{connectionString};Database=postgres", database.DatabaseName, ct);
+                await notifications.PublishUpdateAsync(database, s => s with { State = KnownResourceStates.Running, StartTimeStamp = DateTime.UtcNow });
+            }
+        });
+        var healthCheck = $"{name}_check";
+        builder.Services.AddHealthChecks().AddNpgSql(
+            _ => $"{connectionString ?? throw new InvalidOperationException($"{name}: the connection string is not known yet")};Database=postgres",
+            name: healthCheck);
+
+        return builder.AddResource(postgres)
+            .WithEndpoint(name: PostgresServerResource.PrimaryEndpointName, scheme: "tcp")
+            .WithArgs(context =>
+            {
+                if (runAsPostgres)
+                {
+                    AddArgs(context,["--reuid", PostgresServerResource.SuperUser, "--regid", PostgresServerResource.SuperUser, "--init-groups", "--", Path.Combine(binaries, "postgres")]);
+                }
+                AddArgs(context,["-D", directory, "-p"]);
+                AddArgs(context, postgres.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
+                AddArgs(context,[
+                    "-c", "listen_addresses=localhost",
+                    "-c", "unix_socket_directories=",
+                    // Each Api replica pools up to 100 connections (Npgsql's default), plus the migration, probes and tools.
+                    "-c", "max_connections=300",
+                    .. durable ? Array.Empty<string>() : ["-c", "fsync=off", "-c", "full_page_writes=off"],
+                ]);
+            })
+            .WithIconName("DatabaseMultiple")
+            .WithHealthCheck(healthCheck);
+    }
+
+    /// <summary>The database <paramref name="name"/> on this server; resources that wait for it start once it exists.</summary>
+    public static IResourceBuilder<PostgresDatabaseResource> AddDatabase(this IResourceBuilder<PostgresServerResource> server, string name)
+    {
+        var database = new PostgresDatabaseResource(name, name, server.Resource);
+        string? connectionString = null;
+        server.ApplicationBuilder.Eventing.Subscribe<ConnectionStringAvailableEvent>(database, async (_, ct) =>
+            connectionString = await database.ConnectionStringExpression.GetValueAsync(ct));
+        var healthCheck = $"{name}_check";
+        server.ApplicationBuilder.Services.AddHealthChecks().AddNpgSql(
+            _ => connectionString ?? throw new InvalidOperationException($"{name}: the connection string is not known yet"),
+            name: healthCheck);
+
+        return server.ApplicationBuilder.AddResource(database)
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "PostgresDatabase",
+                State = KnownResourceStates.Waiting,
+                Properties = [new("database", name)],
+            })
+            .WithIconName("Database")
+            .WithHealthCheck(healthCheck);
+    }
+}
+
+internal static class PostgresInstallation
+{
+    public static string FindBinaries()
+    {
+        if (Environment.GetEnvironmentVariable("PLATFORM_POSTGRES_BIN") is { Length: > 0 } configured)
+        {
+            return configured;
+        }
+        // Debian installs each major version side by side; take the newest.
+        return Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql")
+                .Select(d => Path.Combine(d, "bin"))
+                .Where(d => File.Exists(Path.Combine(d, "postgres")))
+                .OrderByDescending(d => int.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), out var major) ? major : 0)
+                .FirstOrDefault() ?? Missing()
+            : Missing();
+
+        static string Missing() => throw new InvalidOperationException(
+            "PostgreSQL is not installed (apt-get install postgresql) and ConnectionStrings__platform is not set.");
+    }
+
+    /// <summary>initdb on first start; as root the cluster belongs to the postgres user, who must be able to reach it.</summary>
+    public static async Task EnsureClusterAsync(string binaries, string directory, bool runAsPostgres, bool durable, ILogger log, CancellationToken ct)
+    {
+        Directory.CreateDirectory(directory);
+        if (runAsPostgres)
+        {
+            await RunAsync("chown", ["-R", "postgres:postgres", directory], log, ct);
+            if (!await RunAsync("setpriv", [.. AsPostgres, "test", "-w", directory], log, ct, throwOnFailure: false))
+            {
+                throw new InvalidOperationException(
+                    $"PostgreSQL runs as the 'postgres' user, which cannot reach {directory} (a parent folder is not traversable). " +
+                    "Choose a data folder it can reach with PLATFORM_DATA_DIR (for example /var/tmp/platform).");
+            }
+        }
+        if (File.Exists(Path.Combine(directory, "PG_VERSION")))
+        {
+            return;
+        }
+        log.LogInformation("initdb {Directory}", directory);
+        string[] initdb = [Path.Combine(binaries, "initdb"), "-D", directory, "-U", PostgresServerResource.SuperUser, "--auth=trust",
+            "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions", .. durable ? Array.Empty<string>() : ["--no-sync"]];
+        await RunAsync(runAsPostgres ? "setpriv" : initdb[0], runAsPostgres ? [.. AsPostgres, .. initdb] : initdb[1..], log, ct);
+    }
+
+    public static async Task EnsureDatabaseAsync(string serverConnectionString, string database, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(serverConnectionString);
+        await connection.OpenAsync(ct);
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);
+        exists.Parameters.AddWithValue("name", database);
+        if (await exists.ExecuteScalarAsync(ct) is null)
+        {
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", connection);
+            await create.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    private static readonly string[] AsPostgres =
+        ["--reuid", PostgresServerResource.SuperUser, "--regid", PostgresServerResource.SuperUser, "--init-groups", "--"];
+
+    private static async Task<bool> RunAsync(string file, string[] arguments, ILogger log, CancellationToken ct, bool throwOnFailure = true)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{file} did not start");
+        var output = process.StandardOutput.ReadToEndAsync(ct);
+        var errors = process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        var text = (await output + await errors).Trim();
+        if (process.ExitCode == 0)
+        {
+            if (text.Length > 0)
+            {
+                log.LogInformation("{Output}", text);
+            }
+            return true;
+        }
+        if (throwOnFailure)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited with {process.ExitCode}: {text}");
+        }
+        return false;
+    }
+}
