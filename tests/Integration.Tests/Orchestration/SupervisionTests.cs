@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using Platform.AppHost.Orchestration;
-using Platform.Integration.Tests.Infrastructure;
+using Platform.Testing;
+
 
 namespace Platform.Integration.Tests.Orchestration;
 

@@ -1,6 +1,5 @@
 using System.Net;
-using Platform.AppHost.Orchestration;
-using Platform.Integration.Tests.Infrastructure;
+using Platform.Testing;
 
 namespace Platform.Integration.Tests.Orchestration;
 
@@ -12,53 +11,53 @@ public sealed class TopologyTests(PlatformFixture fixture) : DistributedAppTest(
     [Fact]
     public void Starts_every_resource_of_the_full_topology_healthy()
     {
-        Assert.Equal(["redis", "postgres", "scraper-0", "scraper-1", "api-0", "api-1", "gateway"], fixture.App.Resources.Select(r => r.Name));
-        Assert.All(fixture.App.Resources, r => Assert.Equal(ResourceState.Healthy, r.State));
-        Assert.All(fixture.App.Resources.Where(r => r.Name != "gateway"), r => Assert.True(ProcessProbe.IsRunning(r.Pid!.Value), $"{r.Name} is not running"));
-        var table = fixture.App.DescribeResources();
-        Assert.All(fixture.App.Resources, r => Assert.Contains(r.Name, table));
+        var app = fixture.App;
+        Assert.Equal(["api", "api", "gateway", "migration", "platform", "postgres", "redis", "scraper", "scraper"],
+            app.Resources.Select(r => r.ResourceName).Order(StringComparer.Ordinal));
+        Assert.Equal("Finished", Assert.Single(app.Replicas("migration")).Snapshot.State?.Text);
+        Assert.Equal(0, app.Replicas("migration")[0].Snapshot.ExitCode);
+        var running = app.Resources.Where(r => r.ResourceName is not ("migration" or "platform")).ToList();
+        Assert.All(running, r => Assert.Equal(AppResourceState.Healthy, r.State));
+        Assert.All(running, r => Assert.True(r.Pid is { } pid && ProcessProbe.IsRunning(pid), $"{r.Name} is not running"));
+        var table = app.DescribeResources();
+        Assert.All(app.Resources, r => Assert.Contains(r.Name, table));
     }
 
     [Fact]
-    public async Task Every_http_resource_answers_health_200()
+    public async Task Every_service_replica_answers_health_200_on_its_own_address()
     {
-        var services = fixture.App.Resources.Where(r => r.Url?.Scheme == "http").ToList();
-        Assert.Equal(5, services.Count); // 2 Api, 2 Scraper, gateway
+        var services = fixture.App.Api.Concat(fixture.App.Scraper).Append(fixture.App.Gateway).ToList();
+        Assert.Equal(5, services.Count);
         foreach (var service in services)
         {
             using var client = PlatformFixture.NewClient(service.Url!);
             using var response = await client.GetAsync("/health", _ct);
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{service.Name} /health: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(_ct)}");
         }
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
-        await fixture.App.Redis.WaitHealthyAsync(timeout.Token);    // PING
-        await fixture.App.Postgres.WaitHealthyAsync(timeout.Token); // connection + SELECT 1
     }
 
     [Fact]
-    public void Services_get_Aspire_environment_conventions()
+    public void Services_get_their_wiring_from_Aspire()
     {
         var app = fixture.App;
-        for (var i = 0; i < 2; i++)
+        foreach (var api in app.Api)
         {
-            var api = app.Api[i];
             var pid = api.Pid!.Value;
             Assert.Equal(app.RedisConnectionString, ProcessProbe.Environment(pid, "ConnectionStrings__redis"));
             Assert.Equal(app.PostgresConnectionString, ProcessProbe.Environment(pid, "ConnectionStrings__platform"));
-            Assert.Equal(api.Url!.GetLeftPart(UriPartial.Authority), ProcessProbe.Environment(pid, "ASPNETCORE_URLS"));
             Assert.Equal("api", ProcessProbe.Environment(pid, "OTEL_SERVICE_NAME"));
-            Assert.Equal($"service.instance.id=api-{i}", ProcessProbe.Environment(pid, "OTEL_RESOURCE_ATTRIBUTES"));
-            Assert.Equal(app.Scraper[0].Url!.GetLeftPart(UriPartial.Authority), ProcessProbe.Environment(pid, "services__scraper__http__0"));
-            Assert.Equal(app.Scraper[1].Url!.GetLeftPart(UriPartial.Authority), ProcessProbe.Environment(pid, "services__scraper__http__1"));
+            // The replica's id in the dashboard is "api-" + its service.instance.id: the Api's instance id and job owner.
+            Assert.Equal($"service.instance.id={api.Name["api-".Length..]}", ProcessProbe.Environment(pid, "OTEL_RESOURCE_ATTRIBUTES"));
+            Assert.StartsWith("http://localhost:", ProcessProbe.Environment(pid, "services__scraper__http__0"));
+            Assert.NotNull(ProcessProbe.Environment(pid, "OTEL_EXPORTER_OTLP_ENDPOINT"));
             Assert.Equal("foundation", ProcessProbe.Environment(pid, PlatformFixture.ApiMarkerVariable));
         }
 
         var scraper = app.Scraper[1].Pid!.Value;
         Assert.Equal("scraper", ProcessProbe.Environment(scraper, "OTEL_SERVICE_NAME"));
-        Assert.Equal("service.instance.id=scraper-1", ProcessProbe.Environment(scraper, "OTEL_RESOURCE_ATTRIBUTES"));
         Assert.Equal(app.RedisConnectionString, ProcessProbe.Environment(scraper, "ConnectionStrings__redis"));
-        Assert.Null(ProcessProbe.Environment(scraper, "services__scraper__http__0"));
+        Assert.Null(ProcessProbe.Environment(scraper, "ConnectionStrings__platform"));
         Assert.Null(ProcessProbe.Environment(scraper, PlatformFixture.ApiMarkerVariable));
+        Assert.Equal(app.Tag, ProcessProbe.Environment(scraper, ProcessProbe.TagVariable));
     }
 }

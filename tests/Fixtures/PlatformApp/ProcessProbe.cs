@@ -1,12 +1,12 @@
 using System.Globalization;
 using System.Text;
 
-namespace Platform.Integration.Tests.Infrastructure;
+namespace Platform.Testing;
 
-/// <summary>Reads /proc directly, independently of AppHost's own bookkeeping, to check what is (still) running.</summary>
+/// <summary>Reads /proc directly, independently of Aspire's own bookkeeping, to check what is (still) running.</summary>
 public static class ProcessProbe
 {
-    private const string TagVariable = "PLATFORM_APPHOST_TAG";
+    public const string TagVariable = "PLATFORM_APP_TAG";
 
     /// <summary>Alive and not a zombie (this machine's init does not reap orphans, so exited ones can linger as zombies).</summary>
     public static bool IsRunning(int pid)
@@ -38,18 +38,42 @@ public static class ProcessProbe
         }
     }
 
-    /// <summary>The tag prefix ("{owner}/{app}/") AppHost gave this resource process and everything it started.</summary>
-    /// <remarks>Null when the process is gone (e.g. a replica between a kill and its restart) or was not started by AppHost.</remarks>
-    public static string? AppTagOf(int pid) =>
-        Environment(pid, TagVariable) is { } tag ? tag[..(tag.LastIndexOf('/') + 1)] : null;
-
-    /// <summary>Running processes whose AppHost tag starts with <paramref name="tagPrefix"/>, plus their descendants.</summary>
-    public static HashSet<int> RunningTagged(string tagPrefix)
+    /// <summary>Running processes whose <see cref="TagVariable"/> is <paramref name="tag"/> (the app's DCP, dashboard and
+    /// every resource inherit it), plus their descendants.</summary>
+    public static HashSet<int> RunningTagged(string tag)
     {
         var pids = AllPids();
-        var result = pids.Where(pid => IsRunning(pid) && Environment(pid, TagVariable)?.StartsWith(tagPrefix, StringComparison.Ordinal) == true).ToHashSet();
+        var result = pids.Where(pid => IsRunning(pid) && Environment(pid, TagVariable) == tag).ToHashSet();
         result.UnionWith(result.SelectMany(DescendantsOf).ToList());
         return result;
+    }
+
+    public static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim();
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    public static IEnumerable<int> ChildrenOf(int parent) =>
+        AllPids().Where(pid => IsRunning(pid) && ParentOf(pid) == parent);
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     public static HashSet<int> DescendantsOf(int root)

@@ -1,0 +1,201 @@
+using System.Runtime.InteropServices;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+
+namespace Platform.Testing;
+
+public enum AppResourceState { Starting, Healthy, Unhealthy, Paused, Stopping, Exited }
+
+/// <summary>
+/// One running replica of a resource of the app ("api-x7k2abcd"), as Aspire reports it, with the faults a test
+/// injects: SIGKILL, SIGSTOP/SIGCONT of the service's own process, and the stop/start/restart resource commands.
+/// </summary>
+public sealed class AppResource
+{
+    private const int SigKill = 9, SigStop = 19, SigCont = 18;
+    private readonly DistributedApplication _app;
+    private readonly LinkedList<string> _log = new();
+    private readonly Lock _gate = new();
+    private CustomResourceSnapshot _snapshot;
+    private int _starts;
+    private volatile bool _paused;
+
+    internal AppResource(DistributedApplication app, string resourceName, string id, CustomResourceSnapshot snapshot)
+    {
+        _app = app;
+        ResourceName = resourceName;
+        Name = id;
+        _snapshot = snapshot;
+    }
+
+    /// <summary>The replica's id, as in the dashboard and in the Api's instance id ("api-x7k2abcd").</summary>
+    public string Name { get; }
+
+    /// <summary>The resource it is a replica of ("api").</summary>
+    public string ResourceName { get; }
+
+    public CustomResourceSnapshot Snapshot { get { lock (_gate) { return _snapshot; } } }
+
+    /// <summary>How many times it was started again after its first start.</summary>
+    public int RestartCount => Math.Max(0, Volatile.Read(ref _starts) - 1);
+
+    public AppResourceState State
+    {
+        get
+        {
+            var snapshot = Snapshot;
+            var state = snapshot.State?.Text;
+            if (state == KnownResourceStates.Running)
+            {
+                return _paused ? AppResourceState.Paused
+                    : snapshot.HealthStatus is null or Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy ? AppResourceState.Healthy
+                    : AppResourceState.Unhealthy;
+            }
+            return state == KnownResourceStates.Stopping ? AppResourceState.Stopping
+                : state == KnownResourceStates.Exited || state == KnownResourceStates.Finished || state == KnownResourceStates.FailedToStart ? AppResourceState.Exited
+                : AppResourceState.Starting;
+        }
+    }
+
+    /// <summary>The process DCP started (for a project, its <c>dotnet run</c> wrapper).</summary>
+    public int? LaunchedPid =>
+        Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } value && int.TryParse(value.ToString(), out var pid) && pid > 0
+            ? pid : null;
+
+    /// <summary>The service's own process: a project's child of its <c>dotnet run</c> wrapper, otherwise the launched process.</summary>
+    public int? Pid
+    {
+        get
+        {
+            if (LaunchedPid is not { } launched || !ProcessProbe.IsRunning(launched) || State == AppResourceState.Exited)
+            {
+                return null;
+            }
+            if (!ProcessProbe.CommandLine(launched).StartsWith("dotnet run", StringComparison.Ordinal))
+            {
+                return launched;
+            }
+            return ProcessProbe.ChildrenOf(launched).FirstOrDefault(child => ProcessProbe.CommandLine(child).Contains("/artifacts/bin/", StringComparison.Ordinal)) is var service and > 0
+                ? service : null;
+        }
+    }
+
+    /// <summary>The replica's own address (not the DCP proxy in front of all replicas), for services.</summary>
+    public Uri? Url =>
+        Snapshot.EnvironmentVariables.FirstOrDefault(e => e.Name == "ASPNETCORE_URLS")?.Value is { Length: > 0 } urls
+            ? new Uri(urls.Split(';')[0]) : null;
+
+    public async Task KillAsync(CancellationToken ct = default)
+    {
+        var pid = Pid ?? throw new InvalidOperationException($"{Name} has no running process to kill ({State})");
+        Signal(pid, SigKill);
+        _paused = false;
+        await WaitUntilAsync(r => r.State == AppResourceState.Exited, TimeSpan.FromSeconds(30), ct);
+    }
+
+    public Task PauseAsync(CancellationToken ct = default)
+    {
+        Signal(Pid ?? throw new InvalidOperationException($"{Name} has no running process to pause"), SigStop);
+        _paused = true;
+        return Task.CompletedTask;
+    }
+
+    public Task ResumeAsync(CancellationToken ct = default)
+    {
+        Signal(Pid ?? throw new InvalidOperationException($"{Name} has no running process to resume"), SigCont);
+        _paused = false;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The "stop" resource command, as an operator would use it in the dashboard.</summary>
+    public async Task StopAsync(CancellationToken ct = default)
+    {
+        await ExecuteAsync(KnownResourceCommands.StopCommand, ct);
+        await WaitUntilAsync(r => r.State == AppResourceState.Exited, TimeSpan.FromSeconds(60), ct);
+    }
+
+    public Task StartAsync(CancellationToken ct = default) => ExecuteAsync(KnownResourceCommands.StartCommand, ct);
+
+    public Task RestartAsync(CancellationToken ct = default) => ExecuteAsync(KnownResourceCommands.RestartCommand, ct);
+
+    public Task WaitHealthyAsync(CancellationToken ct = default) =>
+        WaitUntilAsync(r => r.State == AppResourceState.Healthy, Timeout.InfiniteTimeSpan, ct);
+
+    public async Task WaitUntilAsync(Func<AppResource, bool> condition, TimeSpan timeout, CancellationToken ct = default)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            deadline.CancelAfter(timeout);
+        }
+        try
+        {
+            while (!condition(this))
+            {
+                await Task.Delay(50, deadline.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{Name} did not reach the expected state within {timeout.TotalSeconds:0} s; it is {State}.");
+        }
+    }
+
+    public IReadOnlyList<string> RecentLogLines(int count = 100)
+    {
+        lock (_gate)
+        {
+            return [.. _log.Skip(Math.Max(0, _log.Count - count))];
+        }
+    }
+
+    public override string ToString() => $"{Name} ({State}, pid {Pid?.ToString() ?? "-"})";
+
+    internal void Update(CustomResourceSnapshot snapshot)
+    {
+        lock (_gate)
+        {
+            var wasRunning = _snapshot.State?.Text == KnownResourceStates.Running && _snapshot.StartTimeStamp == snapshot.StartTimeStamp;
+            if (snapshot.State?.Text == KnownResourceStates.Running && !wasRunning && snapshot.StartTimeStamp != _startSeen)
+            {
+                _startSeen = snapshot.StartTimeStamp;
+                Interlocked.Increment(ref _starts);
+            }
+            _snapshot = snapshot;
+        }
+    }
+
+    private DateTime? _startSeen;
+
+    internal void AddLogLine(string line)
+    {
+        lock (_gate)
+        {
+            _log.AddLast(line);
+            if (_log.Count > 2000)
+            {
+                _log.RemoveFirst();
+            }
+        }
+    }
+
+    private async Task ExecuteAsync(string command, CancellationToken ct)
+    {
+        var result = await _app.ResourceCommands.ExecuteCommandAsync(Name, command, ct);
+        if (!result.Success)
+        {
+            throw new InvalidOperationException($"{command} {Name} failed: {result.Message}");
+        }
+    }
+
+    private static void Signal(int pid, int signal)
+    {
+        if (kill(pid, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({pid}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
+}

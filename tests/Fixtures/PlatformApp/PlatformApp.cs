@@ -1,0 +1,277 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Platform.Testing;
+
+/// <summary>
+/// The Platform as its AppHost defines it, started with Aspire.Hosting.Testing: DCP runs Redis, PostgreSQL, the
+/// migration, the Api and Scraper replicas and the gateway on this machine, with the replica counts and settings the
+/// test chose. Data lives in a temporary folder deleted on dispose. Every process of the app (DCP, its children, their
+/// children) carries this app's <see cref="ProcessProbe.TagVariable"/>, so a test can prove none is left.
+/// </summary>
+public sealed class PlatformApp : IAsyncDisposable
+{
+    private readonly DistributedApplication _app;
+    private readonly PlatformAppOptions _options;
+    private readonly string _dataDirectory;
+    private readonly ConcurrentDictionary<string, AppResource> _resources = new();
+    private readonly CancellationTokenSource _watching = new();
+    private readonly List<Task> _watchers = [];
+    private int _disposed;
+
+    private PlatformApp(DistributedApplication app, PlatformAppOptions options, string dataDirectory, string tag)
+    {
+        _app = app;
+        _options = options;
+        _dataDirectory = dataDirectory;
+        Tag = tag;
+    }
+
+    /// <summary>The value of <see cref="ProcessProbe.TagVariable"/> in every process of this app.</summary>
+    public string Tag { get; }
+
+    public DistributedApplication Application => _app;
+
+    public Uri GatewayUrl { get; private set; } = null!;
+
+    public string RedisConnectionString { get; private set; } = "";
+
+    public string PostgresConnectionString { get; private set; } = "";
+
+    public TimeSpan StartupDuration { get; private set; }
+
+    public IReadOnlyList<AppResource> Api => Replicas("api");
+
+    public IReadOnlyList<AppResource> Scraper => Replicas("scraper");
+
+    public AppResource Redis => Replicas("redis").Single();
+
+    public AppResource Postgres => Replicas("postgres").Single();
+
+    public AppResource Gateway => Replicas("gateway").Single();
+
+    /// <summary>Every resource replica an operator sees in the dashboard (Aspire's hidden helper resources left out).</summary>
+    public IReadOnlyList<AppResource> Resources => [.. _resources.Values.Where(r => !r.Snapshot.IsHidden).OrderBy(r => r.Name, StringComparer.Ordinal)];
+
+    public IReadOnlyList<AppResource> Replicas(string resourceName) =>
+        [.. Resources.Where(r => r.ResourceName == resourceName)];
+
+    public static async Task<PlatformApp> StartAsync(PlatformAppOptions options, CancellationToken ct = default)
+    {
+        var elapsed = Stopwatch.StartNew();
+        var data = Directory.CreateTempSubdirectory("platform-test-");
+        // PostgreSQL runs as the postgres user, who must pass through the folder (CreateTempSubdirectory makes it 0700).
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(data.FullName, File.GetUnixFileMode(data.FullName) | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
+        var tag = Guid.NewGuid().ToString("N");
+        // DCP inherits the environment of the process that starts it, and hands it to everything it starts.
+        Environment.SetEnvironmentVariable(ProcessProbe.TagVariable, tag);
+
+        List<string> args =
+        [
+            $"PLATFORM_API_REPLICAS={options.ApiReplicas}",
+            $"PLATFORM_SCRAPER_REPLICAS={options.ScraperReplicas}",
+            "PLATFORM_PORT=0",
+            $"PLATFORM_DATA_DIR={data.FullName}",
+            "PLATFORM_DURABLE_DATA=false",
+            $"PLATFORM_RESTART_DELAY={options.RestartDelay:c}",
+        ];
+        if (options.StaticFilesRoot is { } root)
+        {
+            args.Add($"PLATFORM_STATIC_ROOT={root}");
+        }
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>([.. args], (app, _) => app.DisableDashboard = true, ct);
+        if (options.OnlyResources is { } only)
+        {
+            foreach (var resource in builder.Resources.Where(r => !only.Contains(r.Name)).ToList())
+            {
+                builder.Resources.Remove(resource);
+            }
+        }
+        AddEnvironment(builder, "api", options.ApiEnvironment);
+        AddEnvironment(builder, "scraper", options.ScraperEnvironment);
+        AddEnvironment(builder, "gateway", options.GatewayEnvironment);
+        var names = builder.Resources.Select(r => r.Name).ToHashSet();
+
+        var distributed = await builder.BuildAsync(ct);
+        var platform = new PlatformApp(distributed, options, data.FullName, tag);
+        try
+        {
+            platform.Watch();
+            using var startup = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            startup.CancelAfter(options.StartupTimeout);
+            try
+            {
+                await distributed.StartAsync(startup.Token);
+                await platform.WaitReadyAsync(names, startup.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new TimeoutException(
+                    $"The app was not ready within {options.StartupTimeout.TotalSeconds:0} s.{Environment.NewLine}{platform.DescribeResources()}{Environment.NewLine}{platform.RecentLogs()}");
+            }
+            if (names.Contains("gateway"))
+            {
+                platform.GatewayUrl = distributed.GetEndpoint("gateway", "http");
+            }
+            if (names.Contains("redis"))
+            {
+                platform.RedisConnectionString = await distributed.GetConnectionStringAsync("redis", ct) ?? "";
+            }
+            if (names.Contains("platform"))
+            {
+                platform.PostgresConnectionString = await distributed.GetConnectionStringAsync("platform", ct) ?? "";
+            }
+            platform.StartupDuration = elapsed.Elapsed;
+            return platform;
+        }
+        catch
+        {
+            await platform.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Every resource replica healthy (the migration finished), as many replicas as asked for.</summary>
+    private async Task WaitReadyAsync(HashSet<string> names, CancellationToken ct)
+    {
+        int Expected(string name) => name switch { "api" => _options.ApiReplicas, "scraper" => _options.ScraperReplicas, _ => 1 };
+        while (!names.All(name =>
+        {
+            var replicas = Replicas(name);
+            if (replicas.Count == 0 && _resources.Values.Any(r => r.ResourceName == name && r.Snapshot.IsHidden))
+            {
+                return true; // an Aspire helper (the "rebuilder" of a project), not part of the app
+            }
+            return name == "migration"
+                ? replicas.Any(r => r.Snapshot.State?.Text == KnownResourceStates.Finished && r.Snapshot.ExitCode == 0)
+                : replicas.Count(r => r.State == AppResourceState.Healthy) >= Expected(name);
+        }))
+        {
+            if (Replicas("migration").FirstOrDefault() is { Snapshot.ExitCode: not (null or 0) } failed)
+            {
+                throw new InvalidOperationException($"The migration failed.{Environment.NewLine}{string.Join(Environment.NewLine, failed.RecentLogLines(60))}");
+            }
+            await Task.Delay(100, ct);
+        }
+    }
+
+    private static void AddEnvironment(IDistributedApplicationTestingBuilder builder, string name, Dictionary<string, string> environment)
+    {
+        if (builder.Resources.OfType<ProjectResource>().FirstOrDefault(r => r.Name == name) is { } project)
+        {
+            var resource = builder.CreateResourceBuilder(project);
+            foreach (var (key, value) in environment)
+            {
+                resource.WithEnvironment(key, value);
+            }
+        }
+    }
+
+    private void Watch()
+    {
+        var logs = _app.Services.GetRequiredService<ResourceLoggerService>();
+        _watchers.Add(Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var update in _app.ResourceNotifications.WatchAsync(_watching.Token))
+                {
+                    var added = false;
+                    var resource = _resources.GetOrAdd(update.ResourceId, id =>
+                    {
+                        added = true;
+                        return new AppResource(_app, update.Resource.Name, id, update.Snapshot);
+                    });
+                    resource.Update(update.Snapshot);
+                    if (added)
+                    {
+                        lock (_watchers)
+                        {
+                            _watchers.Add(Task.Run(() => FollowLogAsync(logs, resource)));
+                        }
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }));
+    }
+
+    private async Task FollowLogAsync(ResourceLoggerService logs, AppResource resource)
+    {
+        try
+        {
+            await foreach (var batch in logs.WatchAsync(resource.Name).WithCancellation(_watching.Token))
+            {
+                foreach (var line in batch)
+                {
+                    resource.AddLogLine(line.Content);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Every process of this app still running: DCP, the dashboard, every resource and what they started.</summary>
+    public HashSet<int> RunningProcesses() => ProcessProbe.RunningTagged(Tag);
+
+    /// <summary>A table of the resources: id, state, pid, URL.</summary>
+    public string DescribeResources()
+    {
+        var table = new StringBuilder();
+        foreach (var r in Resources)
+        {
+            table.AppendLine($"  {r.Name,-24} {r.Snapshot.State?.Text,-10} {r.State,-10} pid {r.Pid?.ToString() ?? "-",-8} {r.Url}");
+        }
+        return table.ToString().TrimEnd();
+    }
+
+    /// <summary>The last lines every resource wrote, for a test failure message.</summary>
+    public string RecentLogs(int linesPerResource = 40) =>
+        string.Join(Environment.NewLine, Resources.Select(r =>
+            $"--- {r.Name} (last {linesPerResource} lines) ---{Environment.NewLine}{string.Join(Environment.NewLine, r.RecentLogLines(linesPerResource).Select(l => $"[{r.Name}] {l}"))}"));
+
+    /// <summary>Stops every resource, DCP and its proxies, then deletes the data folder.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1)))
+        {
+            try
+            {
+                await _app.StopAsync(timeout.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
+            {
+                // Disposal below still tears DCP down.
+            }
+        }
+        await _app.DisposeAsync();
+        await _watching.CancelAsync();
+        await Task.WhenAll(_watchers.ToArray()).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
+        _watching.Dispose();
+        // DCP finishes stopping what it started after the AppHost lets go of it.
+        await ProcessProbe.StillRunningAfterAsync(RunningProcesses(), TimeSpan.FromSeconds(60));
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

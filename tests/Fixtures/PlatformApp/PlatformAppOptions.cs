@@ -1,0 +1,28 @@
+namespace Platform.Testing;
+
+/// <summary>What a test starts: the AppHost's topology with its replica counts and settings chosen by the test.</summary>
+public sealed class PlatformAppOptions
+{
+    public int ApiReplicas { get; set; } = 2;
+
+    public int ScraperReplicas { get; set; } = 2;
+
+    /// <summary>Only these resources (and nothing that depends on others); null = the whole topology.
+    /// <c>["redis"]</c> gives a Redis for tests of one service.</summary>
+    public IReadOnlyList<string>? OnlyResources { get; set; }
+
+    /// <summary>Files the gateway serves outside /api and /hubs; null = the built SPA.</summary>
+    public string? StaticFilesRoot { get; set; }
+
+    /// <summary>How long a crashed replica stays down before the AppHost starts it again.</summary>
+    public TimeSpan RestartDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Extra environment for every Api replica (configuration keys use __, e.g. JobLimits__RunningPerUser).</summary>
+    public Dictionary<string, string> ApiEnvironment { get; } = [];
+
+    public Dictionary<string, string> ScraperEnvironment { get; } = [];
+
+    public Dictionary<string, string> GatewayEnvironment { get; } = new() { ["Gateway__HealthCheckInterval"] = "00:00:01" };
+
+    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromMinutes(4);
+}
