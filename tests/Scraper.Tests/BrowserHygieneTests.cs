@@ -6,7 +6,7 @@ using Platform.Scraper.Tests.Infrastructure;
 
 namespace Platform.Scraper.Tests;
 
-public sealed class SmallBudgetFixture : ScraperFixture
+public sealed class SmallBudgetFixture(AppHostRedis redis) : ScraperFixture(redis)
 {
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Browser:MaxCapturesPerBrowser"] = "3" };
 }

@@ -7,15 +7,15 @@ using Platform.Scraper.Tests.Infrastructure;
 namespace Platform.Scraper.Tests;
 
 /// <summary>Two Scraper replicas (each its own Chromium and pool of 2) sharing one Redis, as in production.</summary>
-public sealed class TwoReplicasFixture : IAsyncLifetime
+public sealed class TwoReplicasFixture(AppHostRedis redis) : IAsyncLifetime
 {
-    public RedisServer Redis { get; private set; } = null!;
+    public AppHostRedis Redis => redis;
     public FixtureSite Site { get; private set; } = null!;
     public ScraperFactory[] Replicas { get; private set; } = [];
 
     public async ValueTask InitializeAsync()
     {
-        Redis = await RedisServer.StartAsync();
+        await redis.FlushAsync();
         Site = await FixtureSite.StartAsync();
         var settings = new Dictionary<string, string?> { ["PagePool:MaxPages"] = "2", ["PagePool:MaxWaiting"] = "8", ["Capture:PerHostConcurrency"] = "2" };
         Replicas = [new ScraperFactory(Redis.ConnectionString, settings), new ScraperFactory(Redis.ConnectionString, settings)];
@@ -33,7 +33,6 @@ public sealed class TwoReplicasFixture : IAsyncLifetime
             await replica.DisposeAsync();
         }
         await Site.DisposeAsync();
-        await Redis.DisposeAsync();
     }
 }
 

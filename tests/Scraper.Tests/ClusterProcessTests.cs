@@ -1,28 +1,27 @@
-extern alias apphost;
 using System.Net;
 using System.Net.Http.Json;
-using apphost::Platform.AppHost.Orchestration;
 using Platform.Fixtures;
 using Platform.Scraper.Apis;
 using Platform.Scraper.Contracts;
 using Platform.Scraper.Tests.Infrastructure;
+using Platform.Testing;
 
 namespace Platform.Scraper.Tests;
 
-/// <summary>Two real Scraper processes started by the AppHost library (its Redis), pool 2 each, as deployed.</summary>
+/// <summary>Two real Scraper replicas and Redis started through the AppHost (Aspire.Hosting.Testing), pool 2 each, as deployed.</summary>
 public sealed class TwoScraperProcessesFixture : IAsyncLifetime
 {
-    public DistributedApp App { get; private set; } = null!;
+    public PlatformApp App { get; private set; } = null!;
     public FixtureSite Site { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
         Site = await FixtureSite.StartAsync();
-        var options = new DistributedAppOptions { ApiReplicas = 0, ScraperReplicas = 2, StartGateway = false };
+        var options = new PlatformAppOptions { ScraperReplicas = 2, OnlyResources = ["redis", "scraper"] };
         options.ScraperEnvironment["PagePool__MaxPages"] = "2";
         options.ScraperEnvironment["Capture__PerHostConcurrency"] = "2";
         options.ScraperEnvironment["Capture__AllowPrivateNetworks"] = "true";
-        App = await DistributedApp.StartAsync(options, TestContext.Current.CancellationToken);
+        App = await PlatformApp.StartAsync(options, TestContext.Current.CancellationToken);
         foreach (var scraper in App.Scraper)
         {
             await scraper.WaitHealthyAsync(TestContext.Current.CancellationToken);

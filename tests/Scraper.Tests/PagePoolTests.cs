@@ -5,7 +5,7 @@ using Platform.Scraper.Tests.Infrastructure;
 
 namespace Platform.Scraper.Tests;
 
-public sealed class TinyPoolFixture : ScraperFixture
+public sealed class TinyPoolFixture(AppHostRedis redis) : ScraperFixture(redis)
 {
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
@@ -48,7 +48,7 @@ public sealed class PagePoolTests(TinyPoolFixture fixture) : IClassFixture<TinyP
     }
 }
 
-public sealed class MemoryPressureFixture : ScraperFixture
+public sealed class MemoryPressureFixture(AppHostRedis redis) : ScraperFixture(redis)
 {
     // Any machine is "under pressure" at 0.1% used: admission must refuse rather than accept.
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["PagePool:MemoryPressureRatio"] = "0.001" };

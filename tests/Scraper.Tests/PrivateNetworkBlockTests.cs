@@ -6,7 +6,7 @@ using Platform.Scraper.Tests.Infrastructure;
 
 namespace Platform.Scraper.Tests;
 
-public sealed class PrivateNetworksDisallowedFixture : ScraperFixture
+public sealed class PrivateNetworksDisallowedFixture(AppHostRedis redis) : ScraperFixture(redis)
 {
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Capture:AllowPrivateNetworks"] = "false" };
 }

@@ -1,24 +1,18 @@
 using System.Net;
 using System.Net.Sockets;
-using Platform.AppHost.Orchestration;
+using Platform.Testing;
 
 namespace Platform.Coordination.Tests.Infrastructure;
 
-/// <summary>Redis (and PostgreSQL) only, started by the AppHost orchestration library: no services, no gateway.</summary>
+/// <summary>Only the AppHost's Redis (started through Aspire.Hosting.Testing): no services, no gateway.</summary>
 public abstract class InfrastructureFixture : IAsyncLifetime
 {
-    public DistributedApp App { get; private set; } = null!;
+    public PlatformApp App { get; private set; } = null!;
 
     public string ConnectionString => App.RedisConnectionString;
 
     public async ValueTask InitializeAsync() =>
-        App = await DistributedApp.StartAsync(new DistributedAppOptions
-        {
-            ApiReplicas = 0,
-            ScraperReplicas = 0,
-            StartGateway = false,
-            DurablePostgres = false,
-        });
+        App = await PlatformApp.StartAsync(new PlatformAppOptions { OnlyResources = ["redis"] }, TestContext.Current.CancellationToken);
 
     public async ValueTask DisposeAsync() => await App.DisposeAsync();
 

@@ -116,7 +116,13 @@ public sealed class AppResource
 
     public Task StartAsync(CancellationToken ct = default) => ExecuteAsync(KnownResourceCommands.StartCommand, ct);
 
-    public Task RestartAsync(CancellationToken ct = default) => ExecuteAsync(KnownResourceCommands.RestartCommand, ct);
+    /// <summary>The "restart" resource command; returns once the new process is running and healthy.</summary>
+    public async Task RestartAsync(CancellationToken ct = default)
+    {
+        var starts = Volatile.Read(ref _starts);
+        await ExecuteAsync(KnownResourceCommands.RestartCommand, ct);
+        await WaitUntilAsync(r => Volatile.Read(ref r._starts) > starts && r.State == AppResourceState.Healthy, TimeSpan.FromSeconds(90), ct);
+    }
 
     public Task WaitHealthyAsync(CancellationToken ct = default) =>
         WaitUntilAsync(r => r.State == AppResourceState.Healthy, Timeout.InfiniteTimeSpan, ct);

@@ -2,10 +2,10 @@ using Platform.Fixtures;
 
 namespace Platform.Scraper.Tests.Infrastructure;
 
-/// <summary>Redis, the fixture site and one in-process Scraper (defaults: pool 4, waiting 8), shared by a test class.</summary>
-public class ScraperFixture : IAsyncLifetime
+/// <summary>The AppHost's Redis (flushed), the fixture site and one in-process Scraper (defaults: pool 4, waiting 8), shared by a test class.</summary>
+public class ScraperFixture(AppHostRedis redis) : IAsyncLifetime
 {
-    public RedisServer Redis { get; private set; } = null!;
+    public AppHostRedis Redis => redis;
     public FixtureSite Site { get; private set; } = null!;
     public ScraperFactory Scraper { get; private set; } = null!;
 
@@ -13,7 +13,7 @@ public class ScraperFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Redis = await RedisServer.StartAsync();
+        await redis.FlushAsync();
         Site = await FixtureSite.StartAsync();
         Scraper = new ScraperFactory(Redis.ConnectionString, Settings);
         // Real Kestrel sockets rather than TestServer: a client that goes away must abort the request as it does in production.
@@ -25,6 +25,5 @@ public class ScraperFixture : IAsyncLifetime
     {
         await Scraper.DisposeAsync();
         await Site.DisposeAsync();
-        await Redis.DisposeAsync();
     }
 }
