@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Platform.AppHost.Orchestration;
+using Platform.Testing;
 using Platform.Fixtures;
 using Platform.Integration.Tests.Model;
 
@@ -28,12 +28,12 @@ return;
 
 async Task<double> MeasureAsync(string label, int taskParallelism, int modelCap)
 {
-    var appOptions = new DistributedAppOptions { ApiReplicas = 2, ScraperReplicas = 0, StartGateway = true, DurablePostgres = false };
+    var appOptions = new PlatformAppOptions { ApiReplicas = 2, ScraperReplicas = 0 };
     appOptions.ApiEnvironment["ConnectionStrings__model"] = server.ConnectionString;
     appOptions.ApiEnvironment["Model__MaxConcurrentCalls"] = modelCap.ToString();
     appOptions.ApiEnvironment["JobLimits__TaskParallelism"] = taskParallelism.ToString();
     appOptions.ApiEnvironment["Logging__LogLevel__Default"] = "Warning";
-    await using var app = await DistributedApp.StartAsync(appOptions);
+    await using var app = await PlatformApp.StartAsync(appOptions);
     using var user = await JobApiClient.SignUpAsync(app.GatewayUrl, $"bench-{Guid.NewGuid():N}@example.test", CancellationToken.None);
 
     // Warm-up: three jobs at once so both replicas JIT their paths and open their connections.

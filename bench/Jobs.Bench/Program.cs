@@ -3,9 +3,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
-using Platform.AppHost.Orchestration;
+using Platform.Testing;
 
-// Job engine benchmark: the real distributed app (2 Api replicas behind the gateway, embedded Redis and PostgreSQL,
+// Job engine benchmark: the real distributed app (2 Api replicas behind the gateway, Redis and PostgreSQL,
 // no scrapers). Prints submit latency p50/p99 through the gateway (one request at a time, then many) and end-to-end
 // throughput of no-op jobs (text-stats on a sentence), with the default limits (3 running + 5 queued per user,
 // 8 executor slots per replica). Figures, not assertions: the machine's load average is printed with them.
@@ -14,14 +14,8 @@ var users = Argument("--users", 100);
 var jobsPerUser = Math.Min(Argument("--jobs-per-user", 8), 8);
 var concurrency = Argument("--concurrency", 16);
 
-Console.WriteLine($"Starting Platform: 2 Api replicas, gateway, embedded Redis + PostgreSQL ({Environment.ProcessorCount} cores)…");
-await using var app = await DistributedApp.StartAsync(new DistributedAppOptions
-{
-    ApiReplicas = 2,
-    ScraperReplicas = 0,
-    StartGateway = true,
-    DurablePostgres = false,
-});
+Console.WriteLine($"Starting Platform: 2 Api replicas, gateway, Redis + PostgreSQL ({Environment.ProcessorCount} cores)…");
+await using var app = await PlatformApp.StartAsync(new PlatformAppOptions { ApiReplicas = 2, ScraperReplicas = 0 });
 Console.WriteLine($"Ready in {app.StartupDuration.TotalSeconds:0.0} s at {app.GatewayUrl}");
 
 var sessions = await ForEachAsync(Enumerable.Range(0, users), concurrency, async i =>

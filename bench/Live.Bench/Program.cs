@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
-using Platform.AppHost.Orchestration;
+using Platform.Testing;
 using Platform.Integration.Tests.Live;
 
 // Live progress at scale: N SignalR clients (WebSockets, cookie auth) spread over 2 Api replicas, each watching one of
@@ -19,7 +19,7 @@ var steps = Arg("--steps", 200);
 var progressMs = Arg("--progress-ms", 500);
 var jobsPerUser = (jobCount + userCount - 1) / userCount;
 
-var appOptions = new DistributedAppOptions { ApiReplicas = 2, ScraperReplicas = 0, StartGateway = true, DurablePostgres = false };
+var appOptions = new PlatformAppOptions { ApiReplicas = 2, ScraperReplicas = 0 };
 var api = appOptions.ApiEnvironment;
 api["Diagnostics__EnableFaultFormats"] = "true";
 api["JobLimits__RunningPerUser"] = jobsPerUser.ToString(CultureInfo.InvariantCulture);
@@ -29,8 +29,8 @@ api["Dispatch__ProgressInterval"] = TimeSpan.FromMilliseconds(progressMs).ToStri
 api["Logging__LogLevel__Default"] = "Warning";
 
 var startWatch = Stopwatch.StartNew();
-await using var app = await DistributedApp.StartAsync(appOptions);
-Console.WriteLine($"App: 2 Api replicas + gateway, embedded Redis and PostgreSQL, started in {startWatch.Elapsed.TotalSeconds:0.0} s");
+await using var app = await PlatformApp.StartAsync(appOptions);
+Console.WriteLine($"App: 2 Api replicas + gateway, Redis and PostgreSQL, started in {startWatch.Elapsed.TotalSeconds:0.0} s");
 Console.WriteLine($"load average (1/5/15 min) at the start: {File.ReadAllText("/proc/loadavg").Trim()}");
 Console.WriteLine($"Plan: {clientCount} clients, {jobCount} jobs of {jobSeconds} s ({steps} progress steps, engine progress interval {progressMs} ms), {userCount} users, {clientCount / jobCount} watchers per job, {Environment.ProcessorCount} cores");
 

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Platform.Fixtures;
+using Platform.Testing;
 using Platform.Scraper.Browser;
 using Platform.Scraper.Capture;
 using Platform.Scraper.Contracts;
@@ -18,7 +19,8 @@ var encodingOnly = args.Contains("--encoding");
 var capturesPerRun = quick ? 12 : 40;
 var sequentialCaptures = quick ? 60 : 300;
 
-await using var redis = await RedisServer.StartAsync();
+// The AppHost's Redis only, started the way the tests start it.
+await using var redis = await PlatformApp.StartAsync(new PlatformAppOptions { OnlyResources = ["redis"] });
 await using var site = await FixtureSite.StartAsync();
 // The capture mix: a static article and a JavaScript-rendered page, Markdown + metadata + a full-page screenshot each.
 string[] paths = ["article", "js"];
@@ -145,7 +147,7 @@ await using (var scraper = StartScraper(1))
     }
 }
 
-ScraperHost StartScraper(int pool) => new(redis.ConnectionString, new Dictionary<string, string?>
+ScraperHost StartScraper(int pool) => new(redis.RedisConnectionString, new Dictionary<string, string?>
 {
     ["PagePool:MaxPages"] = pool.ToString(), ["PagePool:MaxWaiting"] = "64", ["Capture:PerHostConcurrency"] = "8",
     ["Browser:MemorySampleIntervalMs"] = "250",
