@@ -6,7 +6,8 @@ namespace Platform.AppHost;
 
 /// <summary>
 /// One console line per resource state change ("api-x7k2 Running, Healthy"), so an operator who runs ./run in a
-/// terminal sees the app come up, crash or recover without opening the dashboard.
+/// terminal sees the app come up, crash or recover without opening the dashboard; and the app's URL once the
+/// gateway is healthy.
 /// </summary>
 internal sealed class ResourceStateLog(ResourceNotificationService notifications, ILogger<ResourceStateLog> logger) : BackgroundService
 {
@@ -35,6 +36,11 @@ internal sealed class ResourceStateLog(ResourceNotificationService notifications
                 }
                 _last[update.ResourceId] = line;
                 logger.LogInformation("{Resource}: {State}", update.ResourceId, line);
+                if (update.Resource.Name == "gateway" && line == $"{KnownResourceStates.Running}, Healthy"
+                    && snapshot.Urls.FirstOrDefault(u => !u.IsInternal)?.Url is { } url)
+                {
+                    logger.LogInformation("Platform is ready at {Url}   (Ctrl-C to stop)", url);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
