@@ -12,7 +12,8 @@ public sealed record ClaimedJob(
     string? SourceText,
     string OptionsJson,
     DateTimeOffset QueuedAt,
-    IReadOnlyList<ClaimedTask> Tasks);
+    IReadOnlyList<ClaimedTask> Tasks,
+    string? TraceParent = null);
 
 public sealed record ClaimedTask(string Format, TaskState State, int Attempts);
 

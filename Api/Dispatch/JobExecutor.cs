@@ -27,7 +27,9 @@ public sealed class JobExecutor(
     public async Task ExecuteAsync(JobRun run)
     {
         var job = run.Job;
-        using var activity = Activity.StartActivity("job.execute");
+        // A child of the submitting request, so the job's trace runs gateway → Api → (this replica) → Scraper.
+        ActivityContext.TryParse(job.TraceParent, null, out var submission);
+        using var activity = Activity.StartActivity("job.execute", ActivityKind.Internal, submission);
         activity?.SetTag("job.id", job.Id);
         activity?.SetTag("job.attempt", job.Attempt);
 

@@ -59,6 +59,7 @@ public sealed class JobQueue(PostgresTransactions db)
             int attempt;
             string? url, text;
             string options;
+            string? traceParent;
             DateTimeOffset queuedAt;
             await using (var claim = connection.Command(tx,
                 """
@@ -66,7 +67,7 @@ public sealed class JobQueue(PostgresTransactions db)
                                 owner_instance = @instance, started_at = clock_timestamp(), error = NULL
                 WHERE id = (SELECT id FROM jobs WHERE owner_id = @owner AND state = 'queued'
                             ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-                RETURNING id, lease_epoch, attempt, source_url, source_text, options::text, queued_at
+                RETURNING id, lease_epoch, attempt, source_url, source_text, options::text, queued_at, trace_parent
                 """,
                 ("lease", lease), ("instance", instance), ("owner", ownerId)))
             await using (var reader = await claim.ExecuteReaderAsync(token))
@@ -82,6 +83,7 @@ public sealed class JobQueue(PostgresTransactions db)
                 text = reader.IsDBNull(4) ? null : reader.GetString(4);
                 options = reader.GetString(5);
                 queuedAt = reader.GetFieldValue<DateTimeOffset>(6);
+                traceParent = reader.IsDBNull(7) ? null : reader.GetString(7);
             }
 
             var events = await new JobEventBatch()
@@ -98,7 +100,7 @@ public sealed class JobQueue(PostgresTransactions db)
                     tasks.Add(new ClaimedTask(reader.GetString(0), StateNames.ParseTaskState(reader.GetString(1)), reader.GetInt32(2)));
                 }
             }
-            return (new ClaimedJob(id, ownerId, epoch, attempt, url, text, options, queuedAt, tasks), events);
+            return (new ClaimedJob(id, ownerId, epoch, attempt, url, text, options, queuedAt, tasks, traceParent), events);
         }, ct);
     }
 }

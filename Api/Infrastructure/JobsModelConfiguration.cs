@@ -16,6 +16,7 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
         job.Property(j => j.Options).HasColumnType("jsonb");
         job.Property(j => j.SourceUrl).HasMaxLength(4096);
         job.Property(j => j.OwnerInstance).HasMaxLength(200);
+        job.Property(j => j.TraceParent).HasMaxLength(64);
         job.HasOne<PlatformUser>().WithMany().HasForeignKey(j => j.OwnerId).OnDelete(DeleteBehavior.Cascade);
         job.HasMany(j => j.Tasks).WithOne().HasForeignKey(t => t.JobId).OnDelete(DeleteBehavior.Cascade);
 

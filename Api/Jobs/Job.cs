@@ -32,6 +32,10 @@ public sealed class Job
     public DateTimeOffset? FinishedAt { get; set; }
     public string? Error { get; set; }
 
+    /// <summary>The W3C traceparent of the request that submitted the job: its execution, on whichever replica, joins
+    /// that trace, so one trace shows gateway → Api → Scraper.</summary>
+    public string? TraceParent { get; set; }
+
     /// <summary>Seq of the newest event; the next event gets LastSeq + 1 under the same row lock.</summary>
     public long LastSeq { get; set; }
 
