@@ -69,7 +69,6 @@ public sealed class DashboardTests(PlatformAppFixture fixture)
         var whole = traces.Filter(new() { HasTextRegex = new Regex(@"gateway \(\d+\s*\)") })
             .Filter(new() { HasTextRegex = new Regex(@"api-\w+ \(\d+\s*\)") })
             .Filter(new() { HasTextRegex = new Regex(@"scraper-\w+ \(\d+\s*\)") });
-        await Expect(traces.Filter(new() { HasText = "job.execute" }).First).ToBeVisibleAsync(new() { Timeout = Patience });
         await FilterTracesAsync(page, "POST /api");
         await Expect(traces.Filter(new() { HasText = "gateway: POST" }).First).ToBeVisibleAsync(new() { Timeout = Patience });
         await SaveAsync(page, "13-dashboard-traces-submissions");
