@@ -1,17 +1,19 @@
 using Microsoft.Playwright;
-using Platform.AppHost.Orchestration;
 using Platform.Fixtures;
+using Platform.Testing;
 
 namespace Platform.E2E.Tests.Infrastructure;
 
 /// <summary>
-/// One running Platform for the whole E2E collection: embedded Redis and PostgreSQL, 2 Api replicas, 1 Scraper, the
-/// gateway serving web-spa/dist, the local fixture site the jobs capture, and one headless Debian Chromium. Starting
-/// all of that per test would take minutes on the 2-core machine, so the tests share it and isolate by user instead.
+/// One running Platform for the whole E2E collection, started through the Aspire AppHost (<see cref="PlatformApp"/>):
+/// Redis and PostgreSQL, the migration, 2 Api and 2 Scraper replicas, the gateway serving web-spa/dist, the Aspire
+/// dashboard the services export their telemetry to, the local fixture site the jobs capture, and one headless Debian
+/// Chromium. Starting all of that per test would take minutes on the 2-core machine, so the tests share it and isolate
+/// by user instead. Disposal fails the run if any process of the app (DCP and the dashboard included) is left behind.
 /// </summary>
 public sealed class PlatformAppFixture : IAsyncLifetime
 {
-    public DistributedApp App { get; private set; } = null!;
+    public PlatformApp App { get; private set; } = null!;
 
     public FixtureSite Site { get; private set; } = null!;
 
@@ -20,26 +22,41 @@ public sealed class PlatformAppFixture : IAsyncLifetime
     public IBrowser Browser { get; private set; } = null!;
 
     /// <summary>&lt;repo&gt;/artifacts/test-output/screenshots (artifacts/ is git-ignored: screenshots are output, not sources).</summary>
-    public string ScreenshotDirectory { get; } = Path.Combine(ServiceArtifacts.RepositoryRoot, "artifacts", "test-output", "screenshots");
+    public string ScreenshotDirectory { get; } = Path.Combine(RepositoryRoot, "artifacts", "test-output", "screenshots");
+
+    /// <summary>The checkout these tests were built from: the first folder above the test assembly with Platform.sln.</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Platform.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+        throw new InvalidOperationException($"No Platform.sln above {AppContext.BaseDirectory}.");
+    }
 
     public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(ScreenshotDirectory);
-        var dist = Path.Combine(ServiceArtifacts.RepositoryRoot, "web-spa", "dist", "index.html");
+        var dist = Path.Combine(RepositoryRoot, "web-spa", "dist", "index.html");
         if (!File.Exists(dist))
         {
             throw new InvalidOperationException($"The SPA is not built ({dist} is missing): run `cd web-spa && npm ci && npm run build`.");
         }
 
         Site = await FixtureSite.StartAsync(hostCount: 1);
-        var options = new DistributedAppOptions
+        var options = new PlatformAppOptions
         {
             ApiReplicas = 2,
-            ScraperReplicas = 1,
-            StartGateway = true,
-            GatewayPort = 0,
-            DurablePostgres = false,
-            GatewayHealthCheckInterval = TimeSpan.FromSeconds(1),
+            ScraperReplicas = 2,
+            // The gateway serves the built SPA (web-spa/dist of this checkout).
+            StaticFilesRoot = Path.GetDirectoryName(dist),
+            // Operators watch the app in the dashboard; DashboardTests signs in to it.
+            EnableDashboard = true,
             // The machine is shared with other builds: give the first start (Chromium, migrations) room.
             StartupTimeout = TimeSpan.FromMinutes(5),
         };
@@ -50,7 +67,7 @@ public sealed class PlatformAppFixture : IAsyncLifetime
         // or "3 running" would mean "2 capturing, 1 waiting for the host".
         options.ScraperEnvironment["Capture__PerHostConcurrency"] = "16";
         options.ScraperEnvironment["PagePool__MaxPages"] = "8";
-        App = await DistributedApp.StartAsync(options, TestContext.Current.CancellationToken);
+        App = await PlatformApp.StartAsync(options, TestContext.Current.CancellationToken);
 
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -62,9 +79,12 @@ public sealed class PlatformAppFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh browser profile (cookies, storage) per user, pointed at the gateway.</summary>
-    public Task<IBrowserContext> NewContextAsync() => Browser.NewContextAsync(new BrowserNewContextOptions
+    public Task<IBrowserContext> NewContextAsync() => NewContextAsync(App.GatewayUrl);
+
+    /// <summary>A fresh browser profile pointed at <paramref name="baseUrl"/> (the gateway, or the dashboard).</summary>
+    public Task<IBrowserContext> NewContextAsync(Uri baseUrl) => Browser.NewContextAsync(new BrowserNewContextOptions
     {
-        BaseURL = App.GatewayUrl.ToString(),
+        BaseURL = baseUrl.ToString(),
         // Wide enough that the notification stack sits beside the content (≥ 1100 px) rather than folded.
         ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
     });
@@ -83,7 +103,7 @@ public sealed class PlatformAppFixture : IAsyncLifetime
     /// <summary>The last lines of every process (Api, Scraper, gateway…) next to the screenshots, to explain what they show.</summary>
     private void SaveResourceLogs()
     {
-        var directory = Path.Combine(ServiceArtifacts.RepositoryRoot, "artifacts", "test-output", "logs");
+        var directory = Path.Combine(RepositoryRoot, "artifacts", "test-output", "logs");
         Directory.CreateDirectory(directory);
         foreach (var resource in App.Resources)
         {
@@ -102,6 +122,11 @@ public sealed class PlatformAppFixture : IAsyncLifetime
         {
             SaveResourceLogs();
             await App.DisposeAsync();
+            var left = App.RunningProcesses();
+            if (left.Count > 0)
+            {
+                throw new InvalidOperationException($"Processes left after the app was disposed: {ProcessProbe.Describe(left)}");
+            }
         }
         if (Site is not null)
         {
@@ -113,5 +138,5 @@ public sealed class PlatformAppFixture : IAsyncLifetime
 [CollectionDefinition(Name)]
 public sealed class PlatformCollection : ICollectionFixture<PlatformAppFixture>
 {
-    public const string Name = "Platform end to end (2 Api, 1 Scraper, gateway, Chromium)";
+    public const string Name = "Platform end to end (2 Api, 2 Scraper, gateway, dashboard, Chromium)";
 }

@@ -45,6 +45,13 @@ public sealed class PlatformApp : IAsyncDisposable
 
     public TimeSpan StartupDuration { get; private set; }
 
+    /// <summary>With <see cref="PlatformAppOptions.EnableDashboard"/>: the dashboard's login URL, <c>/login?t=&lt;browser token&gt;</c>
+    /// (a credential: it signs the browser in); otherwise null.</summary>
+    public Uri? DashboardLoginUrl { get; private set; }
+
+    /// <summary>The dashboard's address (the login URL without path and token), or null.</summary>
+    public Uri? DashboardUrl => DashboardLoginUrl is { } login ? new Uri(login.GetLeftPart(UriPartial.Authority) + "/") : null;
+
     public IReadOnlyList<AppResource> Api => Replicas("api");
 
     public IReadOnlyList<AppResource> Scraper => Replicas("scraper");
@@ -87,7 +94,13 @@ public sealed class PlatformApp : IAsyncDisposable
         {
             args.Add($"PLATFORM_STATIC_ROOT={root}");
         }
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>([.. args], (app, _) => app.DisableDashboard = true, ct);
+        var builder = options.EnableDashboard
+            // Aspire.Hosting.Testing 13.6 runs the dashboard on its own loopback ports with a fresh browser token, and
+            // gives every project OTEL_EXPORTER_OTLP_ENDPOINT (the dashboard's OTLP endpoint). Plain http on loopback:
+            // these machines have no developer certificate (see shared/ASPIRE.md).
+            ? await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+                new DistributedApplicationTestingBuilderOptions { EnableDashboard = true }, [.. args, "ASPIRE_ALLOW_UNSECURED_TRANSPORT=true"], ct)
+            : await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>([.. args], (app, _) => app.DisableDashboard = true, ct);
         if (options.OnlyResources is { } only)
         {
             foreach (var resource in builder.Resources.Where(r => !only.Contains(r.Name)).ToList())
@@ -128,6 +141,12 @@ public sealed class PlatformApp : IAsyncDisposable
             if (names.Contains("platform"))
             {
                 platform.PostgresConnectionString = await distributed.GetConnectionStringAsync("platform", ct) ?? "";
+            }
+            if (options.EnableDashboard)
+            {
+                using var dashboard = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                dashboard.CancelAfter(TimeSpan.FromMinutes(1));
+                platform.DashboardLoginUrl = await distributed.GetDashboardUrlAsync(dashboard.Token);
             }
             platform.StartupDuration = elapsed.Elapsed;
             return platform;

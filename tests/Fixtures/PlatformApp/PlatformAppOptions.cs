@@ -25,4 +25,9 @@ public sealed class PlatformAppOptions
     public Dictionary<string, string> GatewayEnvironment { get; } = new() { ["Gateway__HealthCheckInterval"] = "00:00:01" };
 
     public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromMinutes(4);
+
+    /// <summary>Runs the Aspire dashboard beside the app, as an operator has it (the testing builder leaves it off by
+    /// default): loopback ports chosen by Aspire, its own browser token, and every service exporting OTLP to it.
+    /// <see cref="PlatformApp.DashboardLoginUrl"/> signs a browser in.</summary>
+    public bool EnableDashboard { get; set; }
 }
