@@ -49,7 +49,8 @@ internal sealed class CrashedReplicaRestarter(
                 var previous = _lastState.TryGetValue(update.ResourceId, out var last) ? last : null;
                 _lastState[update.ResourceId] = state;
                 // Stopping comes first when someone asked for the stop; a crash goes straight from Running to Exited.
-                if (state == KnownResourceStates.Exited && previous == KnownResourceStates.Running && update.Snapshot.ExitCode is not (null or 0))
+                // DCP reports a process that ended by itself as Finished or Exited, depending on the resource kind.
+                if (IsEnded(state) && previous == KnownResourceStates.Running && update.Snapshot.ExitCode is not (null or 0))
                 {
                     _ = RestartAsync(update.ResourceId, update.Snapshot.ExitCode.Value, policy.Delay, stopping.Token);
                 }
@@ -60,13 +61,15 @@ internal sealed class CrashedReplicaRestarter(
         }
     }
 
+    private static bool IsEnded(string? state) => state == KnownResourceStates.Exited || state == KnownResourceStates.Finished;
+
     private async Task RestartAsync(string replica, int exitCode, TimeSpan delay, CancellationToken ct)
     {
         try
         {
             logger.LogWarning("{Replica} crashed (exit code {ExitCode}); starting it again in {Delay:0.#} s", replica, exitCode, delay.TotalSeconds);
             await Task.Delay(delay, ct);
-            if (_lastState.TryGetValue(replica, out var state) && state != KnownResourceStates.Exited)
+            if (_lastState.TryGetValue(replica, out var state) && !IsEnded(state))
             {
                 return; // an operator or a test started (or stopped) it meanwhile
             }

@@ -42,37 +42,28 @@ public sealed class DashboardTests(PlatformAppFixture fixture)
             await SaveAsync(page, "10-dashboard-resources");
         }
 
-        // Traces: the job's execution, from the Api replica that claimed it to a Scraper replica.
+        // Traces: the job is one trace, from its submission at the gateway through the Api replica that claimed it to
+        // a Scraper replica (the Api stores the submitting request's traceparent with the job).
         await page.GotoAsync("/traces");
         var traces = page.GetByRole(AriaRole.Row);
-        await Expect(traces.Filter(new() { HasText = "job.execute" }).First).ToBeVisibleAsync(new() { Timeout = Patience });
-        await FilterTracesAsync(page, "job.execute");
-        var executions = traces.Filter(new() { HasText = "job.execute" }).Filter(new() { HasTextRegex = new Regex(@"api-\w+ \(\d+\s*\)") }).Filter(new() { HasTextRegex = new Regex(@"scraper-\w+ \(\d+\s*\)") });
-        await Expect(executions.First).ToBeVisibleAsync(new() { Timeout = Patience });
+        await FilterTracesAsync(page, "POST /api");
+        var whole = traces.Filter(new() { HasTextRegex = new Regex(@"gateway \(\d+\s*\)") })
+            .Filter(new() { HasTextRegex = new Regex(@"api-\w+ \(\d+\s*\)") })
+            .Filter(new() { HasTextRegex = new Regex(@"scraper-\w+ \(\d+\s*\)") });
+        await Expect(whole.First).ToBeVisibleAsync(new() { Timeout = Patience });
         await SaveAsync(page, "11-dashboard-traces");
 
-        // The newest execution is this test's job (the other tests' jobs ended before it began): its detail page shows
-        // the Api's spans and the Scraper's, and the job.execute span carries the job's id.
-        await executions.Last.GetByText("job.execute").First.ClickAsync();
+        // The newest such trace is this test's job (the other tests' jobs ended before it began): its detail page shows
+        // the gateway's, the Api's and the Scraper's spans, and the job.execute span carries the job's id.
+        await whole.Last.GetByText("gateway: POST").First.ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex("/traces/detail/"), new() { Timeout = Patience });
         var spans = page.GetByRole(AriaRole.Row);
+        await Expect(page.GetByRole(AriaRole.Gridcell, new() { NameRegex = new Regex(@"^gateway$") }).First).ToBeVisibleAsync(new() { Timeout = Patience });
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { NameRegex = new Regex(@"^api-\w+$") }).First).ToBeVisibleAsync(new() { Timeout = Patience });
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { NameRegex = new Regex(@"^scraper-\w+$") }).First).ToBeVisibleAsync(new() { Timeout = Patience });
         await spans.Filter(new() { HasText = "job.execute" }).First.ClickAsync();
         await Expect(page.GetByText(jobId).First).ToBeVisibleAsync(new() { Timeout = Patience });
         await SaveAsync(page, "12-dashboard-trace-detail");
-
-        // One trace of the job from its submission at the gateway through the Api to the Scraper. Today the submission
-        // (gateway → api) and the execution (api → scraper) are two traces: the Api starts job.execute as a new root
-        // (Api/Dispatch/JobExecutor.cs) without the submitting request's trace context, so this fails until it carries it.
-        await page.GotoAsync("/traces");
-        var whole = traces.Filter(new() { HasTextRegex = new Regex(@"gateway \(\d+\s*\)") })
-            .Filter(new() { HasTextRegex = new Regex(@"api-\w+ \(\d+\s*\)") })
-            .Filter(new() { HasTextRegex = new Regex(@"scraper-\w+ \(\d+\s*\)") });
-        await FilterTracesAsync(page, "POST /api");
-        await Expect(traces.Filter(new() { HasText = "gateway: POST" }).First).ToBeVisibleAsync(new() { Timeout = Patience });
-        await SaveAsync(page, "13-dashboard-traces-submissions");
-        await Expect(whole.First).ToBeVisibleAsync(new() { Timeout = 30_000 });
     }
 
     /// <summary>One URL job through the gateway, submitted as a user does, run to completion.</summary>
