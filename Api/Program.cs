@@ -21,5 +21,6 @@ app.MapJobsApi().RequireAuthorization();
 app.MapUsageApi().RequireAuthorization();
 app.MapOpsApi().RequireAuthorization(AccountOptions.AdminPolicy);
 app.MapJobsHub();
+app.MapDrainEndpoint();
 
 app.Run();

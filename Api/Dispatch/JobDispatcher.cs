@@ -25,6 +25,7 @@ public sealed class JobDispatcher(
     IOptionsMonitor<LeaseOptions> leases,
     IOptionsMonitor<DispatchOptions> dispatch,
     JobMetrics metrics,
+    ReplicaDrain drain,
     ILogger<JobDispatcher> logger) : BackgroundService
 {
     public static string UserSemaphore(string userId) => $"user-jobs:{userId}";
@@ -49,7 +50,8 @@ public sealed class JobDispatcher(
         }
     }
 
-    private int FreeSlots => limits.CurrentValue.ExecutorSlotsPerReplica - executing.Count;
+    /// <summary>None while draining: the replica finishes what it runs and claims nothing new.</summary>
+    private int FreeSlots => drain.IsDraining ? 0 : limits.CurrentValue.ExecutorSlotsPerReplica - executing.Count;
 
     private async Task DispatchAsync(CancellationToken ct)
     {

@@ -64,6 +64,7 @@ public static class Extensions
         services.AddOptions<CaptureTargetOptions>().BindConfiguration(CaptureTargetOptions.Section);
         services.AddOptions<LeaseOptions>().BindConfiguration(LeaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DispatchOptions>().BindConfiguration(DispatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DrainOptions>().BindConfiguration(DrainOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TaskRetryOptions>().BindConfiguration(TaskRetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
@@ -97,6 +98,8 @@ public static class Extensions
         services.AddHostedService<LeaseKeeper>();
         services.AddHostedService<LeaseRescuer>();
         services.AddHostedService<InstanceHeartbeat>();
+        services.AddSingleton<ReplicaDrain>();
+        services.AddHealthChecks().AddCheck<ReplicaDrain>("drain");
     }
 
     /// <summary>Problem details for every error, camelCase JSON, the OpenAPI document, request size limits.</summary>

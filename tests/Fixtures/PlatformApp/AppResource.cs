@@ -47,8 +47,10 @@ public sealed class AppResource
             var state = snapshot.State?.Text;
             if (state == KnownResourceStates.Running)
             {
+                // Health reports of the previous process can outlive a restart until the first new check runs.
+                var current = snapshot.HealthReports.All(r => r.LastRunAt is { } ran && snapshot.StartTimeStamp is { } started && ran >= started);
                 return _paused ? AppResourceState.Paused
-                    : snapshot.HealthStatus is null or Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy ? AppResourceState.Healthy
+                    : current && snapshot.HealthStatus is null or Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy ? AppResourceState.Healthy
                     : AppResourceState.Unhealthy;
             }
             return state == KnownResourceStates.Stopping ? AppResourceState.Stopping
@@ -122,10 +124,37 @@ public sealed class AppResource
         var starts = Volatile.Read(ref _starts);
         await ExecuteAsync(KnownResourceCommands.RestartCommand, ct);
         await WaitUntilAsync(r => Volatile.Read(ref r._starts) > starts && r.State == AppResourceState.Healthy, TimeSpan.FromSeconds(90), ct);
+        await WaitHealthyAsync(ct);
     }
 
-    public Task WaitHealthyAsync(CancellationToken ct = default) =>
-        WaitUntilAsync(r => r.State == AppResourceState.Healthy, Timeout.InfiniteTimeSpan, ct);
+    /// <summary>
+    /// Running and healthy as Aspire reports it and, for a service, its own <c>/health</c> answering 200: Aspire checks a
+    /// replicated resource's health through DCP's proxy, which may ask another replica.
+    /// </summary>
+    public async Task WaitHealthyAsync(CancellationToken ct = default)
+    {
+        await WaitUntilAsync(r => r.State == AppResourceState.Healthy, Timeout.InfiniteTimeSpan, ct);
+        if (Url is not { } url)
+        {
+            return;
+        }
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri(Url ?? url, "/health"), ct);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+            }
+            await Task.Delay(100, ct);
+        }
+    }
 
     public async Task WaitUntilAsync(Func<AppResource, bool> condition, TimeSpan timeout, CancellationToken ct = default)
     {

@@ -180,6 +180,8 @@ public sealed class PlatformApp : IAsyncDisposable
             }
             await Task.Delay(100, ct);
         }
+        // Aspire checks a replicated service through DCP's proxy; each replica must answer on its own address.
+        await Task.WhenAll(Resources.Where(r => r.Url is not null).Select(r => r.WaitHealthyAsync(ct)));
     }
 
     private static void AddEnvironment(IDistributedApplicationTestingBuilder builder, string name, Dictionary<string, string> environment)
