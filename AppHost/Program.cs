@@ -25,7 +25,8 @@ var api = builder.AddProject<Projects.Api>("api", launchProfileName: null)
     .WithReplicas(settings.ApiReplicas)
     .WithReference(redis).WithReference(platformDb).WithReference(scraper)
     .WaitFor(redis).WaitForCompletion(migration)
-    .WithRestartOnCrash(settings.RestartDelay);
+    .WithRestartOnCrash(settings.RestartDelay)
+    .WithDrainCommand();
 
 // Gateway
 builder.AddProject<Projects.Gateway>("gateway", launchProfileName: null)
