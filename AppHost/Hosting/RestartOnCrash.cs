@@ -48,8 +48,8 @@ internal sealed class CrashedReplicaRestarter(
                 var state = update.Snapshot.State?.Text;
                 var previous = _lastState.TryGetValue(update.ResourceId, out var last) ? last : null;
                 _lastState[update.ResourceId] = state;
-                // Stopping comes first when someone asked for the stop; a crash goes straight from Running to Exited.
-                if (state == KnownResourceStates.Exited && previous == KnownResourceStates.Running && update.Snapshot.ExitCode is not (null or 0))
+                // Stopping comes first when someone asked for the stop; a crash goes straight from Running to Finished (or Exited).
+                if (HasExited(state) && previous == KnownResourceStates.Running && update.Snapshot.ExitCode is not (null or 0))
                 {
                     _ = RestartAsync(update.ResourceId, update.Snapshot.ExitCode.Value, policy.Delay, stopping.Token);
                 }
@@ -60,13 +60,16 @@ internal sealed class CrashedReplicaRestarter(
         }
     }
 
+    /// <summary>DCP reports a project replica whose process died (SIGKILL: exit code 137) as Finished, not Exited.</summary>
+    private static bool HasExited(string? state) => state == KnownResourceStates.Exited || state == KnownResourceStates.Finished;
+
     private async Task RestartAsync(string replica, int exitCode, TimeSpan delay, CancellationToken ct)
     {
         try
         {
             logger.LogWarning("{Replica} crashed (exit code {ExitCode}); starting it again in {Delay:0.#} s", replica, exitCode, delay.TotalSeconds);
             await Task.Delay(delay, ct);
-            if (_lastState.TryGetValue(replica, out var state) && state != KnownResourceStates.Exited)
+            if (_lastState.TryGetValue(replica, out var state) && !HasExited(state))
             {
                 return; // an operator or a test started (or stopped) it meanwhile
             }
