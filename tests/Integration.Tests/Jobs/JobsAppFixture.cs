@@ -81,7 +81,16 @@ public class JobsAppFixture : IAsyncLifetime
             }
         }
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await Task.WhenAll(App.Api.Append(App.Redis).Select(r => r.WaitHealthyAsync(timeout.Token)));
+        try
+        {
+            await Task.WhenAll(App.Api.Append(App.Redis).Select(r => r.WaitHealthyAsync(timeout.Token)));
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException(
+                $"The replicas were not healthy again within 60 s.{Environment.NewLine}{App.DescribeResources()}{Environment.NewLine}" +
+                $"AppHost:{Environment.NewLine}{string.Join(Environment.NewLine, App.AppHostLogLines(60))}");
+        }
     }
 }
 
