@@ -336,7 +336,8 @@ public sealed class JobEngineTests(JobsAppFixture fixture)
             Assert.Contains("admin", me.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
         }
         var instances = await admin.Http.GetFromJsonAsync<JsonElement>("/api/ops/instances", TestContext.Current.CancellationToken);
-        Assert.Equal(fixture.App.Api.Select(r => r.Name).Order(StringComparer.Ordinal), instances.EnumerateArray().Select(i => i.GetProperty("instance").GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal(fixture.App.Api.Select(r => r.Name).Order(StringComparer.Ordinal),
+            instances.EnumerateArray().Select(i => i.GetProperty("instance").GetString()!).Order(StringComparer.Ordinal));
         var queue = await admin.Http.GetFromJsonAsync<JsonElement>("/api/ops/queue", TestContext.Current.CancellationToken);
         Assert.True(queue.TryGetProperty("queued", out _));
     }

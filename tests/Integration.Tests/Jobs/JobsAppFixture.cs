@@ -84,12 +84,34 @@ public class JobsAppFixture : IAsyncLifetime
         try
         {
             await Task.WhenAll(App.Api.Append(App.Redis).Select(r => r.WaitHealthyAsync(timeout.Token)));
+            // Answering on its own address too (a replica started again is Running before it listens).
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            foreach (var replica in App.Api)
+            {
+                while (!await AnswersHealthAsync(http, replica, timeout.Token))
+                {
+                    await Task.Delay(100, timeout.Token);
+                }
+            }
         }
         catch (OperationCanceledException)
         {
             throw new TimeoutException(
                 $"The replicas were not healthy again within 60 s.{Environment.NewLine}{App.DescribeResources()}{Environment.NewLine}" +
                 $"AppHost:{Environment.NewLine}{string.Join(Environment.NewLine, App.AppHostLogLines(60))}");
+        }
+    }
+
+    private static async Task<bool> AnswersHealthAsync(HttpClient http, AppResource replica, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await http.GetAsync(new Uri(replica.Url!, "/health"), ct);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested))
+        {
+            return false; // refused, or no answer within the client's timeout
         }
     }
 }
