@@ -47,10 +47,11 @@ public sealed class AppResource
             var state = snapshot.State?.Text;
             if (state == KnownResourceStates.Running)
             {
-                // Health reports of the previous process can outlive a restart until the first new check runs.
-                var current = snapshot.HealthReports.All(r => r.LastRunAt is { } ran && snapshot.StartTimeStamp is { } started && ran >= started);
+                // No health status is healthy only for a resource without health checks; a replica started again has
+                // none until its first check ran, and is not answering yet.
                 return _paused ? AppResourceState.Paused
-                    : current && snapshot.HealthStatus is null or Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy ? AppResourceState.Healthy
+                    : snapshot.HealthStatus is Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy ? AppResourceState.Healthy
+                    : snapshot.HealthStatus is null && snapshot.HealthReports.IsDefaultOrEmpty ? AppResourceState.Healthy
                     : AppResourceState.Unhealthy;
             }
             return state == KnownResourceStates.Stopping ? AppResourceState.Stopping

@@ -5,6 +5,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Platform.Testing;
 
@@ -22,13 +23,15 @@ public sealed class PlatformApp : IAsyncDisposable
     private readonly ConcurrentDictionary<string, AppResource> _resources = new();
     private readonly CancellationTokenSource _watching = new();
     private readonly List<Task> _watchers = [];
+    private readonly AppHostLog _appHostLog;
     private int _disposed;
 
-    private PlatformApp(DistributedApplication app, PlatformAppOptions options, string dataDirectory, string tag)
+    private PlatformApp(DistributedApplication app, PlatformAppOptions options, string dataDirectory, string tag, AppHostLog appHostLog)
     {
         _app = app;
         _options = options;
         _dataDirectory = dataDirectory;
+        _appHostLog = appHostLog;
         Tag = tag;
     }
 
@@ -112,9 +115,11 @@ public sealed class PlatformApp : IAsyncDisposable
         AddEnvironment(builder, "scraper", options.ScraperEnvironment);
         AddEnvironment(builder, "gateway", options.GatewayEnvironment);
         var names = builder.Resources.Select(r => r.Name).ToHashSet();
+        var appHostLog = new AppHostLog();
+        builder.Services.AddLogging(logging => logging.AddProvider(appHostLog));
 
         var distributed = await builder.BuildAsync(ct);
-        var platform = new PlatformApp(distributed, options, data.FullName, tag);
+        var platform = new PlatformApp(distributed, options, data.FullName, tag, appHostLog);
         try
         {
             platform.Watch();
@@ -257,6 +262,9 @@ public sealed class PlatformApp : IAsyncDisposable
         }
         return table.ToString().TrimEnd();
     }
+
+    /// <summary>The last lines the AppHost itself logged (crash restarts, resource states), oldest first.</summary>
+    public IReadOnlyList<string> AppHostLogLines(int count = 200) => _appHostLog.Tail(count);
 
     /// <summary>The last lines every resource wrote, for a test failure message.</summary>
     public string RecentLogs(int linesPerResource = 40) =>

@@ -1,4 +1,4 @@
-using Platform.AppHost.Orchestration;
+using Platform.Testing;
 using Platform.Integration.Tests.Jobs;
 
 namespace Platform.Integration.Tests.Capture;
@@ -9,7 +9,7 @@ namespace Platform.Integration.Tests.Capture;
 /// </summary>
 public sealed class ChromiumCrashFixture : JobsAppFixture
 {
-    protected override void Configure(DistributedAppOptions options)
+    protected override void Configure(PlatformAppOptions options)
     {
         options.ApiReplicas = 1;
         options.ScraperReplicas = 1;

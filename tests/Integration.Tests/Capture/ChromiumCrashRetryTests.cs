@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Platform.Integration.Tests.Infrastructure;
 using Platform.Fixtures;
 using Platform.Integration.Tests.Jobs;
+using Platform.Testing;
 
 namespace Platform.Integration.Tests.Capture;
 

@@ -1,11 +1,11 @@
-using Platform.AppHost.Orchestration;
+using Platform.Testing;
 
 namespace Platform.Integration.Tests.Jobs;
 
 /// <summary>One executor slot per replica (2 in all), so users compete for slots and the dispatch order shows.</summary>
 public sealed class ScarceSlotsFixture : JobsAppFixture
 {
-    protected override void Configure(DistributedAppOptions options)
+    protected override void Configure(PlatformAppOptions options)
     {
         options.ApiEnvironment["JobLimits__ExecutorSlotsPerReplica"] = "1";
         options.ApiEnvironment["JobLimits__QueuedPerUser"] = "10";

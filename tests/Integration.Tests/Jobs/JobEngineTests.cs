@@ -128,7 +128,15 @@ public sealed class JobEngineTests(JobsAppFixture fixture)
         }
         await user.WaitForStateAsync(ids[0], TimeSpan.FromSeconds(10), "running");
 
-        await fixture.App.Redis.RestartAsync(TestContext.Current.CancellationToken);
+        // Through the resource commands, as an operator would in the dashboard; Redis runs without persistence, so it
+        // comes back empty: every lease, semaphore and heartbeat is gone.
+        await fixture.App.Redis.StopAsync(TestContext.Current.CancellationToken);
+        await fixture.App.Redis.StartAsync(TestContext.Current.CancellationToken);
+        using (var healthy = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
+        {
+            healthy.CancelAfter(TimeSpan.FromSeconds(30));
+            await fixture.App.Redis.WaitHealthyAsync(healthy.Token);
+        }
 
         foreach (var id in ids)
         {
@@ -328,7 +336,8 @@ public sealed class JobEngineTests(JobsAppFixture fixture)
             Assert.Contains("admin", me.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
         }
         var instances = await admin.Http.GetFromJsonAsync<JsonElement>("/api/ops/instances", TestContext.Current.CancellationToken);
-        Assert.Equal(["api-0", "api-1"], instances.EnumerateArray().Select(i => i.GetProperty("instance").GetString()).Order());
+        Assert.Equal(fixture.App.Api.Select(r => r.Name).Order(StringComparer.Ordinal),
+            instances.EnumerateArray().Select(i => i.GetProperty("instance").GetString()!).Order(StringComparer.Ordinal));
         var queue = await admin.Http.GetFromJsonAsync<JsonElement>("/api/ops/queue", TestContext.Current.CancellationToken);
         Assert.True(queue.TryGetProperty("queued", out _));
     }
@@ -369,7 +378,7 @@ public sealed class JobEngineTests(JobsAppFixture fixture)
 
     private Task<long> JobCountAsync() => JobsDb.ScalarAsync<long>(fixture.Database, "SELECT count(*) FROM jobs");
 
-    private static async Task<double> FencingRejectionsAsync(Platform.AppHost.Orchestration.Resource replica)
+    private static async Task<double> FencingRejectionsAsync(Platform.Testing.AppResource replica)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var metrics = await http.GetStringAsync(new Uri(replica.Url!, "/metrics"));

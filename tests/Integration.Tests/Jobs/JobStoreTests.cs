@@ -9,25 +9,22 @@ using Platform.Api.Infrastructure;
 using Platform.Api.Jobs;
 using Platform.Api.Jobs.Submission;
 using Platform.Api.Live;
-using Platform.AppHost.Orchestration;
+using Platform.Testing;
 
 namespace Platform.Integration.Tests.Jobs;
 
 /// <summary>PostgreSQL (migrated) and Redis only: the engine's SQL driven directly, with no dispatcher competing.</summary>
 public sealed class JobStoreFixture : IAsyncLifetime
 {
-    public DistributedApp App { get; private set; } = null!;
+    public PlatformApp App { get; private set; } = null!;
     public NpgsqlDataSource Database { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
-        App = await DistributedApp.StartAsync(new DistributedAppOptions
+        // The AppHost's servers and its migration run; no service replica, no gateway.
+        App = await PlatformApp.StartAsync(new PlatformAppOptions
         {
-            ApiReplicas = 0,
-            ScraperReplicas = 0,
-            StartGateway = false,
-            MigrateDatabase = true,
-            DurablePostgres = false,
+            OnlyResources = ["redis", "postgres", "platform", "migration"],
         }, TestContext.Current.CancellationToken);
         Database = NpgsqlDataSource.Create(App.PostgresConnectionString);
     }

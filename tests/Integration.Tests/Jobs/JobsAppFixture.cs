@@ -1,36 +1,32 @@
 using Npgsql;
-using Platform.AppHost.Orchestration;
+using Platform.Testing;
 
 namespace Platform.Integration.Tests.Jobs;
 
 /// <summary>
-/// The distributed app the job-engine tests share: 2 Api replicas behind the gateway, embedded Redis and PostgreSQL,
-/// no scrapers. Short leases (3 s) so recovery is observable; the diagnostic format on so jobs can be slow or fail.
+/// The app the job-engine tests share, started through the AppHost: 2 Api replicas behind the gateway, Redis and
+/// PostgreSQL, no scrapers. Short leases (3 s) so recovery is observable; the diagnostic format on so jobs can be slow or fail.
 /// </summary>
 public class JobsAppFixture : IAsyncLifetime
 {
     public const string AdminEmail = "ops@jobs.test";
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(3);
 
-    public DistributedApp App { get; private set; } = null!;
+    public PlatformApp App { get; private set; } = null!;
     public NpgsqlDataSource Database { get; private set; } = null!;
 
-    protected virtual void Configure(DistributedAppOptions options)
+    protected virtual void Configure(PlatformAppOptions options)
     {
     }
 
     public async ValueTask InitializeAsync()
     {
-        var options = new DistributedAppOptions
+        var options = new PlatformAppOptions
         {
             ApiReplicas = 2,
             ScraperReplicas = 0,
-            StartGateway = true,
-            GatewayPort = 0,
-            DurablePostgres = false,
             // A killed replica stays down long enough that "the other replica" is the one that recovers its job.
-            RestartBackoff = TimeSpan.FromSeconds(6),
-            GatewayHealthCheckInterval = TimeSpan.FromSeconds(1),
+            RestartDelay = TimeSpan.FromSeconds(6),
         };
         options.ApiEnvironment["Diagnostics__EnableFaultFormats"] = "true";
         options.ApiEnvironment["Leases__Duration"] = "00:00:03";
@@ -46,7 +42,7 @@ public class JobsAppFixture : IAsyncLifetime
         options.ApiEnvironment["Capture__AllowPrivateNetworks"] = "false";
         options.ApiEnvironment["Accounts__AdminEmails__0"] = AdminEmail;
         Configure(options);
-        App = await DistributedApp.StartAsync(options, TestContext.Current.CancellationToken);
+        App = await PlatformApp.StartAsync(options, TestContext.Current.CancellationToken);
         Database = NpgsqlDataSource.Create(App.PostgresConnectionString);
     }
 
@@ -65,23 +61,58 @@ public class JobsAppFixture : IAsyncLifetime
     public Task<UserSession> NewUserAsync(string? email = null) =>
         UserSession.RegisterAsync(this, email ?? $"user-{Guid.NewGuid():N}@jobs.test");
 
-    /// <summary>The Api replica a job's lease names (owner_instance is the replica's service.instance.id, "api-N").</summary>
-    public Resource Replica(string instance) => App.Api.Single(r => r.Name == instance);
+    /// <summary>The Api replica a job's lease names (owner_instance is the replica's id, "api-x7k2abcd").</summary>
+    public AppResource Replica(string instance) => App.Api.Single(r => r.Name == instance);
 
-    public Resource OtherReplica(string instance) => App.Api.First(r => r.Name != instance);
+    public AppResource OtherReplica(string instance) => App.Api.First(r => r.Name != instance);
 
-    /// <summary>Makes sure every replica is up again after a test killed or paused one.</summary>
+    /// <summary>Makes sure every replica (and Redis) is up again after a test killed, paused or stopped one.</summary>
     public async Task AllReplicasHealthyAsync()
     {
+        if (App.Redis.State == AppResourceState.Exited)
+        {
+            await App.Redis.StartAsync();
+        }
         foreach (var replica in App.Api)
         {
-            if (replica.State == ResourceState.Paused)
+            if (replica.State == AppResourceState.Paused)
             {
                 await replica.ResumeAsync();
             }
         }
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await Task.WhenAll(App.Api.Select(r => r.WaitHealthyAsync(timeout.Token)));
+        try
+        {
+            await Task.WhenAll(App.Api.Append(App.Redis).Select(r => r.WaitHealthyAsync(timeout.Token)));
+            // Answering on its own address too (a replica started again is Running before it listens).
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            foreach (var replica in App.Api)
+            {
+                while (!await AnswersHealthAsync(http, replica, timeout.Token))
+                {
+                    await Task.Delay(100, timeout.Token);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException(
+                $"The replicas were not healthy again within 60 s.{Environment.NewLine}{App.DescribeResources()}{Environment.NewLine}" +
+                $"AppHost:{Environment.NewLine}{string.Join(Environment.NewLine, App.AppHostLogLines(60))}");
+        }
+    }
+
+    private static async Task<bool> AnswersHealthAsync(HttpClient http, AppResource replica, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await http.GetAsync(new Uri(replica.Url!, "/health"), ct);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested))
+        {
+            return false; // refused, or no answer within the client's timeout
+        }
     }
 }
 

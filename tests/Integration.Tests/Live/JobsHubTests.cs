@@ -17,8 +17,8 @@ public sealed class JobsHubTests(LiveFixture fixture)
         var ct = TestContext.Current.CancellationToken;
         await fixture.AllReplicasHealthyAsync(ct);
         using var user = await fixture.NewUserAsync(ct);
-        await using var onApi0 = await LiveJobClient.ConnectAsync("api-0", fixture.App.Api[0].Url!, user.Cookies, ct);
-        await using var onApi1 = await LiveJobClient.ConnectAsync("api-1", fixture.App.Api[1].Url!, user.Cookies, ct);
+        await using var onApi0 = await LiveJobClient.ConnectAsync(fixture.App.Api[0].Name, fixture.App.Api[0].Url!, user.Cookies, ct);
+        await using var onApi1 = await LiveJobClient.ConnectAsync(fixture.App.Api[1].Name, fixture.App.Api[1].Url!, user.Cookies, ct);
         await using var viaGateway = await LiveJobClient.ConnectAsync("gateway", fixture.App.GatewayUrl, user.Cookies, ct);
         LiveJobClient[] clients = [onApi0, onApi1, viaGateway];
         var skippedBefore = await fixture.EventsNotPushedLiveAsync(ct);
@@ -75,7 +75,7 @@ public sealed class JobsHubTests(LiveFixture fixture)
         await fixture.AllReplicasHealthyAsync(ct);
         using var user = await fixture.NewUserAsync(ct);
         var replica = fixture.App.Api[0];
-        await using var client = await LiveJobClient.ConnectAsync("api-0", replica.Url!, user.Cookies, ct);
+        await using var client = await LiveJobClient.ConnectAsync(replica.Name, replica.Url!, user.Cookies, ct);
         var job = await user.SubmitDiagnosticJobAsync(delayMs: 8000, steps: 80, ct);
         var stream = client.Stream(job);
         await client.SubscribeAsync(job, ct);

@@ -1,4 +1,4 @@
-using Platform.AppHost.Orchestration;
+using Platform.Testing;
 
 namespace Platform.Integration.Tests.Live;
 
@@ -11,18 +11,11 @@ public sealed class LiveFixture : IAsyncLifetime
 {
     public const int SnapshotThreshold = 200;
 
-    public DistributedApp App { get; private set; } = null!;
+    public PlatformApp App { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
-        var options = new DistributedAppOptions
-        {
-            ApiReplicas = 2,
-            ScraperReplicas = 0,
-            StartGateway = true,
-            DurablePostgres = false,
-            GatewayHealthCheckInterval = TimeSpan.FromSeconds(1),
-        };
+        var options = new PlatformAppOptions { ApiReplicas = 2, ScraperReplicas = 0 };
         var api = options.ApiEnvironment;
         api["Diagnostics__EnableFaultFormats"] = "true";
         api["JobLimits__RunningPerUser"] = "8";
@@ -38,7 +31,7 @@ public sealed class LiveFixture : IAsyncLifetime
         api["Live__KeepAliveInterval"] = "00:00:01";
         api["Live__ClientTimeoutInterval"] = "00:00:04";
         api["Live__SnapshotThreshold"] = SnapshotThreshold.ToString();
-        App = await DistributedApp.StartAsync(options, TestContext.Current.CancellationToken);
+        App = await PlatformApp.StartAsync(options, TestContext.Current.CancellationToken);
     }
 
     public Task<LiveUser> NewUserAsync(CancellationToken ct) =>
@@ -47,9 +40,15 @@ public sealed class LiveFixture : IAsyncLifetime
     /// <summary>A previous test may have killed or paused a replica: start each test with both answering.</summary>
     public async Task AllReplicasHealthyAsync(CancellationToken ct)
     {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(90));
         foreach (var api in App.Api)
         {
-            await api.WaitHealthyAsync(ct);
+            if (api.State == AppResourceState.Paused)
+            {
+                await api.ResumeAsync(ct);
+            }
+            await api.WaitHealthyAsync(timeout.Token);
         }
     }
 
@@ -76,7 +75,13 @@ public sealed class LiveFixture : IAsyncLifetime
         return total;
     }
 
-    public async ValueTask DisposeAsync() => await App.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+    }
 }
 
 [CollectionDefinition(Name)]

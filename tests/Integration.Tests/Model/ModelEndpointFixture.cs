@@ -2,24 +2,21 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Platform.Api.Formats.Model;
-using Platform.AppHost.Orchestration;
 using Platform.Fixtures;
+using Platform.Testing;
 
 namespace Platform.Integration.Tests.Model;
 
-/// <summary>Real Redis (no Api replicas) and the local model server, shared by the ModelEndpoint tests.</summary>
+/// <summary>Real Redis from the AppHost (nothing else of the app) and the local model server, shared by the ModelEndpoint tests.</summary>
 public sealed class ModelEndpointFixture : IAsyncLifetime
 {
-    public DistributedApp App { get; private set; } = null!;
+    public PlatformApp App { get; private set; } = null!;
     public TestModelServer Server { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
         Server = await TestModelServer.StartAsync();
-        App = await DistributedApp.StartAsync(new DistributedAppOptions
-        {
-            ApiReplicas = 0, ScraperReplicas = 0, StartGateway = false, DurablePostgres = false,
-        }, TestContext.Current.CancellationToken);
+        App = await PlatformApp.StartAsync(new PlatformAppOptions { OnlyResources = ["redis"] }, TestContext.Current.CancellationToken);
     }
 
     /// <summary>
@@ -47,8 +44,14 @@ public sealed class ModelEndpointFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        await App.DisposeAsync();
-        await Server.DisposeAsync();
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+        if (Server is not null)
+        {
+            await Server.DisposeAsync();
+        }
     }
 }
 

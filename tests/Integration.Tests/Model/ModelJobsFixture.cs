@@ -1,25 +1,25 @@
-using Platform.AppHost.Orchestration;
 using Platform.Fixtures;
+using Platform.Testing;
 
 namespace Platform.Integration.Tests.Model;
 
-/// <summary>Two Api replicas behind the gateway, real Redis and PostgreSQL, and the local model server as their endpoint.</summary>
+/// <summary>Two Api replicas behind the gateway (started through the AppHost), real Redis and PostgreSQL, and the local model server as their endpoint.</summary>
 public sealed class ModelJobsFixture : IAsyncLifetime
 {
-    public DistributedApp App { get; private set; } = null!;
+    public PlatformApp App { get; private set; } = null!;
     public TestModelServer Server { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
         Server = await TestModelServer.StartAsync();
-        var options = new DistributedAppOptions { ApiReplicas = 2, ScraperReplicas = 0, StartGateway = true, DurablePostgres = false };
+        var options = new PlatformAppOptions { ApiReplicas = 2, ScraperReplicas = 0 };
         options.ApiEnvironment["ConnectionStrings__model"] = Server.ConnectionString;
         options.ApiEnvironment["Model__MaxConcurrentCalls"] = "3";
         // Three jobs per replica at most, so six running jobs must span both replicas.
         options.ApiEnvironment["JobLimits__ExecutorSlotsPerReplica"] = "3";
         options.ApiEnvironment["JobLimits__TaskParallelism"] = "8";
         options.ApiEnvironment["Retries__BaseDelay"] = "00:00:00.200";
-        App = await DistributedApp.StartAsync(options, TestContext.Current.CancellationToken);
+        App = await PlatformApp.StartAsync(options, TestContext.Current.CancellationToken);
     }
 
     public Task<JobApiClient> NewUserAsync(CancellationToken ct) =>
@@ -27,8 +27,14 @@ public sealed class ModelJobsFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        await App.DisposeAsync();
-        await Server.DisposeAsync();
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+        if (Server is not null)
+        {
+            await Server.DisposeAsync();
+        }
     }
 }
 

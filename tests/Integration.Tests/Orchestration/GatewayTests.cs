@@ -11,6 +11,8 @@ public sealed class GatewayTests(PlatformFixture fixture) : DistributedAppTest((
     [Fact]
     public async Task Api_requests_are_spread_over_both_replicas()
     {
+        await fixture.AllHealthyAsync(_ct);
+        var replicas = fixture.App.Api.Select(r => r.Name).Order(StringComparer.Ordinal).ToList();
         var answeredBy = new List<string>();
         for (var i = 0; i < 20; i++)
         {
@@ -18,16 +20,18 @@ public sealed class GatewayTests(PlatformFixture fixture) : DistributedAppTest((
             Assert.True((int)response.StatusCode < 500, $"request {i}: {(int)response.StatusCode}");
             answeredBy.Add(Assert.Single(response.Headers.GetValues(ReplicaHeader)));
         }
-        Assert.Equal(["api-0", "api-1"], answeredBy.Distinct().Order());
+        Assert.Equal(replicas, answeredBy.Distinct().Order(StringComparer.Ordinal));
         // Round-robin: neither replica takes (almost) everything.
-        Assert.InRange(answeredBy.Count(r => r == "api-0"), 5, 15);
+        Assert.InRange(answeredBy.Count(r => r == replicas[0]), 5, 15);
     }
 
     [Fact]
     public async Task Hub_requests_stick_to_the_replica_named_in_the_affinity_cookie()
     {
+        await fixture.AllHealthyAsync(_ct);
         using var first = await fixture.Gateway.PostAsync("/hubs/jobs/negotiate?negotiateVersion=1", null, _ct);
         var replica = Assert.Single(first.Headers.GetValues(ReplicaHeader));
+        Assert.Contains(replica, fixture.App.Api.Select(r => r.Name));
         var affinity = Assert.Single(first.Headers.GetValues("Set-Cookie"), c => c.StartsWith(".Platform.Affinity=", StringComparison.Ordinal));
         Assert.Contains("path=/hubs", affinity, StringComparison.OrdinalIgnoreCase);
         var cookie = affinity.Split(';')[0];
@@ -70,6 +74,21 @@ public sealed class GatewayTests(PlatformFixture fixture) : DistributedAppTest((
     [Fact]
     public async Task Gateway_health_reports_the_api_replicas_it_can_route_to()
     {
+        foreach (var api in fixture.App.Api)
+        {
+            await api.WaitHealthyAsync(_ct);
+        }
+        // Within a few health-check intervals (1 s) of every replica being healthy, the gateway routes to all of them.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            using var probe = await fixture.Gateway.GetAsync("/health", _ct);
+            if ((await probe.Content.ReadAsStringAsync(_ct)).Contains("2/2", StringComparison.Ordinal))
+            {
+                break;
+            }
+            await Task.Delay(200, _ct);
+        }
         using var response = await fixture.Gateway.GetAsync("/health", _ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("2/2 Api replicas healthy", await response.Content.ReadAsStringAsync(_ct));

@@ -31,6 +31,38 @@ public sealed class PlatformFixture : IAsyncLifetime
         Gateway = NewClient(App.GatewayUrl);
     }
 
+    /// <summary>
+    /// Every replica healthy and both Api replicas in the gateway's rotation again: a test that kills a replica leaves it
+    /// restarting, so each test that needs the whole topology starts with this (xUnit does not fix the test order).
+    /// </summary>
+    public async Task AllHealthyAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(120));
+        try
+        {
+            foreach (var resource in App.Resources.Where(r => r.ResourceName is not ("migration" or "platform")))
+            {
+                await resource.WaitHealthyAsync(timeout.Token);
+            }
+            while (true)
+            {
+                using (var health = await Gateway.GetAsync("/health", timeout.Token))
+                {
+                    if (health.IsSuccessStatusCode && (await health.Content.ReadAsStringAsync(timeout.Token)).Contains($"{App.Api.Count}/{App.Api.Count} Api replicas healthy", StringComparison.Ordinal))
+                    {
+                        return;
+                    }
+                }
+                await Task.Delay(100, timeout.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The topology was not healthy again within 120 s.{Environment.NewLine}{App.DescribeResources()}");
+        }
+    }
+
     public static HttpClient NewClient(Uri baseAddress) =>
         new(new SocketsHttpHandler { UseCookies = false, UseProxy = false, AllowAutoRedirect = false }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
 

@@ -9,8 +9,9 @@ public sealed class TopologyTests(PlatformFixture fixture) : DistributedAppTest(
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;
 
     [Fact]
-    public void Starts_every_resource_of_the_full_topology_healthy()
+    public async Task Starts_every_resource_of_the_full_topology_healthy()
     {
+        await fixture.AllHealthyAsync(_ct);
         var app = fixture.App;
         Assert.Equal(["api", "api", "gateway", "migration", "platform", "postgres", "redis", "scraper", "scraper"],
             app.Resources.Select(r => r.ResourceName).Order(StringComparer.Ordinal));
@@ -26,6 +27,7 @@ public sealed class TopologyTests(PlatformFixture fixture) : DistributedAppTest(
     [Fact]
     public async Task Every_service_replica_answers_health_200_on_its_own_address()
     {
+        await fixture.AllHealthyAsync(_ct);
         var services = fixture.App.Api.Concat(fixture.App.Scraper).Append(fixture.App.Gateway).ToList();
         Assert.Equal(5, services.Count);
         foreach (var service in services)
@@ -37,8 +39,9 @@ public sealed class TopologyTests(PlatformFixture fixture) : DistributedAppTest(
     }
 
     [Fact]
-    public void Services_get_their_wiring_from_Aspire()
+    public async Task Services_get_their_wiring_from_Aspire()
     {
+        await fixture.AllHealthyAsync(_ct);
         var app = fixture.App;
         foreach (var api in app.Api)
         {
