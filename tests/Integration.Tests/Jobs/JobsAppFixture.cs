@@ -12,6 +12,9 @@ public class JobsAppFixture : IAsyncLifetime
     public const string AdminEmail = "ops@jobs.test";
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(3);
 
+    /// <summary>A killed replica stays down long enough that "the other replica" is the one that recovers its job.</summary>
+    public static readonly TimeSpan RestartDelay = TimeSpan.FromSeconds(6);
+
     public PlatformApp App { get; private set; } = null!;
     public NpgsqlDataSource Database { get; private set; } = null!;
 
@@ -26,7 +29,7 @@ public class JobsAppFixture : IAsyncLifetime
             ApiReplicas = 2,
             ScraperReplicas = 0,
             // A killed replica stays down long enough that "the other replica" is the one that recovers its job.
-            RestartDelay = TimeSpan.FromSeconds(6),
+            RestartDelay = RestartDelay,
         };
         options.ApiEnvironment["Diagnostics__EnableFaultFormats"] = "true";
         options.ApiEnvironment["Leases__Duration"] = "00:00:03";
