@@ -11,7 +11,7 @@ public sealed class GatewayOptions
     public string? StaticFilesRoot { get; set; }
 
     /// <summary>How often YARP probes each Api replica's /health.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")] public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")] public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How often the replica registry (Redis hash platform:instances) is read into YARP's destinations.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")] public TimeSpan RegistryRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
