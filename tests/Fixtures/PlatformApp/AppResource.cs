@@ -96,16 +96,25 @@ public sealed class AppResource
         await WaitUntilAsync(r => r.State == AppResourceState.Exited, TimeSpan.FromSeconds(30), ct);
     }
 
+    /// <summary>SIGSTOP of the service's process and everything it started (PostgreSQL's backends, a Scraper's Chromium).</summary>
     public Task PauseAsync(CancellationToken ct = default)
     {
-        Signal(Pid ?? throw new InvalidOperationException($"{Name} has no running process to pause"), SigStop);
+        var pid = Pid ?? throw new InvalidOperationException($"{Name} has no running process to pause");
+        foreach (var process in ProcessProbe.DescendantsOf(pid).Prepend(pid))
+        {
+            Signal(process, SigStop);
+        }
         _paused = true;
         return Task.CompletedTask;
     }
 
     public Task ResumeAsync(CancellationToken ct = default)
     {
-        Signal(Pid ?? throw new InvalidOperationException($"{Name} has no running process to resume"), SigCont);
+        var pid = Pid ?? throw new InvalidOperationException($"{Name} has no running process to resume");
+        foreach (var process in ProcessProbe.DescendantsOf(pid).Prepend(pid))
+        {
+            Signal(process, SigCont);
+        }
         _paused = false;
         return Task.CompletedTask;
     }

@@ -93,6 +93,7 @@ public sealed class PlatformApp : IAsyncDisposable
             "PLATFORM_DURABLE_DATA=false",
             $"PLATFORM_RESTART_DELAY={options.RestartDelay:c}",
         ];
+        args.AddRange(options.AppHostSettings.Select(setting => $"{setting.Key}={setting.Value}"));
         if (options.StaticFilesRoot is { } root)
         {
             args.Add($"PLATFORM_STATIC_ROOT={root}");
@@ -169,6 +170,10 @@ public sealed class PlatformApp : IAsyncDisposable
         int Expected(string name) => name switch { "api" => _options.ApiReplicas, "scraper" => _options.ScraperReplicas, _ => 1 };
         while (!names.All(name =>
         {
+            if (_options.AppHostSettings.ContainsKey($"ConnectionStrings:{name}"))
+            {
+                return true; // a server the app was given, not one it runs
+            }
             var replicas = Replicas(name);
             if (replicas.Count == 0 && _resources.Values.Any(r => r.ResourceName == name && r.Snapshot.IsHidden))
             {

@@ -26,6 +26,10 @@ public sealed class PlatformAppOptions
 
     public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromMinutes(4);
 
+    /// <summary>More AppHost configuration (<c>KEY=value</c> arguments), e.g. <c>ConnectionStrings:redis</c> for servers
+    /// the app must use instead of starting its own.</summary>
+    public Dictionary<string, string> AppHostSettings { get; } = [];
+
     /// <summary>Runs the Aspire dashboard beside the app, as an operator has it (the testing builder leaves it off by
     /// default): loopback ports chosen by Aspire, its own browser token, and every service exporting OTLP to it.
     /// <see cref="PlatformApp.DashboardLoginUrl"/> signs a browser in.</summary>
