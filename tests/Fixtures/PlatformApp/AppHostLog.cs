@@ -8,17 +8,9 @@ namespace Platform.Testing;
 /// </summary>
 internal sealed class AppHostLog : ILoggerProvider
 {
-    private const int Capacity = 2000;
-    private readonly Queue<string> _lines = new();
-    private readonly Lock _gate = new();
+    private readonly LogTail _lines = new();
 
-    public IReadOnlyList<string> Tail(int count)
-    {
-        lock (_gate)
-        {
-            return [.. _lines.Skip(Math.Max(0, _lines.Count - count))];
-        }
-    }
+    public IReadOnlyList<string> Tail(int count) => _lines.Last(count);
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
@@ -26,17 +18,7 @@ internal sealed class AppHostLog : ILoggerProvider
     {
     }
 
-    private void Add(string line)
-    {
-        lock (_gate)
-        {
-            _lines.Enqueue(line);
-            if (_lines.Count > Capacity)
-            {
-                _lines.Dequeue();
-            }
-        }
-    }
+    private void Add(string line) => _lines.Add(line);
 
     private sealed class Logger(AppHostLog log, string category) : ILogger
     {

@@ -14,7 +14,7 @@ public sealed class AppResource
 {
     private const int SigKill = 9, SigStop = 19, SigCont = 18;
     private readonly DistributedApplication _app;
-    private readonly LinkedList<string> _log = new();
+    private readonly LogTail _log = new();
     private readonly Lock _gate = new();
     private CustomResourceSnapshot _snapshot;
     private int _starts;
@@ -186,13 +186,7 @@ public sealed class AppResource
         }
     }
 
-    public IReadOnlyList<string> RecentLogLines(int count = 100)
-    {
-        lock (_gate)
-        {
-            return [.. _log.Skip(Math.Max(0, _log.Count - count))];
-        }
-    }
+    public IReadOnlyList<string> RecentLogLines(int count = 100) => _log.Last(count);
 
     public override string ToString() => $"{Name} ({State}, pid {Pid?.ToString() ?? "-"})";
 
@@ -200,8 +194,8 @@ public sealed class AppResource
     {
         lock (_gate)
         {
-            var wasRunning = _snapshot.State?.Text == KnownResourceStates.Running && _snapshot.StartTimeStamp == snapshot.StartTimeStamp;
-            if (snapshot.State?.Text == KnownResourceStates.Running && !wasRunning && snapshot.StartTimeStamp != _startSeen)
+            // Each process start is a new start time, first seen Running.
+            if (snapshot.State?.Text == KnownResourceStates.Running && snapshot.StartTimeStamp != _startSeen)
             {
                 _startSeen = snapshot.StartTimeStamp;
                 Interlocked.Increment(ref _starts);
@@ -212,17 +206,7 @@ public sealed class AppResource
 
     private DateTime? _startSeen;
 
-    internal void AddLogLine(string line)
-    {
-        lock (_gate)
-        {
-            _log.AddLast(line);
-            if (_log.Count > 2000)
-            {
-                _log.RemoveFirst();
-            }
-        }
-    }
+    internal void AddLogLine(string line) => _log.Add(line);
 
     private async Task ExecuteAsync(string command, CancellationToken ct)
     {

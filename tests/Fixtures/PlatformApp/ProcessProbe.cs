@@ -78,18 +78,7 @@ public static class ProcessProbe
 
     public static HashSet<int> DescendantsOf(int root)
     {
-        var parents = new Dictionary<int, int>();
-        foreach (var pid in AllPids())
-        {
-            try
-            {
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                parents[pid] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
-            }
-            catch (IOException)
-            {
-            }
-        }
+        var parents = AllPids().ToDictionary(pid => pid, ParentOf);
         var result = new HashSet<int>();
         var frontier = new Queue<int>([root]);
         while (frontier.TryDequeue(out var parent))
