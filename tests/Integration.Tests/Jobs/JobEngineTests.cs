@@ -83,8 +83,9 @@ public sealed class JobEngineTests(JobsAppFixture fixture)
         await paused.PauseAsync(TestContext.Current.CancellationToken);
         try
         {
-            // Rescued and claimed again by the other replica while this one sleeps.
-            var deadline = DateTime.UtcNow + TwoLeases + TimeSpan.FromSeconds(2);
+            // Rescued and claimed again by the other replica while this one sleeps (it sleeps until then; the bound is
+            // generous because the other lane of ./test may be running Chromium on the same two cores).
+            var deadline = DateTime.UtcNow + TwoLeases + TimeSpan.FromSeconds(12);
             while (await JobsDb.ScalarAsync<string>(fixture.Database, "SELECT owner_instance FROM jobs WHERE id = @id", ("id", id)) == paused.Name
                    || await JobsDb.ScalarAsync<string>(fixture.Database, "SELECT state FROM jobs WHERE id = @id", ("id", id)) != "running")
             {
