@@ -22,16 +22,8 @@ public static class GracefulStopExtensions
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithGracefulStop(this IResourceBuilder<ProjectResource> builder, TimeSpan timeout)
     {
-        builder.ApplicationBuilder.Services.TryAddEnumerableHostedService<GracefulProjectStopper>();
+        builder.ApplicationBuilder.Services.AddHostedService<GracefulProjectStopper>(); // once, however many projects ask
         return builder.WithAnnotation(new GracefulStopAnnotation(timeout), ResourceAnnotationMutationBehavior.Replace);
-    }
-
-    private static void TryAddEnumerableHostedService<T>(this IServiceCollection services) where T : class, IHostedService
-    {
-        if (!services.Any(d => d.ImplementationType == typeof(T)))
-        {
-            services.AddHostedService<T>();
-        }
     }
 }
 

@@ -125,7 +125,7 @@ public sealed class PlatformAppFixture : IAsyncLifetime
             var left = await App.WaitStoppedAsync();
             if (left.Count > 0)
             {
-                throw new InvalidOperationException($"Processes left after the app was disposed: {ProcessProbe.Describe(left)}");
+                throw new InvalidOperationException($"Processes left after the app was disposed: {string.Join(", ", left)}");
             }
         }
         if (Site is not null)

@@ -333,17 +333,17 @@ public sealed class PlatformApp : IAsyncDisposable
     }
 
     private static readonly SemaphoreSlim s_launching = new(1, 1);
-    private static readonly List<Task<IReadOnlyList<int>>> s_stopping = [];
-    private Task<IReadOnlyList<int>>? _stopped;
+    private static readonly List<Task<IReadOnlyList<string>>> s_stopping = [];
+    private Task<IReadOnlyList<string>>? _stopped;
 
-    /// <summary>Once disposed: waits (up to a minute) until no process of this app runs; returns the pids still running.</summary>
-    public Task<IReadOnlyList<int>> WaitStoppedAsync() =>
+    /// <summary>Once disposed: waits (up to a minute) until no process of this app runs; describes those still running.</summary>
+    public Task<IReadOnlyList<string>> WaitStoppedAsync() =>
         _stopped ?? throw new InvalidOperationException("The app is not disposed.");
 
-    /// <summary>Waits until no process of any app disposed in this test process runs; returns the pids still running.</summary>
-    public static async Task<IReadOnlyList<int>> WaitAllStoppedAsync()
+    /// <summary>Waits until no process of any app disposed in this test process runs; describes those still running.</summary>
+    public static async Task<IReadOnlyList<string>> WaitAllStoppedAsync()
     {
-        Task<IReadOnlyList<int>>[] stopping;
+        Task<IReadOnlyList<string>>[] stopping;
         lock (s_stopping)
         {
             stopping = [.. s_stopping];
@@ -359,13 +359,14 @@ public sealed class PlatformApp : IAsyncDisposable
         }
     }
 
-    private async Task<IReadOnlyList<int>> FinishStoppingAsync()
+    private async Task<IReadOnlyList<string>> FinishStoppingAsync()
     {
         // DCP finishes stopping what it started after the AppHost lets go of it. Asked anew at every look: a process
         // started late (a replica restarted while the app stopped) counts too. What is still running after a minute is
         // reported, and killed so that it cannot outlive the test run.
-        var left = await ProcessProbe.StillRunningAfterAsync(Tagged(), TimeSpan.FromSeconds(60));
-        foreach (var pid in left)
+        var pids = await ProcessProbe.StillRunningAfterAsync(Tagged(), TimeSpan.FromSeconds(60));
+        var left = pids.Select(pid => ProcessProbe.Describe([pid])).ToList();
+        foreach (var pid in pids)
         {
             ProcessProbe.Kill(pid);
         }

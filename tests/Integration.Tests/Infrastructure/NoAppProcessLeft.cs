@@ -13,7 +13,7 @@ public sealed class NoAppProcessLeft : IAsyncDisposable
         var left = await PlatformApp.WaitAllStoppedAsync();
         if (left.Count > 0)
         {
-            throw new InvalidOperationException($"Processes of the app left after the tests: {ProcessProbe.Describe(left)}");
+            throw new InvalidOperationException($"Processes of the app left after the tests: {string.Join(", ", left)}");
         }
     }
 }

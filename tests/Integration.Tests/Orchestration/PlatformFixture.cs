@@ -75,7 +75,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             var left = await App.WaitStoppedAsync();
             if (left.Count > 0)
             {
-                throw new InvalidOperationException($"Processes left after the app was disposed: {ProcessProbe.Describe(left)}");
+                throw new InvalidOperationException($"Processes left after the app was disposed: {string.Join(", ", left)}");
             }
         }
         Directory.Delete(_spaRoot, recursive: true);
