@@ -149,7 +149,7 @@ public sealed class JobsHubTests(LiveFixture fixture)
         var ct = TestContext.Current.CancellationToken;
         await fixture.AllReplicasHealthyAsync(ct);
         using var user = await fixture.NewUserAsync(ct);
-        var job = await user.SubmitDiagnosticJobAsync(delayMs: 6000, steps: 600, ct);
+        var job = await user.SubmitDiagnosticJobAsync(delayMs: 12000, steps: 1200, ct);
         var rest = await user.WaitFinishedAsync(job, JobTimeout, ct);
         var lastSeq = rest.GetProperty("seq").GetInt64();
         Assert.True(lastSeq > LiveFixture.SnapshotThreshold, $"the job has only {lastSeq} events");
