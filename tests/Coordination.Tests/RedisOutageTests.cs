@@ -49,6 +49,35 @@ public sealed class RedisOutageTests(OutageRedisFixture redis, ITestOutputHelper
         Assert.NotNull(after);
     }
 
+    [Theory]
+    [InlineData("READONLY")]
+    [InlineData("OOM")]
+    public async Task Acquire_fails_as_unavailable_while_Redis_refuses_writes(string refusal)
+    {
+        await using var node = await CoordinationNode.StartAsync(redis.ConnectionString);
+        var ct = TestContext.Current.CancellationToken;
+        var server = node.Redis.GetServers().Single();
+        // Real refusals of a real server: a replica of a master that does not exist answers READONLY; a server over its
+        // memory limit answers OOM to any script that may write.
+        (string Command, object[] Args, string Undo, object[] UndoArgs) fault = refusal == "READONLY"
+            ? ("REPLICAOF", ["127.0.0.1", InfrastructureFixture.UnusedLoopbackPort()], "REPLICAOF", ["NO", "ONE"])
+            : ("CONFIG", ["SET", "maxmemory", "1"], "CONFIG", ["SET", "maxmemory", "0"]);
+        await server.ExecuteAsync(fault.Command, fault.Args);
+        try
+        {
+            var error = await Assert.ThrowsAsync<CoordinationUnavailableException>(() => node.Semaphore.TryAcquireAsync("user-jobs:u1", 3, ct));
+            output.WriteLine(error.Message);
+            await Assert.ThrowsAsync<CoordinationUnavailableException>(() => node.Lock.TryAcquireAsync("rescuer", TimeSpan.Zero, ct));
+        }
+        finally
+        {
+            await server.ExecuteAsync(fault.Undo, fault.UndoArgs);
+        }
+        await node.WaitConnectedAsync(TimeSpan.FromSeconds(10));
+        await using var after = await node.Semaphore.TryAcquireAsync("user-jobs:u1", 3, ct);
+        Assert.NotNull(after);
+    }
+
     [Fact]
     public async Task LeaseLost_fires_at_the_lease_deadline_when_renewals_keep_failing()
     {
