@@ -114,6 +114,10 @@ public sealed class ChaosLoad : IAsyncDisposable
                     await Task.Delay(300, ct);
                     return null;
                 }
+                if ((int)response.StatusCode is >= 400 and < 500)
+                {
+                    throw new InvalidOperationException($"POST /api/jobs answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+                }
             }
             catch (Exception e) when (!ct.IsCancellationRequested && e is HttpRequestException or OperationCanceledException)
             {

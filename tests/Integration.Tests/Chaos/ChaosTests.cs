@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using System.Text.Json;
 using Platform.Integration.Tests.Jobs;
 using Platform.Testing;
 using StackExchange.Redis;
