@@ -49,19 +49,17 @@ public sealed class RedisOutageTests(OutageRedisFixture redis, ITestOutputHelper
         Assert.NotNull(after);
     }
 
-    [Theory]
-    [InlineData("READONLY")]
-    [InlineData("OOM")]
-    public async Task Acquire_fails_as_unavailable_while_Redis_refuses_writes(string refusal)
+    [Fact]
+    public async Task Acquire_fails_as_unavailable_while_Redis_refuses_writes()
     {
         await using var node = await CoordinationNode.StartAsync(redis.ConnectionString);
         var ct = TestContext.Current.CancellationToken;
         var server = node.Redis.GetServers().Single();
-        // Real refusals of a real server: a replica of a master that does not exist answers READONLY; a server over its
-        // memory limit answers OOM to any script that may write.
-        (string Command, object[] Args, string Undo, object[] UndoArgs) fault = refusal == "READONLY"
-            ? ("REPLICAOF", ["127.0.0.1", InfrastructureFixture.UnusedLoopbackPort()], "REPLICAOF", ["NO", "ONE"])
-            : ("CONFIG", ["SET", "maxmemory", "1"], "CONFIG", ["SET", "maxmemory", "0"]);
+        // A real refusal of a real server: a replica of a master that does not exist answers READONLY to every write.
+        // (Redis 7.0 lets a flagless EVAL run under maxmemory, so OOM cannot be provoked for these scripts here; it is
+        // classified the same way by its reply code.)
+        (string Command, object[] Args, string Undo, object[] UndoArgs) fault =
+            ("REPLICAOF", ["127.0.0.1", InfrastructureFixture.UnusedLoopbackPort()], "REPLICAOF", ["NO", "ONE"]);
         await server.ExecuteAsync(fault.Command, fault.Args);
         try
         {
