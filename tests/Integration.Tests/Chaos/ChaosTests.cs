@@ -138,7 +138,7 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
         await fixture.AllReplicasHealthyAsync();
     }
 
-    /// <summary>Each replica in turn: cancel jobs it runs, then restart it at once (graceful stop: it hands its runs back).</summary>
+    /// <summary>Each replica in turn: cancel jobs it runs, then restart it at once (SIGTERM, a graceful stop: it hands its runs back).</summary>
     private async Task RollingRestartWithCancelsAsync(ChaosLoad load, List<string> faults, List<Guid> cancels)
     {
         var ct = TestContext.Current.CancellationToken;
@@ -153,7 +153,7 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
                 await load.CancelAsync(id);
                 cancels.Add(id);
             }
-            await replica.RestartAsync(ct);
+            await replica.GracefulRestartAsync(ct);
             faults.Add($"rolling restart {replica.Name} ({running.Count} cancel(s) pending)");
             await fixture.AllReplicasHealthyAsync();
         }
