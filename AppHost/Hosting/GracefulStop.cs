@@ -58,7 +58,7 @@ internal sealed class GracefulProjectStopper(
                     continue;
                 }
                 var pid = update.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value;
-                if (update.Snapshot.State?.Text == KnownResourceStates.Running && pid is not null &&
+                if (update.Snapshot.State?.Text is { } state && state != KnownResourceStates.Exited && state != KnownResourceStates.Finished && pid is not null &&
                     int.TryParse(Convert.ToString(pid, CultureInfo.InvariantCulture), out var id))
                 {
                     _replicas[update.ResourceId] = (id, policy.Timeout);
@@ -76,31 +76,76 @@ internal sealed class GracefulProjectStopper(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        var replicas = _replicas.ToArray();
-        _replicas.Clear();
+        // The watch keeps running meanwhile: a replica started during the stop (a restart, a test's "start") is seen too.
+        var elapsed = Stopwatch.StartNew();
+        var signalled = new Dictionary<string, int>();
+        var deadline = TimeSpan.Zero;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            foreach (var (replica, (pid, timeout)) in _replicas)
+            {
+                if (IsRunning(pid) && (!signalled.TryGetValue(replica, out var done) || done != pid))
+                {
+                    Terminate(pid);
+                    signalled[replica] = pid;
+                    deadline = timeout > deadline ? timeout : deadline;
+                }
+            }
+            if (!_replicas.Values.Any(r => IsRunning(r.Pid)) || elapsed.Elapsed >= deadline)
+            {
+                break;
+            }
+            await Task.Delay(50, CancellationToken.None);
+        }
+        var left = _replicas.Where(r => IsRunning(r.Value.Pid)).Select(r => r.Key).ToList();
         await base.StopAsync(cancellationToken);
-        if (replicas.Length == 0)
+        if (signalled.Count == 0)
         {
             return;
         }
-        var elapsed = Stopwatch.StartNew();
-        foreach (var (_, (pid, _)) in replicas)
-        {
-            _ = kill(pid, SigTerm); // already gone: nothing to do
-        }
-        var deadline = replicas.Max(r => r.Value.Timeout);
-        while (replicas.Any(r => IsRunning(r.Value.Pid)) && elapsed.Elapsed < deadline && !cancellationToken.IsCancellationRequested)
-        {
-            await Task.Delay(50, CancellationToken.None);
-        }
-        var left = replicas.Where(r => IsRunning(r.Value.Pid)).Select(r => r.Key).ToList();
         if (left.Count == 0)
         {
-            logger.LogInformation("{Count} service replicas stopped gracefully in {Seconds:0.0} s", replicas.Length, elapsed.Elapsed.TotalSeconds);
+            logger.LogInformation("{Count} service replicas stopped gracefully in {Seconds:0.0} s", signalled.Count, elapsed.Elapsed.TotalSeconds);
         }
         else
         {
             logger.LogWarning("{Replicas} did not stop within {Seconds:0} s; the orchestrator stops them", string.Join(", ", left), deadline.TotalSeconds);
+        }
+    }
+
+    /// <summary>SIGTERM to the process DCP launched and to its children (the service under a <c>dotnet run</c> wrapper).</summary>
+    private static void Terminate(int pid)
+    {
+        foreach (var child in ChildrenOf(pid))
+        {
+            _ = kill(child, SigTerm);
+        }
+        _ = kill(pid, SigTerm); // already gone: nothing to do
+    }
+
+    private static IEnumerable<int> ChildrenOf(int parent)
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+            {
+                continue;
+            }
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(directory, "stat"));
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ')'.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (fields.Length > 1 && int.TryParse(fields[1], out var ppid) && ppid == parent)
+            {
+                yield return pid;
+            }
         }
     }
 

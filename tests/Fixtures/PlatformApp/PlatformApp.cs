@@ -345,10 +345,24 @@ public sealed class PlatformApp : IAsyncDisposable
         return [.. (await Task.WhenAll(stopping)).SelectMany(left => left)];
     }
 
+    private IEnumerable<int> Tagged()
+    {
+        foreach (var pid in ProcessProbe.RunningTagged(Tag))
+        {
+            yield return pid;
+        }
+    }
+
     private async Task<IReadOnlyList<int>> FinishStoppingAsync()
     {
-        // DCP finishes stopping what it started after the AppHost lets go of it.
-        var left = await ProcessProbe.StillRunningAfterAsync(RunningProcesses(), TimeSpan.FromSeconds(60));
+        // DCP finishes stopping what it started after the AppHost lets go of it. Asked anew at every look: a process
+        // started late (a replica restarted while the app stopped) counts too. What is still running after a minute is
+        // reported, and killed so that it cannot outlive the test run.
+        var left = await ProcessProbe.StillRunningAfterAsync(Tagged(), TimeSpan.FromSeconds(60));
+        foreach (var pid in left)
+        {
+            ProcessProbe.Kill(pid);
+        }
         try
         {
             Directory.Delete(_dataDirectory, recursive: true);

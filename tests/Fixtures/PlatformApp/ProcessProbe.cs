@@ -106,6 +106,12 @@ public static class ProcessProbe
         return alive;
     }
 
+    /// <summary>SIGKILL; a process already gone is no error.</summary>
+    public static void Kill(int pid) => _ = kill(pid, 9);
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
+
     public static string Describe(IEnumerable<int> pids) => string.Join(", ", pids.Select(pid =>
     {
         try
