@@ -119,6 +119,12 @@ public sealed class PlatformApp : IAsyncDisposable
                 builder.CreateResourceBuilder(project).WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", "");
             }
         }
+        // Each resource carries the tag itself (its children inherit it): DCP creates a replica's process when its
+        // dependencies are ready, and may take the environment then, when another app's tag is in this process's.
+        foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>().ToList())
+        {
+            builder.CreateResourceBuilder(resource).WithEnvironment(ProcessProbe.TagVariable, tag);
+        }
         AddEnvironment(builder, "api", options.ApiEnvironment);
         AddEnvironment(builder, "scraper", options.ScraperEnvironment);
         AddEnvironment(builder, "gateway", options.GatewayEnvironment);
