@@ -119,17 +119,20 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
         return final;
     }
 
-    /// <summary>Graceful shutdown: gives the job back to the queue at once (same attempt) instead of letting its lease run out.</summary>
+    /// <summary>
+    /// Graceful shutdown: gives the job back to the queue at once (same attempt) instead of letting its lease run out,
+    /// or, when the user asked to cancel it meanwhile, ends it cancelled.
+    /// </summary>
     public async Task HandBackAsync(ClaimedJob job, CancellationToken ct)
     {
         var events = await db.RunAsync(async (connection, tx, token) =>
         {
-            var stillOurs = await connection.ScalarAsync<Guid?>(tx,
-                "SELECT id FROM jobs WHERE id = @id AND lease_epoch = @epoch AND state IN ('running', 'cancelling') FOR UPDATE",
+            var state = await connection.ScalarAsync<string>(tx,
+                "SELECT state FROM jobs WHERE id = @id AND lease_epoch = @epoch AND state IN ('running', 'cancelling') FOR UPDATE",
                 token, ("id", job.Id), ("epoch", job.LeaseEpoch));
-            return stillOurs is null
+            return state is null
                 ? null
-                : await JobTransitions.RequeueAsync(connection, tx, job.Id, job.Attempt, "instance shutting down", token);
+                : await JobTransitions.ReleaseLeaseAsync(connection, tx, job.Id, state, job.Attempt, job.Attempt, "instance shutting down", token);
         }, ct);
         await PublishOrRejectAsync(job, "hand-back", events, ct);
     }

@@ -118,7 +118,11 @@ public sealed class JobDispatcher(
     private void Start(JobRun run)
     {
         metrics.Started(DateTimeOffset.UtcNow - run.Job.QueuedAt);
-        executing.TryAdd(run);
+        if (!executing.TryAdd(run))
+        {
+            // A run nobody tracks is never renewed nor cancellable: refuse it; its lease expires and it is rescued.
+            throw new InvalidOperationException($"Job {run.Job.Id} epoch {run.Job.LeaseEpoch} is already executing here.");
+        }
         metrics.SetSlotsInUse(executing.Count);
         logger.LogDebug("Job {JobId} claimed (attempt {Attempt}, epoch {Epoch}).", run.Job.Id, run.Job.Attempt, run.Job.LeaseEpoch);
         // Start is only called from the dispatch loop, which StopAsync waits out before reading Execution.

@@ -220,7 +220,7 @@ public sealed class JobExecutor(
     private Task EndStoppedTasksAsync(JobRun run, RunReporter reporter, IReadOnlyCollection<string> formats,
         ConcurrentDictionary<string, TaskState> states, ConcurrentDictionary<string, string> errors, long started) =>
         run.Reason == StopReason.Cancelled
-            ? EndTasksAsync(run, reporter, formats, TaskState.Cancelled, "Cancelled by the user.", states, errors, started)
+            ? EndTasksAsync(run, reporter, formats, TaskState.Cancelled, JobTransitions.CancelledByUser, states, errors, started)
             : Task.CompletedTask;
 
     private async Task FinishAsync(JobRun run, ConcurrentDictionary<string, TaskState> states, ConcurrentDictionary<string, string> errors)
@@ -234,7 +234,7 @@ public sealed class JobExecutor(
                     return;
                 case StopReason.Shutdown:
                     await writer.HandBackAsync(job, CancellationToken.None);
-                    logger.LogInformation("Job {JobId} handed back to the queue: instance shutting down.", job.Id);
+                    logger.LogInformation("Job {JobId} handed back: instance shutting down (requeued, or cancelled when a cancel was pending).", job.Id);
                     return;
             }
 
@@ -243,7 +243,7 @@ public sealed class JobExecutor(
             if (unfinished.Count > 0)
             {
                 var state = cancelled ? TaskState.Cancelled : TaskState.Failed;
-                var error = cancelled ? "Cancelled by the user." : errors.GetValueOrDefault(unfinished[0]) ?? "The task did not run.";
+                var error = cancelled ? JobTransitions.CancelledByUser : errors.GetValueOrDefault(unfinished[0]) ?? "The task did not run.";
                 await writer.TasksEndedAsync(job, unfinished, state, error, CancellationToken.None);
                 foreach (var format in unfinished)
                 {

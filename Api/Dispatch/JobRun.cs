@@ -57,14 +57,25 @@ public sealed class JobRun(ClaimedJob job, SemaphoreLease? userSlot) : IDisposab
     public void Dispose() => _stop.Dispose();
 }
 
-/// <summary>The jobs executing on this replica, by id: for cancel signals, lease renewal and heartbeats.</summary>
+/// <summary>
+/// The runs executing on this replica, by job and lease epoch: for cancel signals, lease renewal and heartbeats. A job
+/// can have two runs here for a moment: re-claimed by this replica (a new epoch) while its fenced-off previous run is
+/// still ending. Both hold an executor slot; each is removed by its own end, so neither end untracks the other.
+/// </summary>
 public sealed class ExecutingJobs
 {
-    private readonly ConcurrentDictionary<Guid, JobRun> _runs = new();
+    private readonly ConcurrentDictionary<(Guid JobId, long Epoch), JobRun> _runs = new();
 
     public int Count => _runs.Count;
     public IReadOnlyCollection<JobRun> Snapshot() => [.. _runs.Values];
-    public bool TryAdd(JobRun run) => _runs.TryAdd(run.Job.Id, run);
-    public void Remove(JobRun run) => _runs.TryRemove(new KeyValuePair<Guid, JobRun>(run.Job.Id, run));
-    public JobRun? Find(Guid jobId) => _runs.GetValueOrDefault(jobId);
+
+    /// <summary>False only if this very claim (job and epoch) is already tracked, which no claim can produce.</summary>
+    public bool TryAdd(JobRun run) => _runs.TryAdd(Key(run), run);
+
+    public void Remove(JobRun run) => _runs.TryRemove(new KeyValuePair<(Guid, long), JobRun>(Key(run), run));
+
+    /// <summary>The job's current run here (the newest epoch), if any.</summary>
+    public JobRun? Find(Guid jobId) => _runs.Values.Where(r => r.Job.Id == jobId).MaxBy(r => r.Job.LeaseEpoch);
+
+    private static (Guid, long) Key(JobRun run) => (run.Job.Id, run.Job.LeaseEpoch);
 }

@@ -46,16 +46,17 @@ public sealed class LeaseKeeper(
                 UPDATE jobs j SET lease_expires_at = now() + @duration
                 FROM unnest(@ids, @epochs) AS l(id, epoch)
                 WHERE j.id = l.id AND j.lease_epoch = l.epoch AND j.state IN ('running', 'cancelling')
-                RETURNING j.id, j.state
+                RETURNING j.id, j.lease_epoch, j.state
                 """,
                 ("duration", leases.CurrentValue.Duration),
                 ("ids", runs.Select(r => r.Job.Id).ToArray()),
                 ("epochs", runs.Select(r => r.Job.LeaseEpoch).ToArray()));
             await using var reader = await command.ExecuteReaderAsync(token);
-            var states = new Dictionary<Guid, string>();
+            // By job and epoch: a job re-claimed here can have a fenced-off previous run still ending beside the new one.
+            var states = new Dictionary<(Guid, long), string>();
             while (await reader.ReadAsync(token))
             {
-                states[reader.GetGuid(0)] = reader.GetString(1);
+                states[(reader.GetGuid(0), reader.GetInt64(1))] = reader.GetString(2);
             }
             return states;
         }, ct);
@@ -63,7 +64,7 @@ public sealed class LeaseKeeper(
         metrics.LeaseRenewed(renewed.Count);
         foreach (var run in runs)
         {
-            if (renewed.TryGetValue(run.Job.Id, out var state))
+            if (renewed.TryGetValue((run.Job.Id, run.Job.LeaseEpoch), out var state))
             {
                 if (state == "cancelling")
                 {

@@ -64,16 +64,12 @@ public sealed class LeaseRescuer(
                     (id, state, attempt, maxAttempts) = (reader.GetGuid(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3));
                 }
 
-                if (state == "cancelling")
-                {
-                    return await JobTransitions.EndAsync(connection, tx, id, attempt, JobState.Cancelled, TaskState.Cancelled, "Cancelled by the user.", token);
-                }
-                if (attempt >= maxAttempts)
+                if (state != JobState.Cancelling.ToWire() && attempt >= maxAttempts)
                 {
                     return await JobTransitions.EndAsync(connection, tx, id, attempt, JobState.Failed, TaskState.Failed,
                         $"The job's executor was lost {attempt} times; giving up.", token);
                 }
-                return await JobTransitions.RequeueAsync(connection, tx, id, attempt + 1, "lease expired", token);
+                return await JobTransitions.ReleaseLeaseAsync(connection, tx, id, state, attempt, attempt + 1, "lease expired", token);
             }, ct);
             if (events is null)
             {

@@ -94,8 +94,10 @@ public static class Extensions
         services.AddSingleton<CancelSignals>();
         services.AddHostedService(sp => sp.GetRequiredService<CancelSignals>());
         services.AddHostedService<DispatchNotificationListener>();
-        services.AddHostedService<JobDispatcher>();
+        // Hosts stop services in reverse order: the keeper goes on renewing (and seeing cancels) while the dispatcher
+        // stops and hands its runs back.
         services.AddHostedService<LeaseKeeper>();
+        services.AddHostedService<JobDispatcher>();
         services.AddHostedService<LeaseRescuer>();
         services.AddHostedService<InstanceHeartbeat>();
         services.AddSingleton<ReplicaDrain>();

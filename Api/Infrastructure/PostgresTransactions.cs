@@ -6,7 +6,9 @@ namespace Platform.Api.Infrastructure;
 
 /// <summary>
 /// Runs the engine's hand-written SQL (claims, fenced writes, state changes) in one transaction each, retried as a
-/// whole on transient PostgreSQL errors (connection reset, failover, serialization), so every body must be safe to rerun.
+/// whole on transient PostgreSQL errors (connection reset, failover, serialization). A body is never run again once its
+/// commit may have happened: when the commit's answer is lost, the transaction's id decides (<c>pg_xact_status</c>):
+/// committed → the body's result stands; aborted → retried; undecidable → <see cref="CommitOutcomeUnknownException"/>.
 /// </summary>
 public sealed class PostgresTransactions(NpgsqlDataSource dataSource)
 {
@@ -21,6 +23,9 @@ public sealed class PostgresTransactions(NpgsqlDataSource dataSource)
         })
         .Build();
 
+    /// <summary>How long a lost commit's outcome is looked for (the server may be restarting) before giving up.</summary>
+    private static readonly TimeSpan OutcomeLookup = TimeSpan.FromSeconds(30);
+
     public NpgsqlDataSource DataSource => dataSource;
 
     public async Task<T> RunAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> work, CancellationToken ct)
@@ -30,14 +35,66 @@ public sealed class PostgresTransactions(NpgsqlDataSource dataSource)
             await using var connection = await dataSource.OpenConnectionAsync(token);
             await using var transaction = await connection.BeginTransactionAsync(token);
             var result = await work(connection, transaction, token);
-            await transaction.CommitAsync(token);
+            var xid = await connection.ScalarAsync<string>(transaction, "SELECT pg_current_xact_id()::text", token);
+            try
+            {
+                await transaction.CommitAsync(token);
+            }
+            catch (NpgsqlException lost) when (lost.IsTransient)
+            {
+                // The COMMIT was sent; whether it happened is unknown. Rerunning the body could write everything twice.
+                if (await CommittedAsync(xid!, lost, ct))
+                {
+                    return result;
+                }
+                throw; // aborted: nothing was written, so the whole transaction may run again
+            }
             return result;
         }, ct);
     }
 
     public Task RunAsync(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> work, CancellationToken ct) =>
         RunAsync<bool>(async (c, t, token) => { await work(c, t, token); return true; }, ct);
+
+    /// <summary>Asks the server what became of transaction <paramref name="xid"/>, on a new connection, until it knows.</summary>
+    private async Task<bool> CommittedAsync(string xid, NpgsqlException lost, CancellationToken ct)
+    {
+        var deadline = DateTimeOffset.UtcNow + OutcomeLookup;
+        var delay = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            try
+            {
+                await using var command = dataSource.CreateCommand("SELECT pg_xact_status(@xid::xid8)");
+                command.Parameters.AddWithValue("xid", xid);
+                switch (await command.ExecuteScalarAsync(ct) as string)
+                {
+                    case "committed":
+                        return true;
+                    case "aborted":
+                        return false;
+                    // "in progress": the server has not yet seen the commit or the broken connection; null: unknowable.
+                    case null:
+                        throw new CommitOutcomeUnknownException(xid, lost);
+                }
+            }
+            catch (NpgsqlException ex) when (ex.IsTransient)
+            {
+                // The server may be restarting; keep asking until the deadline.
+            }
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new CommitOutcomeUnknownException(xid, lost);
+            }
+            await Task.Delay(delay, ct);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
+        }
+    }
 }
+
+/// <summary>A commit was sent but whether it happened could not be learned; the body is not run again (it may have committed).</summary>
+public sealed class CommitOutcomeUnknownException(string xid, Exception inner)
+    : Exception($"The outcome of the commit of transaction {xid} is unknown; it was not retried.", inner);
 
 /// <summary>Small helpers so the SQL stays readable at the call site.</summary>
 public static class NpgsqlCommandExtensions

@@ -41,7 +41,7 @@ public sealed class JobCommands(
                     return new CommandResult(CommandOutcome.NotFound);
                 case JobState.Queued:
                     var attempt = await connection.ScalarAsync<int>(tx, "SELECT attempt FROM jobs WHERE id = @id", token, ("id", jobId));
-                    events = await JobTransitions.EndAsync(connection, tx, jobId, attempt, JobState.Cancelled, TaskState.Cancelled, "Cancelled by the user.", token);
+                    events = await JobTransitions.EndAsync(connection, tx, jobId, attempt, JobState.Cancelled, TaskState.Cancelled, JobTransitions.CancelledByUser, token);
                     return new CommandResult(CommandOutcome.Done, JobState.Cancelled);
                 case JobState.Running:
                     events = await new JobEventBatch()

@@ -34,8 +34,21 @@ public static class JobTransitions
         return appended;
     }
 
+    /// <summary>
+    /// A running job whose executor lets go of it (graceful hand-back, or a lease that expired): a cancel the user asked
+    /// for meanwhile ends it cancelled, never back in the queue; otherwise it is requeued as <paramref name="nextAttempt"/>.
+    /// The caller holds the row lock and passes the state it read under it.
+    /// </summary>
+    public static Task<IReadOnlyList<JobEventMessage>> ReleaseLeaseAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, Guid jobId, string lockedState, int attempt, int nextAttempt, string reason, CancellationToken ct) =>
+        lockedState == JobState.Cancelling.ToWire()
+            ? EndAsync(connection, tx, jobId, attempt, JobState.Cancelled, TaskState.Cancelled, CancelledByUser, ct)
+            : RequeueAsync(connection, tx, jobId, nextAttempt, reason, ct);
+
+    public const string CancelledByUser = "Cancelled by the user.";
+
     /// <summary>Puts a job whose executor was lost back in the queue as its next attempt; interrupted tasks start over.</summary>
-    public static async Task<IReadOnlyList<JobEventMessage>> RequeueAsync(
+    private static async Task<IReadOnlyList<JobEventMessage>> RequeueAsync(
         NpgsqlConnection connection, NpgsqlTransaction tx, Guid jobId, int nextAttempt, string reason, CancellationToken ct)
     {
         var interrupted = await TasksAsync(connection, tx, jobId, "state = 'running'", ct);

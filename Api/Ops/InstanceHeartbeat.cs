@@ -16,8 +16,10 @@ public sealed record InstanceHeartbeatView(
     string? Url = null);
 
 /// <summary>
-/// Writes this replica's heartbeat into the Redis hash "platform:instances" every <see cref="Interval"/>. Readers treat
-/// entries older than <see cref="StaleAfter"/> as gone (and remove them), so a killed replica disappears by itself.
+/// Writes this replica's heartbeat into the Redis hash "platform:instances" every <see cref="Interval"/>, and the time
+/// of the write, on the Redis server's clock, into the sorted set "platform:instances:seen". Readers remove entries
+/// not written for <see cref="StaleAfter"/> in the same script that reads (atomic, one clock), so a killed replica
+/// disappears by itself and a live one is never removed by a reader with another clock or an older read.
 /// </summary>
 public sealed class InstanceHeartbeat(
     IConnectionMultiplexer redis,
@@ -29,6 +31,7 @@ public sealed class InstanceHeartbeat(
     ILogger<InstanceHeartbeat> logger) : BackgroundService
 {
     public static readonly RedisKey Key = "platform:instances";
+    public static readonly RedisKey SeenKey = "platform:instances:seen";
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(15);
 
@@ -47,8 +50,8 @@ public sealed class InstanceHeartbeat(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Leave the hash at once rather than waiting to be considered stale.
-            await redis.GetDatabase().HashDeleteAsync(Key, identity.Id, CommandFlags.FireAndForget);
+            // Leave the registry at once rather than waiting to be considered stale.
+            await redis.GetDatabase().ScriptEvaluateAsync(LeaveScript, [Key, SeenKey], [identity.Id], CommandFlags.FireAndForget);
         }
     }
 
@@ -58,8 +61,8 @@ public sealed class InstanceHeartbeat(
         {
             var runs = executing.Snapshot();
             var beat = new InstanceHeartbeatView(identity.Id, identity.Service, identity.StartedAt, DateTimeOffset.UtcNow,
-                limits.CurrentValue.ExecutorSlotsPerReplica, runs.Count, [.. runs.Select(r => r.Job.Id)], DirectUrl(server));
-            await redis.GetDatabase().HashSetAsync(Key, identity.Id, JsonSerializer.Serialize(beat, JsonSerializerOptions.Web));
+                limits.CurrentValue.ExecutorSlotsPerReplica, runs.Count, [.. runs.Select(r => r.Job.Id).Distinct()], DirectUrl(server));
+            await WriteAsync(redis.GetDatabase(), beat);
         }
         catch (RedisException ex)
         {
@@ -91,21 +94,46 @@ public sealed class InstanceHeartbeat(
         return $"{binding.Scheme}://{host}:{binding.Port}";
     }
 
+    private const string BeatScript = """
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+        local t = redis.call('TIME')
+        redis.call('ZADD', KEYS[2], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[1])
+        return 1
+        """;
+
+    private const string LeaveScript = """
+        redis.call('HDEL', KEYS[1], ARGV[1])
+        redis.call('ZREM', KEYS[2], ARGV[1])
+        return 1
+        """;
+
+    /// <summary>Removes entries not written for ARGV[1] ms (Redis clock), then returns the rest, in one atomic step.</summary>
+    private const string ReadScript = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - tonumber(ARGV[1])))
+        for _, instance in ipairs(stale) do
+            redis.call('HDEL', KEYS[1], instance)
+            redis.call('ZREM', KEYS[2], instance)
+        end
+        return redis.call('HGETALL', KEYS[1])
+        """;
+
+    /// <summary>One beat: the entry and its write time on the Redis server's clock, together.</summary>
+    public static Task WriteAsync(IDatabase db, InstanceHeartbeatView beat) =>
+        db.ScriptEvaluateAsync(BeatScript, [Key, SeenKey], [beat.Instance, JsonSerializer.Serialize(beat, JsonSerializerOptions.Web)]);
+
     public static async Task<IReadOnlyList<InstanceHeartbeatView>> ReadAllAsync(IConnectionMultiplexer redis)
     {
-        var db = redis.GetDatabase();
-        var entries = await db.HashGetAllAsync(Key);
-        var now = DateTimeOffset.UtcNow;
+        var reply = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
+            ReadScript, [Key, SeenKey], [(long)StaleAfter.TotalMilliseconds]))!;
         var alive = new List<InstanceHeartbeatView>();
-        foreach (var entry in entries)
+        for (var i = 1; i < reply.Length; i += 2)
         {
-            var beat = JsonSerializer.Deserialize<InstanceHeartbeatView>(entry.Value.ToString(), JsonSerializerOptions.Web);
-            if (beat is null || now - beat.LastSeen > StaleAfter)
+            if (JsonSerializer.Deserialize<InstanceHeartbeatView>(reply[i].ToString(), JsonSerializerOptions.Web) is { } beat)
             {
-                await db.HashDeleteAsync(Key, entry.Name);
-                continue;
+                alive.Add(beat);
             }
-            alive.Add(beat);
         }
         return [.. alive.OrderBy(b => b.Instance, StringComparer.Ordinal)];
     }

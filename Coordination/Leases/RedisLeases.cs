@@ -250,13 +250,15 @@ internal sealed class RedisLeases : IAsyncDisposable
     private static bool IsUnavailable(Exception ex) => ex switch
     {
         RedisConnectionException or RedisTimeoutException or TimeoutException or ObjectDisposedException => true,
-        // Redis is up but cannot serve yet (loading its dataset after a restart) or is stuck in a script.
-        RedisServerException server => server.Message.StartsWith("LOADING", StringComparison.Ordinal)
-            || server.Message.StartsWith("BUSY", StringComparison.Ordinal)
-            || server.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal)
-            || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal),
+        // Redis is up but cannot serve a write now: loading its dataset after a restart, stuck in a script, demoted to a
+        // replica (READONLY), out of memory (OOM), unable to persist (MISCONF), or short of replicas. The caller's
+        // PostgreSQL fallback applies, as when Redis is down.
+        RedisServerException server => UnavailableReplies.Any(code => server.Message.StartsWith(code, StringComparison.Ordinal)),
         _ => false,
     };
+
+    private static readonly string[] UnavailableReplies =
+        ["LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "READONLY", "OOM", "MISCONF", "NOREPLICAS", "CLUSTERDOWN"];
 
     private static CoordinationUnavailableException Unavailable(Exception ex) =>
         ex as CoordinationUnavailableException ?? new CoordinationUnavailableException($"Redis is unavailable: {ex.Message}", ex);

@@ -50,6 +50,33 @@ public sealed class RedisOutageTests(OutageRedisFixture redis, ITestOutputHelper
     }
 
     [Fact]
+    public async Task Acquire_fails_as_unavailable_while_Redis_refuses_writes()
+    {
+        await using var node = await CoordinationNode.StartAsync(redis.ConnectionString);
+        var ct = TestContext.Current.CancellationToken;
+        var server = node.Redis.GetServers().Single();
+        // A real refusal of a real server: a replica of a master that does not exist answers READONLY to every write.
+        // (Redis 7.0 lets a flagless EVAL run under maxmemory, so OOM cannot be provoked for these scripts here; it is
+        // classified the same way by its reply code.)
+        (string Command, object[] Args, string Undo, object[] UndoArgs) fault =
+            ("REPLICAOF", ["127.0.0.1", InfrastructureFixture.UnusedLoopbackPort()], "REPLICAOF", ["NO", "ONE"]);
+        await server.ExecuteAsync(fault.Command, fault.Args);
+        try
+        {
+            var error = await Assert.ThrowsAsync<CoordinationUnavailableException>(() => node.Semaphore.TryAcquireAsync("user-jobs:u1", 3, ct));
+            output.WriteLine(error.Message);
+            await Assert.ThrowsAsync<CoordinationUnavailableException>(() => node.Lock.TryAcquireAsync("rescuer", TimeSpan.Zero, ct));
+        }
+        finally
+        {
+            await server.ExecuteAsync(fault.Undo, fault.UndoArgs);
+        }
+        await node.WaitConnectedAsync(TimeSpan.FromSeconds(10));
+        await using var after = await node.Semaphore.TryAcquireAsync("user-jobs:u1", 3, ct);
+        Assert.NotNull(after);
+    }
+
+    [Fact]
     public async Task LeaseLost_fires_at_the_lease_deadline_when_renewals_keep_failing()
     {
         var lease = TimeSpan.FromSeconds(1.5);

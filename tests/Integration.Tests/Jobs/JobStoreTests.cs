@@ -9,7 +9,9 @@ using Platform.Api.Infrastructure;
 using Platform.Api.Jobs;
 using Platform.Api.Jobs.Submission;
 using Platform.Api.Live;
+using Platform.Integration.Tests.Infrastructure;
 using Platform.Testing;
+using StackExchange.Redis;
 
 namespace Platform.Integration.Tests.Jobs;
 
@@ -93,6 +95,101 @@ public sealed class JobStoreTests(JobStoreFixture fixture)
         Assert.Equal(1L, await Scalar<long>("SELECT count(*) FROM artifacts WHERE job_id = @id", ("id", jobId)));
         var seqs = await List("SELECT seq FROM events WHERE job_id = @id ORDER BY seq", r => r.GetInt64(0), ("id", jobId));
         Assert.Equal(Enumerable.Range(1, seqs.Count).Select(i => (long)i), seqs);
+    }
+
+    [Fact]
+    public async Task A_job_handed_back_at_shutdown_with_a_cancel_pending_ends_cancelled_and_never_runs_again()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var user = await NewUserAsync();
+        var jobId = await SubmitAsync(user);
+        var claimed = (await Queue().ClaimNextAsync(user, "executor-a", TimeSpan.FromSeconds(15), Limits.RunningPerUser, ct))!.Value.Job;
+        // The user cancels while it runs; the executor's replica starts a graceful shutdown before it saw the cancel.
+        await using (var redis = await ConnectionMultiplexer.ConnectAsync(fixture.App.RedisConnectionString))
+        {
+            var executing = new ExecutingJobs();
+            var commands = new JobCommands(_db, new CancelSignals(redis, executing, NullLogger<CancelSignals>.Instance), _published, Monitor(Limits), _metrics);
+            Assert.Equal(CommandOutcome.Accepted, (await commands.CancelAsync(user, jobId, ct)).Outcome);
+        }
+
+        await Writer().HandBackAsync(claimed, ct);
+
+        Assert.Equal("cancelled", await Scalar<string>("SELECT state FROM jobs WHERE id = @id", ("id", jobId)));
+        Assert.Equal("cancelled", await Scalar<string>("SELECT state FROM tasks WHERE job_id = @id", ("id", jobId)));
+        Assert.Null(await Queue().ClaimNextAsync(user, "executor-b", TimeSpan.FromSeconds(15), Limits.RunningPerUser, ct));
+    }
+
+    [Fact]
+    public async Task A_job_handed_back_at_shutdown_is_queued_again_with_the_same_attempt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var user = await NewUserAsync();
+        var jobId = await SubmitAsync(user);
+        var claimed = (await Queue().ClaimNextAsync(user, "executor-a", TimeSpan.FromSeconds(15), Limits.RunningPerUser, ct))!.Value.Job;
+
+        await Writer().HandBackAsync(claimed, ct);
+
+        Assert.Equal("queued", await Scalar<string>("SELECT state FROM jobs WHERE id = @id", ("id", jobId)));
+        var again = (await Queue().ClaimNextAsync(user, "executor-b", TimeSpan.FromSeconds(15), Limits.RunningPerUser, ct))!.Value.Job;
+        Assert.Equal(claimed.Attempt, again.Attempt);
+        Assert.True(again.LeaseEpoch > claimed.LeaseEpoch);
+    }
+
+    [Fact]
+    public async Task A_job_reclaimed_by_the_same_replica_keeps_its_new_run_renewed_and_fences_off_the_old_one()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var user = await NewUserAsync();
+        var jobId = await SubmitAsync(user);
+        var executing = new ExecutingJobs();
+        var keeper = new LeaseKeeper(_db, executing, Monitor(new LeaseOptions()), _metrics, NullLogger<LeaseKeeper>.Instance);
+
+        var first = (await Queue().ClaimNextAsync(user, "executor-a", TimeSpan.FromSeconds(15), Limits.RunningPerUser, ct))!.Value.Job;
+        using var previous = new JobRun(first, null);
+        executing.TryAdd(previous);
+        // Its lease runs out (the replica was paused), it is rescued, and this same replica claims it again while the
+        // previous run has not yet noticed.
+        await Execute("UPDATE jobs SET lease_expires_at = now() - interval '1 second' WHERE id = @id", ("id", jobId));
+        Assert.True(await Rescuer().RescueExpiredLeasesAsync(ct) >= 1);
+        var second = (await Queue().ClaimNextAsync(user, "executor-a", TimeSpan.FromSeconds(15), Limits.RunningPerUser, ct))!.Value.Job;
+        using var current = new JobRun(second, null);
+        executing.TryAdd(current);
+
+        await keeper.RenewAsync(ct);
+        Assert.Equal(StopReason.LeaseLost, previous.Reason);
+        Assert.Equal(StopReason.None, current.Reason);
+
+        // The previous run ends; the new one is still renewed and still reachable by a cancel.
+        executing.Remove(previous);
+        await Execute("UPDATE jobs SET lease_expires_at = now() + interval '1 second', state = 'cancelling' WHERE id = @id", ("id", jobId));
+        await keeper.RenewAsync(ct);
+        Assert.True(await Scalar<bool>("SELECT lease_expires_at > now() + interval '10 seconds' FROM jobs WHERE id = @id", ("id", jobId)));
+        Assert.Equal(StopReason.Cancelled, current.Reason);
+        Assert.Same(current, executing.Find(jobId));
+    }
+
+    [Fact]
+    public async Task A_write_whose_commit_acknowledgement_is_lost_is_not_written_twice()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var user = await NewUserAsync();
+        var jobId = await SubmitAsync(user);
+        var job = (await Queue().ClaimNextAsync(user, "executor-a", TimeSpan.FromSeconds(15), Limits.RunningPerUser, ct))!.Value.Job;
+        var direct = new NpgsqlConnectionStringBuilder(fixture.App.PostgresConnectionString);
+        await using var proxy = new CommitAckDropProxy(direct.Host!, direct.Port);
+        await using var throughProxy = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(direct.ConnectionString)
+        {
+            Host = "127.0.0.1", Port = proxy.Port, Pooling = false,
+        }.ConnectionString);
+        var writer = new FencedJobWriter(new PostgresTransactions(throughProxy), _published, _metrics);
+
+        proxy.ArmOnce();
+        await writer.TaskOutputAsync(job, [("text-stats", "one chunk")], ct);
+
+        Assert.Equal(1, proxy.Dropped);
+        var outputs = await List("SELECT seq FROM events WHERE job_id = @id AND type = 'task.output'", r => r.GetInt64(0), ("id", jobId));
+        Assert.Single(outputs);
+        Assert.Equal(outputs[0], await Scalar<long>("SELECT last_seq FROM jobs WHERE id = @id", ("id", jobId)));
     }
 
     [Fact]

@@ -1,12 +1,12 @@
 import { QueryClient } from '@tanstack/react-query';
 import { createJobStore, type JobStore } from '@/lib/job-state';
-import { LiveConnection, type ConnectionStatus } from '@/lib/live-connection';
+import { LiveConnection, type ConnectionStatus, type LiveConnectionOptions } from '@/lib/live-connection';
 import { queryKeys } from '@/lib/query-keys';
 import { FakeHub } from '@/testing/fake-hub';
 import { eventLog, makeSnapshot } from '@/testing/job-fixtures';
 import type { Usage } from '@/types/api';
 
-function setup() {
+function setup(options: Partial<LiveConnectionOptions> = {}) {
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } });
   const hub = new FakeHub();
   const live = new LiveConnection(queryClient, {
@@ -15,6 +15,7 @@ function setup() {
     unsubscribeDelayMs: 20,
     listRefreshDelayMs: 5,
     startRetryDelaysMs: [5],
+    ...options,
   });
   const statuses: ConnectionStatus[] = [];
   live.subscribeStatus((s) => statuses.push(s));
@@ -185,4 +186,32 @@ test('a job.changed user event with a newer seq makes a watched job catch up', a
   hub.respondToSubscribe = (_, after) => ({ events: events.filter((e) => e.seq > after) });
   hub.push('userEvent', { type: 'job.changed', data: { id: 'job-1', state: 'completed', seq: 6, at: new Date().toISOString() } });
   await vi.waitFor(() => expect(store().seq).toBe(6));
+});
+
+test('a running job whose final event was lost catches up while the connection stays up', async () => {
+  const { hub, live, seed, store } = setup({ reconcileIntervalMs: 40 });
+  const events = log().events;
+  seed(0);
+  live.start();
+  live.watchJob('job-1');
+  await vi.waitFor(() => expect(hub.calls('SubscribeJob').length).toBeGreaterThan(0));
+  hub.respondToSubscribe = (_, after) => ({ events: events.filter((e) => e.seq > after) });
+  events.slice(0, 5).forEach((e) => hub.push('jobEvent', e)); // the final job.state (seq 6) never arrives
+  expect(store().state.job.state).toBe('running');
+  // No other event, no user event, no reconnect: the client asks the server for what it missed on its own.
+  await vi.waitFor(() => expect(store().state.job.state).toBe('completed'));
+  expect(hub.calls('SubscribeJob').at(-1)).toEqual(['job-1', 5]);
+});
+
+test('a finished job is not reconciled again', async () => {
+  const { hub, live, seed, store } = setup({ reconcileIntervalMs: 40 });
+  const events = log().events;
+  seed(0);
+  hub.respondToSubscribe = (_, after) => ({ events: events.filter((e) => e.seq > after) });
+  live.start();
+  live.watchJob('job-1');
+  await vi.waitFor(() => expect(store().state.job.state).toBe('completed'));
+  const calls = hub.calls('SubscribeJob').length;
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  expect(hub.calls('SubscribeJob')).toHaveLength(calls);
 });

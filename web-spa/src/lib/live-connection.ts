@@ -9,7 +9,7 @@ import {
 import type { QueryClient } from '@tanstack/react-query';
 import { missingRange } from '@/lib/event-merge';
 import { jobLiveQueryOptions } from '@/lib/jobs-api';
-import { applyJobEvents, applyJobSnapshot, normaliseEvent, normaliseJob, type JobStore } from '@/lib/job-state';
+import { applyJobEvents, applyJobSnapshot, isActive, normaliseEvent, normaliseJob, type JobStore } from '@/lib/job-state';
 import { queryKeys } from '@/lib/query-keys';
 import type { Usage, UserEvent } from '@/types/api';
 
@@ -37,6 +37,11 @@ export interface LiveConnectionOptions {
   listRefreshDelayMs?: number;
   /** Delays between attempts to start (or restart after close); the last one repeats. */
   startRetryDelaysMs?: number[];
+  /**
+   * A watched job that is still active and has heard nothing for this long is resumed from its seq, so a lost final
+   * event (no later event reveals the gap) cannot leave it "running" while the connection stays up.
+   */
+  reconcileIntervalMs?: number;
 }
 
 export const hubMethods = {
@@ -81,6 +86,9 @@ export class LiveConnection {
   private readonly gapTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private listRefreshTimer: ReturnType<typeof setTimeout> | null = null;
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
+  private reconcileTimer: ReturnType<typeof setInterval> | null = null;
+  /** jobId → when its store last changed or was checked with the server. */
+  private readonly lastHeard = new Map<string, number>();
   /** Bumped by stop(): work started for an older generation is ignored. */
   private generation = 0;
 
@@ -93,6 +101,7 @@ export class LiveConnection {
       unsubscribeDelayMs: options.unsubscribeDelayMs ?? 3_000,
       listRefreshDelayMs: options.listRefreshDelayMs ?? 300,
       startRetryDelaysMs: options.startRetryDelaysMs ?? [1_000, 2_000, 5_000, 10_000],
+      reconcileIntervalMs: options.reconcileIntervalMs ?? 15_000,
     };
   }
 
@@ -128,6 +137,7 @@ export class LiveConnection {
       if (!current()) return;
       // Closed for good (not a transient drop the client retries itself): start again with backoff.
       this.subscribed.clear();
+      this.stopReconciling();
       this.setStatus('disconnected');
       this.scheduleStart(generation, 0);
     });
@@ -148,6 +158,8 @@ export class LiveConnection {
     if (this.listRefreshTimer) clearTimeout(this.listRefreshTimer);
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.listRefreshTimer = this.restartTimer = null;
+    this.stopReconciling();
+    this.lastHeard.clear();
     this.setStatus('idle');
     if (connection) await connection.stop().catch(() => undefined);
   }
@@ -224,6 +236,7 @@ export class LiveConnection {
     if (generation !== this.generation) return;
     this.setStatus('connected');
     this.subscribed.clear();
+    this.startReconciling(generation);
     const jobs = [...this.watchers.keys()];
     await Promise.all([
       this.connection
@@ -246,6 +259,7 @@ export class LiveConnection {
       const store = await this.queryClient.ensureQueryData(jobLiveQueryOptions(jobId));
       if (generation !== this.generation) return;
       const current = this.queryClient.getQueryData<JobStore>(queryKeys.jobs.live(jobId)) ?? store;
+      this.lastHeard.set(jobId, Date.now());
       const result = await connection.invoke<unknown>(hubMethods.subscribeJob, jobId, current.seq);
       if (generation !== this.generation) return;
       this.applySubscribeResult(jobId, result);
@@ -277,7 +291,10 @@ export class LiveConnection {
     const store = this.queryClient.getQueryData<JobStore>(key);
     if (!store) return; // nobody shows this job any more
     const next = change(store);
-    if (next !== store) this.queryClient.setQueryData(key, next);
+    if (next !== store) {
+      this.queryClient.setQueryData(key, next);
+      this.lastHeard.set(jobId, Date.now());
+    }
     this.checkGap(jobId, next);
   }
 
@@ -301,6 +318,29 @@ export class LiveConnection {
         if (latest && missingRange(latest) && generation === this.generation) void this.subscribeJob(jobId, generation);
       }, this.options.gapFillDelayMs),
     );
+  }
+
+  /**
+   * One timer per connection: every watched job still active (queued, running, cancelling) that has been quiet for
+   * the interval is resumed from its seq — the same SubscribeJob as after a reconnect, answered with what we missed.
+   */
+  private startReconciling(generation: number): void {
+    this.stopReconciling();
+    const interval = this.options.reconcileIntervalMs;
+    this.reconcileTimer = setInterval(() => {
+      if (generation !== this.generation || this.statusValue !== 'connected') return;
+      const quietSince = Date.now() - interval;
+      for (const jobId of this.subscribed) {
+        const store = this.queryClient.getQueryData<JobStore>(queryKeys.jobs.live(jobId));
+        if (!store || !isActive(store.state.job.state) || (this.lastHeard.get(jobId) ?? 0) > quietSince) continue;
+        void this.subscribeJob(jobId, generation);
+      }
+    }, Math.max(1, Math.floor(interval / 2)));
+  }
+
+  private stopReconciling(): void {
+    if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+    this.reconcileTimer = null;
   }
 
   /** SubscribeUser answers with the current usage; "usage" user events carry it later. */
