@@ -39,10 +39,15 @@ internal static class ProxyProblems
         {
             return;
         }
-        if (failure.Exception is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+        if (Find<BadHttpRequestException>(failure.Exception) is { StatusCode: StatusCodes.Status413PayloadTooLarge })
         {
             await WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "The request body is too large.",
                 $"Send at most {options.MaxRequestBodyBytes} bytes.");
+        }
+        else if (failure.Error is ForwarderError.RequestBodyClient or ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled)
+        {
+            await WriteAsync(context, StatusCodes.Status400BadRequest, "The request could not be read.",
+                "The client's request body ended or failed before it was forwarded.");
         }
         else if (failure.Error == ForwarderError.NoAvailableDestinations || IsConnectionRefused(failure.Exception))
         {
@@ -60,16 +65,19 @@ internal static class ProxyProblems
     private static bool IsProxied(PathString path) =>
         path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/hubs", StringComparison.OrdinalIgnoreCase);
 
-    private static bool IsConnectionRefused(Exception? exception)
+    private static bool IsConnectionRefused(Exception? exception) =>
+        Find<SocketException>(exception) is { SocketErrorCode: SocketError.ConnectionRefused };
+
+    private static T? Find<T>(Exception? exception) where T : Exception
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+            if (e is T found)
             {
-                return true;
+                return found;
             }
         }
-        return false;
+        return null;
     }
 
     private static async Task WriteAsync(HttpContext context, int status, string title, string detail)

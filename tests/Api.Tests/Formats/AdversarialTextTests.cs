@@ -123,9 +123,7 @@ public sealed class AdversarialTextTests
     [Fact]
     public async Task A_text_format_over_its_time_budget_fails_permanently_with_a_clear_message()
     {
-        var settings = new TextFormatsOptions();
-        typeof(TextFormatsOptions).GetProperty("MaxComputeTime")!.SetValue(settings, TimeSpan.FromMilliseconds(1));
-        var format = Create(SummaryFormat.Name, settings);
+        var format = Create(SummaryFormat.Name, new TextFormatsOptions { MaxComputeTime = TimeSpan.FromMilliseconds(1) });
 
         var refused = await Assert.ThrowsAsync<PermanentFormatException>(() =>
             format.ProcessAsync(FormatContext.ForText(SummaryFormat.Name, Repeat("Coral reefs are alive. Reefs grow slowly. ", MaxText)),

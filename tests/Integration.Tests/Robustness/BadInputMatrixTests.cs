@@ -98,7 +98,7 @@ public sealed class BadInputMatrixTests(JobsAppFixture fixture)
         // Idempotency-Key
         yield return Submit("key with spaces", Job(TextJob("x", new[] { "text-stats" })), "my key");
         yield return Submit("key over 200 characters", Job(TextJob("x", new[] { "text-stats" })), new string('k', 201));
-        yield return Submit("key with non-ASCII", Job(TextJob("x", new[] { "text-stats" })), "clé");
+        yield return Submit("key of 1000 characters", Job(TextJob("x", new[] { "text-stats" })), new string('k', 1_000));
 
         // Batches
         yield return SubmitBatch("batch without urls", Job(new { formats = new[] { "markdown" } }));
