@@ -110,6 +110,12 @@ public sealed class BadInputMatrixTests(JobsAppFixture fixture)
         yield return SubmitBatch("batch key that leaves no room for the index", Job(Batch(["https://example.com/"])), new string('k', 199));
         yield return SubmitBatch("batch malformed JSON", Json("""{"urls": ["""));
 
+        // Accounts
+        yield return new Case("register with a 300-character email", HttpMethod.Post, "/api/account/register",
+            Job(new { email = new string('e', 290) + "@jobs.test", password = "Passw0rd!" }), Signed: false);
+        yield return new Case("register without a password", HttpMethod.Post, "/api/account/register", Job(new { email = "x@jobs.test" }), Signed: false);
+        yield return new Case("register with malformed JSON", HttpMethod.Post, "/api/account/register", Json("{\"email\":"), Signed: false);
+
         // Not signed in, someone else's job, unknown jobs, bad queries
         yield return new Case("submit without signing in", HttpMethod.Post, "/api/jobs", Job(TextJob("x", new[] { "text-stats" })), Signed: false);
         yield return new Case("list without signing in", HttpMethod.Get, "/api/jobs", null, Signed: false);
