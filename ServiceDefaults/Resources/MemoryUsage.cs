@@ -84,7 +84,6 @@ public static class MemoryUsage
         }
     }
 }
-}
 
 public readonly record struct MemoryReading(long UsedBytes, long LimitBytes)
 {

@@ -17,7 +17,7 @@ public sealed record TextBlock(int HeadingLevel, string Text)
 /// simply Markdown without markup, so one parser serves captured pages and pasted notes alike.
 /// Code blocks, tables, HTML and link targets are left out because they are not sentences.
 /// </summary>
-public sealed class TextDocument
+public sealed partial class TextDocument
 {
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UsePipeTables().UseGridTables().Build();
 
@@ -32,7 +32,21 @@ public sealed class TextDocument
     public static TextDocument Parse(string markdownOrText)
     {
         var blocks = new List<TextBlock>();
-        var document = Markdown.Parse(markdownOrText ?? "", Pipeline);
+        MarkdownDocument document;
+        try
+        {
+            document = Markdown.Parse(WithoutLinkTargets(markdownOrText ?? ""), Pipeline);
+        }
+        catch (ArgumentException)
+        {
+            // Markdig refuses input nested beyond its depth limit (thousands of ">" or "*"): such text is no sensible
+            // Markdown, so it is read as plain text, paragraphs at blank lines.
+            foreach (var paragraph in (markdownOrText ?? "").Split(["\n\n", "\r\n\r\n"], StringSplitOptions.RemoveEmptyEntries))
+            {
+                Add(blocks, 0, paragraph);
+            }
+            return new TextDocument(blocks);
+        }
         Collect(document, blocks);
         return new TextDocument(blocks);
     }
@@ -66,6 +80,23 @@ public sealed class TextDocument
             }
         }
     }
+
+    /// <summary>
+    /// Link targets are not prose, and Markdig's search for a target's closing ")" is quadratic on input such as
+    /// "[a](" repeated (35 s for 200k characters): images become a space, well-formed links become their text, and a "]("
+    /// left over (no closing parenthesis within a line) loses its meaning — all in linear time before Markdig parses.
+    /// </summary>
+    private static string WithoutLinkTargets(string text) =>
+        OrphanTarget().Replace(Link().Replace(Image().Replace(text, " "), "${text}"), "] (");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"!\[[^\]\n]{0,1000}\]\([^)\n]{0,2048}\)")]
+    private static partial System.Text.RegularExpressions.Regex Image();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\[(?<text>[^\[\]\n]{0,1000})\]\([^)\n]{0,2048}\)")]
+    private static partial System.Text.RegularExpressions.Regex Link();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\]\(")]
+    private static partial System.Text.RegularExpressions.Regex OrphanTarget();
 
     private static void Add(List<TextBlock> blocks, int level, string text)
     {

@@ -182,7 +182,9 @@ public sealed class JobRequestValidatorTests
     public async Task Valid_capture_options_are_accepted()
     {
         var options = JsonDocument.Parse("""{"capture": {"wait": "selector", "selector": "main", "timeoutMs": 5000, "fullPage": false, "viewport": {"width": 800, "height": 600}}}""").RootElement;
-        var (job, errors) = await Validator().ValidateAsync(new SubmitJobRequest(new JobSourceRequest("https://93.184.215.14/", null), ["markdown"], options),
+        var validator = new JobRequestValidator(new FormatRegistry([]),
+            new StaticOptions<SubmissionLimits>(new SubmissionLimits()), new StaticOptions<CaptureTargetOptions>(new CaptureTargetOptions()));
+        var (job, errors) = await validator.ValidateAsync(new SubmitJobRequest(new JobSourceRequest("https://93.184.215.14/", null), ["markdown"], options),
             TestContext.Current.CancellationToken);
         Assert.Empty(errors);
         Assert.NotNull(job);
