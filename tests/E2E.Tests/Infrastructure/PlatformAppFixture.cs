@@ -122,7 +122,7 @@ public sealed class PlatformAppFixture : IAsyncLifetime
         {
             SaveResourceLogs();
             await App.DisposeAsync();
-            var left = App.RunningProcesses();
+            var left = await App.WaitStoppedAsync();
             if (left.Count > 0)
             {
                 throw new InvalidOperationException($"Processes left after the app was disposed: {ProcessProbe.Describe(left)}");

@@ -81,8 +81,6 @@ public sealed class PlatformApp : IAsyncDisposable
             File.SetUnixFileMode(data.FullName, File.GetUnixFileMode(data.FullName) | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
         }
         var tag = Guid.NewGuid().ToString("N");
-        // DCP inherits the environment of the process that starts it, and hands it to everything it starts.
-        Environment.SetEnvironmentVariable(ProcessProbe.TagVariable, tag);
 
         List<string> args =
         [
@@ -112,6 +110,15 @@ public sealed class PlatformApp : IAsyncDisposable
                 builder.Resources.Remove(resource);
             }
         }
+        if (!options.EnableDashboard)
+        {
+            // Without a dashboard nothing listens on the OTLP endpoint Aspire hands out (localhost:4317), and the
+            // exporters' in-memory retry would hold every service's shutdown for about 10 s.
+            foreach (var project in builder.Resources.OfType<ProjectResource>())
+            {
+                builder.CreateResourceBuilder(project).WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", "");
+            }
+        }
         AddEnvironment(builder, "api", options.ApiEnvironment);
         AddEnvironment(builder, "scraper", options.ScraperEnvironment);
         AddEnvironment(builder, "gateway", options.GatewayEnvironment);
@@ -128,7 +135,18 @@ public sealed class PlatformApp : IAsyncDisposable
             startup.CancelAfter(options.StartupTimeout);
             try
             {
-                await distributed.StartAsync(startup.Token);
+                // DCP inherits the environment of the process that starts it, and hands it to everything it starts:
+                // the tag is set while this app's DCP starts, one app at a time (collections may start apps side by side).
+                await s_launching.WaitAsync(startup.Token);
+                try
+                {
+                    Environment.SetEnvironmentVariable(ProcessProbe.TagVariable, tag);
+                    await distributed.StartAsync(startup.Token);
+                }
+                finally
+                {
+                    s_launching.Release();
+                }
                 await platform.WaitReadyAsync(names, startup.Token);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -181,7 +199,7 @@ public sealed class PlatformApp : IAsyncDisposable
             }
             return name == "migration"
                 ? replicas.Any(r => r.Snapshot.State?.Text == KnownResourceStates.Finished && r.Snapshot.ExitCode == 0)
-                : replicas.Count(r => r.State == AppResourceState.Healthy) >= Expected(name);
+                : replicas.Count(r => r.Url is null ? r.State == AppResourceState.Healthy : r.IsRunning) >= Expected(name);
         }))
         {
             if (Replicas("migration").FirstOrDefault() is { Snapshot.ExitCode: not (null or 0) } failed)
@@ -190,7 +208,7 @@ public sealed class PlatformApp : IAsyncDisposable
             }
             await Task.Delay(100, ct);
         }
-        // Aspire checks a replicated service through DCP's proxy; each replica must answer on its own address.
+        // A service is ready when it answers /health on its own address (see AppResource.WaitHealthyAsync).
         await Task.WhenAll(Resources.Where(r => r.Url is not null).Select(r => r.WaitHealthyAsync(ct)));
     }
 
@@ -276,7 +294,11 @@ public sealed class PlatformApp : IAsyncDisposable
         string.Join(Environment.NewLine, Resources.Select(r =>
             $"--- {r.Name} (last {linesPerResource} lines) ---{Environment.NewLine}{string.Join(Environment.NewLine, r.RecentLogLines(linesPerResource).Select(l => $"[{r.Name}] {l}"))}"));
 
-    /// <summary>Stops every resource, DCP and its proxies, then deletes the data folder.</summary>
+    /// <summary>
+    /// Stops every resource (the services shut down gracefully) and lets go of DCP. DCP and its monitors take a few more
+    /// seconds to exit; the data folder is deleted once they have (see <see cref="WaitStoppedAsync"/>), so the next app
+    /// can start meanwhile.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -298,14 +320,42 @@ public sealed class PlatformApp : IAsyncDisposable
         await _watching.CancelAsync();
         await Task.WhenAll(_watchers.ToArray()).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
         _watching.Dispose();
+        lock (s_stopping)
+        {
+            s_stopping.Add(_stopped = FinishStoppingAsync());
+        }
+    }
+
+    private static readonly SemaphoreSlim s_launching = new(1, 1);
+    private static readonly List<Task<IReadOnlyList<int>>> s_stopping = [];
+    private Task<IReadOnlyList<int>>? _stopped;
+
+    /// <summary>Once disposed: waits (up to a minute) until no process of this app runs; returns the pids still running.</summary>
+    public Task<IReadOnlyList<int>> WaitStoppedAsync() =>
+        _stopped ?? throw new InvalidOperationException("The app is not disposed.");
+
+    /// <summary>Waits until no process of any app disposed in this test process runs; returns the pids still running.</summary>
+    public static async Task<IReadOnlyList<int>> WaitAllStoppedAsync()
+    {
+        Task<IReadOnlyList<int>>[] stopping;
+        lock (s_stopping)
+        {
+            stopping = [.. s_stopping];
+        }
+        return [.. (await Task.WhenAll(stopping)).SelectMany(left => left)];
+    }
+
+    private async Task<IReadOnlyList<int>> FinishStoppingAsync()
+    {
         // DCP finishes stopping what it started after the AppHost lets go of it.
-        await ProcessProbe.StillRunningAfterAsync(RunningProcesses(), TimeSpan.FromSeconds(60));
+        var left = await ProcessProbe.StillRunningAfterAsync(RunningProcesses(), TimeSpan.FromSeconds(60));
         try
         {
             Directory.Delete(_dataDirectory, recursive: true);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
+        return left;
     }
 }

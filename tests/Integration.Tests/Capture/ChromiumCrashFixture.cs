@@ -20,7 +20,7 @@ public sealed class ChromiumCrashFixture : JobsAppFixture
     }
 }
 
-[CollectionDefinition(Name)]
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ChromiumCrashCollection : ICollectionFixture<ChromiumCrashFixture>
 {
     public const string Name = "chromium-crash";

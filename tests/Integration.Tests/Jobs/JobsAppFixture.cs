@@ -121,7 +121,7 @@ public class JobsAppFixture : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(Name)]
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class JobsCollection : ICollectionFixture<JobsAppFixture>
 {
     public const string Name = "Jobs engine (2 Api replicas)";

@@ -84,7 +84,7 @@ public sealed class LiveFixture : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(Name)]
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class LiveCollection : ICollectionFixture<LiveFixture>
 {
     public const string Name = "live";

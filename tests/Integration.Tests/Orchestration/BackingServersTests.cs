@@ -17,7 +17,7 @@ public sealed class BackingServersFixture : IAsyncLifetime
         if (App is not null)
         {
             await App.DisposeAsync();
-            Assert.Empty(ProcessProbe.Describe(App.RunningProcesses()));
+            Assert.Empty(ProcessProbe.Describe(await App.WaitStoppedAsync()));
         }
     }
 }
