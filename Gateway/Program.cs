@@ -1,4 +1,5 @@
 using Platform.Gateway.Extensions;
+using Platform.Gateway.Proxy;
 using Platform.Gateway.Spa;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,6 +10,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.UseProxyProblems();
 app.MapReverseProxy();
 app.MapSpa();
 

@@ -85,12 +85,19 @@ public static class AccountApi
     private static ProblemHttpResult InvalidLogin() =>
         TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in failed", detail: "Invalid email or password.");
 
+    private const int MaxEmailLength = 256;
+
     private static Dictionary<string, string[]>? MissingCredentials(Credentials credentials)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(credentials.Email))
         {
             errors["email"] = ["Email is required."];
+        }
+        else if (credentials.Email.Trim().Length > MaxEmailLength)
+        {
+            // Identity's users.email column; longer would pass Identity's checks and fail the INSERT with a 500.
+            errors["email"] = [$"Email is longer than {MaxEmailLength} characters."];
         }
         if (string.IsNullOrEmpty(credentials.Password))
         {

@@ -2,8 +2,11 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Npgsql;
+using Platform.Api.Admission;
 using Platform.Api.Jobs;
 using Platform.Api.Jobs.Submission;
+using Platform.Api.Storage;
 
 namespace Platform.Api.Apis;
 
@@ -13,16 +16,14 @@ public sealed record JobServices(
     JobSubmitter Submitter,
     JobQueries Queries,
     JobCommands Commands,
-    IOptionsMonitor<JobLimitsOptions> LimitsMonitor,
-    IOptionsMonitor<SubmissionLimits> SubmissionMonitor)
+    IOptionsMonitor<JobLimitsOptions> LimitsMonitor)
 {
     public JobLimitsOptions Limits => LimitsMonitor.CurrentValue;
-    public SubmissionLimits Submission => SubmissionMonitor.CurrentValue;
 }
 
 public static class JobsApi
 {
-    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    public const string IdempotencyKeyHeader = JobRequestValidator.IdempotencyKeyHeader;
 
     public sealed record BatchItemResult(int Index, string? Url, int Status, JobView? Job, ProblemDetails? Problem);
 
@@ -32,9 +33,9 @@ public static class JobsApi
     {
         var api = app.MapGroup("/api/jobs").WithTags("Jobs");
 
-        api.MapPost("/", SubmitAsync).WithName("SubmitJob")
+        api.MapPost("/", SubmitAsync).WithName("SubmitJob").RefusedUnderPressure()
             .WithSummary("Submit a job: one source (url or text) and the formats to produce");
-        api.MapPost("/batch", SubmitBatchAsync).WithName("SubmitBatch")
+        api.MapPost("/batch", SubmitBatchAsync).WithName("SubmitBatch").RefusedUnderPressure()
             .WithSummary("Submit one job per URL with shared formats and options; answers per item");
         api.MapGet("/", ListAsync).WithName("ListJobs")
             .WithSummary("The user's jobs, newest first, optionally filtered by state and by a search in the source");
@@ -44,7 +45,7 @@ public static class JobsApi
             .WithSummary("The job's events after a seq, in order");
         api.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelJob")
             .WithSummary("Cancel a queued (at once) or running (within a second) job");
-        api.MapPost("/{id:guid}/retry", RetryAsync).WithName("RetryJob")
+        api.MapPost("/{id:guid}/retry", RetryAsync).WithName("RetryJob").RefusedUnderPressure()
             .WithSummary("Start a new attempt of a finished job");
         api.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteJob")
             .WithSummary("Delete a finished job and its results");
@@ -57,7 +58,7 @@ public static class JobsApi
         SubmitJobRequest request, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
         ClaimsPrincipal user, HttpContext http, [AsParameters] JobServices services, CancellationToken ct)
     {
-        if (InvalidIdempotencyKey(idempotencyKey, services.Submission) is { } keyErrors)
+        if (services.Validator.ValidateIdempotencyKey(idempotencyKey, batch: false) is { } keyErrors)
         {
             return TypedResults.ValidationProblem(keyErrors);
         }
@@ -73,6 +74,7 @@ public static class JobsApi
                 (await services.Queries.GetAsync(user.UserId(), accepted.JobId, ct))!),
             SubmitOutcome.Refused refused => OverLimit(http, refused.Usage, services.Limits),
             SubmitOutcome.KeyReused reused => KeyReused(reused.JobId),
+            SubmitOutcome.OverQuota quota => TypedResults.Problem(OverQuotaProblem(quota)),
             _ => throw new InvalidOperationException($"Unexpected outcome {outcome}"),
         };
     }
@@ -81,7 +83,7 @@ public static class JobsApi
         BatchSubmitRequest request, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
         ClaimsPrincipal user, HttpContext http, [AsParameters] JobServices services, CancellationToken ct)
     {
-        if (InvalidIdempotencyKey(idempotencyKey, services.Submission) is { } keyErrors)
+        if (services.Validator.ValidateIdempotencyKey(idempotencyKey, batch: true) is { } keyErrors)
         {
             return TypedResults.ValidationProblem(keyErrors);
         }
@@ -103,13 +105,14 @@ public static class JobsApi
                 continue;
             }
             // Each item is its own submission: admission may accept the first ones and refuse the rest.
-            var itemKey = idempotencyKey is null ? null : $"{idempotencyKey}#{i}";
+            var itemKey = idempotencyKey is null ? null : JobRequestValidator.BatchItemKey(idempotencyKey, i);
             var outcome = await services.Submitter.SubmitAsync(user.UserId(), new ValidatedJob(uri, null, formats, options), itemKey, ct);
             items.Add(outcome switch
             {
                 SubmitOutcome.Accepted a => new BatchItemResult(i, url, StatusCodes.Status202Accepted, await services.Queries.GetAsync(user.UserId(), a.JobId, ct), null),
                 SubmitOutcome.Refused r => new BatchItemResult(i, url, StatusCodes.Status429TooManyRequests, null, OverLimitProblem(r.Usage, services.Limits)),
                 SubmitOutcome.KeyReused k => new BatchItemResult(i, url, StatusCodes.Status422UnprocessableEntity, null, KeyReusedProblem(k.JobId)),
+                SubmitOutcome.OverQuota q => new BatchItemResult(i, url, StatusCodes.Status403Forbidden, null, OverQuotaProblem(q)),
                 _ => throw new InvalidOperationException($"Unexpected outcome {outcome}"),
             });
         }
@@ -201,9 +204,9 @@ public static class JobsApi
         };
     }
 
-    public static async Task<Results<FileContentHttpResult, NotFound>> ResultAsync(
-        Guid id, string format, ClaimsPrincipal user, HttpContext http, [AsParameters] JobServices services, CancellationToken ct,
-        bool download = false)
+    public static async Task<Results<PushStreamHttpResult, NotFound>> ResultAsync(
+        Guid id, string format, ClaimsPrincipal user, HttpContext http, NpgsqlDataSource database, [AsParameters] JobServices services,
+        CancellationToken ct, bool download = false)
     {
         if (await services.Queries.ArtifactAsync(user.UserId(), id, format, ct) is not { } artifact)
         {
@@ -213,8 +216,10 @@ public static class JobsApi
         http.Response.Headers.ContentSecurityPolicy = "sandbox";
         http.Response.Headers.XContentTypeOptions = "nosniff";
         http.Response.Headers.ETag = $"\"{artifact.Sha256}\"";
+        http.Response.ContentLength = artifact.Size;
         var inline = !download && ResultFiles.IsSafeInline(artifact.ContentType);
-        return TypedResults.File(artifact.Bytes, artifact.ContentType, inline ? null : ResultFiles.FileName(id, format, artifact.ContentType));
+        return TypedResults.Stream(body => ArtifactDownload.CopyToAsync(database, artifact, body, http.RequestAborted),
+            artifact.ContentType, inline ? null : ResultFiles.FileName(id, format, artifact.ContentType));
     }
 
     private static ProblemHttpResult OverLimit(HttpContext http, UsageCounts usage, JobLimitsOptions limits)
@@ -237,6 +242,14 @@ public static class JobsApi
         },
     };
 
+    private static ProblemDetails OverQuotaProblem(SubmitOutcome.OverQuota quota) => new()
+    {
+        Status = StatusCodes.Status403Forbidden,
+        Title = "Storage quota exceeded",
+        Detail = $"Your jobs' outputs take {quota.UsedBytes} of your {quota.QuotaBytes} bytes. Delete finished jobs to submit new ones.",
+        Extensions = { ["usedBytes"] = quota.UsedBytes, ["quotaBytes"] = quota.QuotaBytes },
+    };
+
     private static ProblemHttpResult KeyReused(Guid jobId) => TypedResults.Problem(KeyReusedProblem(jobId));
 
     private static ProblemDetails KeyReusedProblem(Guid jobId) => new()
@@ -246,11 +259,6 @@ public static class JobsApi
         Detail = "This Idempotency-Key was already used with a different request.",
         Extensions = { ["jobId"] = jobId },
     };
-
-    private static Dictionary<string, string[]>? InvalidIdempotencyKey(string? key, SubmissionLimits limits) =>
-        key is null || (key.Length is > 0 && key.Length <= limits.MaxIdempotencyKeyLength && key.All(c => c is >= '!' and <= '~'))
-            ? null
-            : new() { [IdempotencyKeyHeader] = [$"Use 1 to {limits.MaxIdempotencyKeyLength} visible ASCII characters."] };
 }
 
 internal static class ResultFiles

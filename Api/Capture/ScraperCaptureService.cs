@@ -137,26 +137,4 @@ public sealed class ScraperCaptureService(ScraperClient scraper, ILogger<Scraper
 
     private static string Describe(CaptureProblem? problem) =>
         problem is null ? "The capture failed." : string.IsNullOrEmpty(problem.Detail) ? problem.Title : $"{problem.Title} {problem.Detail}";
-
-    /// <summary>The job's <c>options.capture</c> object: wait, selector, timeoutMs, fullPage, viewport.</summary>
-    private sealed record CaptureSettings(CaptureWait? Wait, string? Selector, int? TimeoutMs, bool? FullPage, CaptureViewport? Viewport)
-    {
-        public static CaptureSettings From(JsonElement options)
-        {
-            if (options.ValueKind == JsonValueKind.Object && options.TryGetProperty("capture", out var capture) && capture.ValueKind == JsonValueKind.Object)
-            {
-                try
-                {
-                    return capture.Deserialize<CaptureSettings>(CaptureStream.Json) ?? Empty;
-                }
-                catch (JsonException)
-                {
-                    return Empty; // the submission validator owns option errors; the capture falls back to defaults
-                }
-            }
-            return Empty;
-        }
-
-        private static readonly CaptureSettings Empty = new(null, null, null, null, null);
-    }
 }

@@ -14,7 +14,7 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
         job.HasKey(j => j.Id);
         job.Property(j => j.State).HasConversion(s => s.ToWire(), s => StateNames.ParseJobState(s)).HasMaxLength(16);
         job.Property(j => j.Options).HasColumnType("jsonb");
-        job.Property(j => j.SourceUrl).HasMaxLength(4096);
+        job.Property(j => j.SourceUrl).HasMaxLength(SubmissionLimits.UrlColumnLength);
         job.Property(j => j.OwnerInstance).HasMaxLength(200);
         job.Property(j => j.TraceParent).HasMaxLength(64);
         job.HasOne<PlatformUser>().WithMany().HasForeignKey(j => j.OwnerId).OnDelete(DeleteBehavior.Cascade);
@@ -71,7 +71,7 @@ internal sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<
     {
         r.ToTable("idempotency_records");
         r.HasKey(x => new { x.UserId, x.Key });
-        r.Property(x => x.Key).HasMaxLength(200);
+        r.Property(x => x.Key).HasMaxLength(SubmissionLimits.IdempotencyKeyColumnLength);
         r.Property(x => x.RequestHash).HasMaxLength(64);
         r.HasOne<PlatformUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
         r.HasOne<Job>().WithMany().HasForeignKey(x => x.JobId).OnDelete(DeleteBehavior.Cascade);

@@ -50,7 +50,13 @@ public sealed class SubmissionLimits
     /// <summary>Longest pasted text, in characters.</summary>
     [Range(1, 50_000_000)] public int MaxTextChars { get; set; } = 200_000;
 
-    [Range(16, 65_536)] public int MaxUrlLength { get; set; } = 2048;
+    /// <summary>Longest URL as stored (percent-encoded); at most the jobs.source_url column's 4096.</summary>
+    [Range(16, UrlColumnLength)] public int MaxUrlLength { get; set; } = 2048;
+
+    public const int UrlColumnLength = 4096;
+
+    /// <summary>Most entries in a job's "formats" list (there are about twenty formats; more is a mistake or an attack).</summary>
+    [Range(1, 256)] public int MaxFormatsPerJob { get; set; } = 32;
 
     /// <summary>Most URLs in one POST /api/jobs/batch.</summary>
     [Range(1, 10_000)] public int MaxBatchItems { get; set; } = 50;
@@ -58,5 +64,8 @@ public sealed class SubmissionLimits
     /// <summary>Largest "options" object, in bytes of JSON.</summary>
     [Range(2, 1024 * 1024)] public int MaxOptionsBytes { get; set; } = 16 * 1024;
 
-    [Range(1, 1024)] public int MaxIdempotencyKeyLength { get; set; } = 200;
+    /// <summary>Longest Idempotency-Key; at most the idempotency_records.key column's 200 (a batch item adds "#index" to it).</summary>
+    [Range(1, IdempotencyKeyColumnLength)] public int MaxIdempotencyKeyLength { get; set; } = IdempotencyKeyColumnLength;
+
+    public const int IdempotencyKeyColumnLength = 200;
 }

@@ -64,9 +64,11 @@ public sealed class JobQueries(PlatformDbContext db, IOptionsMonitor<JobLimitsOp
             QueuedLimit: limit.QueuedPerUser);
     }
 
-    public Task<JobArtifact?> ArtifactAsync(string ownerId, Guid jobId, string format, CancellationToken ct) =>
+    /// <summary>The artifact's description without its bytes (those are streamed, <see cref="Storage.ArtifactDownload"/>).</summary>
+    public Task<Storage.ArtifactInfo?> ArtifactAsync(string ownerId, Guid jobId, string format, CancellationToken ct) =>
         db.JobArtifacts.AsNoTracking()
             .Where(a => a.JobId == jobId && a.Format == format && db.Jobs.Any(j => j.Id == jobId && j.OwnerId == ownerId))
+            .Select(a => new Storage.ArtifactInfo(a.JobId, a.Format, a.ContentType, a.Size, a.Sha256))
             .SingleOrDefaultAsync(ct);
 
     private async Task<List<JobView>> ViewsAsync(IQueryable<Job> jobs, CancellationToken ct)

@@ -26,6 +26,7 @@ public static class Extensions
             settings => settings.DisableHealthChecks = true,
             redis => redis.BacklogPolicy = BacklogPolicy.FailFast);
 
+        services.AddProblemDetails();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp =>
         {

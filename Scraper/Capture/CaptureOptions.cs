@@ -31,4 +31,8 @@ public sealed class CaptureOptions
     /// <summary>Full-page screenshots are clipped to this height: Chromium cannot rasterise arbitrarily tall pages.</summary>
     [Range(500, 65_535)]
     public int MaxScreenshotHeight { get; set; } = 16_384;
+
+    /// <summary>Full-page screenshots are clipped to this width (a page's horizontal overflow can be arbitrarily wide).</summary>
+    [Range(200, 16_384)]
+    public int MaxScreenshotWidth { get; set; } = 4_096;
 }

@@ -166,15 +166,22 @@ public sealed class CaptureRunner(
                         }
                         break;
                     case CaptureOutput.Screenshot:
-                        var height = await page.EvaluateAsync<double>("() => Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0)");
+                        // Always clipped, never an open-ended full page: a page that grows after it was measured, or is very
+                        // wide, still gives at most MaxScreenshotWidth × MaxScreenshotHeight pixels (Playwright trims a clip
+                        // larger than the page), instead of a raster that can crash Chromium.
+                        var size = await page.EvaluateAsync<double[]>(PageScripts.ScrollSize);
                         await WriteBinaryAsync(output, await page.ScreenshotAsync(new PageScreenshotOptions
                         {
                             Type = ScreenshotType.Png,
                             FullPage = request.FullPage,
                             Timeout = remaining(),
-                            Clip = request.FullPage && height > o.MaxScreenshotHeight
-                                ? new Clip { X = 0, Y = 0, Width = request.Viewport.Width, Height = o.MaxScreenshotHeight }
-                                : null,
+                            Clip = new Clip
+                            {
+                                X = 0,
+                                Y = 0,
+                                Width = request.FullPage ? Bound(size[0], request.Viewport.Width, o.MaxScreenshotWidth) : request.Viewport.Width,
+                                Height = request.FullPage ? Bound(size[1], request.Viewport.Height, o.MaxScreenshotHeight) : request.Viewport.Height,
+                            },
                         }));
                         break;
                     case CaptureOutput.Pdf:
@@ -233,6 +240,9 @@ public sealed class CaptureRunner(
             log.Add(new CaptureTimeline(url.IdnHost, outcome, slot.HostSlotAt, pageOpenedAt, closedAt, closedAt, generation));
         }
     }
+
+    /// <summary>The page's extent, at least the viewport's, at most the configured ceiling.</summary>
+    private static float Bound(double measured, int viewport, int max) => (float)Math.Min(Math.Max(measured, viewport), max);
 
     private static CaptureProblem Classify(Exception e, BrowserLease? lease, RequestGuard guard, bool hostLeaseLost, bool hardTimedOut)
     {

@@ -257,6 +257,17 @@ public sealed class CaptureOutputTests(ScraperFixture fixture) : IClassFixture<S
         Assert.Equal(16_384, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20, 4)));
     }
 
+    [Fact]
+    public async Task A_very_wide_page_gives_a_screenshot_clipped_to_the_maximum_width()
+    {
+        var run = await Capture("wide?width=30000", CaptureOutput.Screenshot);
+
+        var png = run.Output("screenshot").Body.ToArray();
+        var (width, height) = (BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16, 4)), BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20, 4)));
+        Assert.Equal(new CaptureOptions().MaxScreenshotWidth, width);
+        Assert.Equal(new CaptureViewport().Height, height);
+    }
+
     [Theory]
     [InlineData("""{"url":"file:///etc/passwd","outputs":["html"]}""", "url")]
     [InlineData("""{"url":"javascript:alert(1)","outputs":["html"]}""", "url")]

@@ -9,11 +9,20 @@ public static class ExtractiveSummarizer
 {
     public sealed record Sentence(int Index, string Text, double Score);
 
-    /// <summary>Picks at most <paramref name="maxSentences"/> sentences (all of them when the text is that short).</summary>
-    public static IReadOnlyList<Sentence> Summarize(TextDocument document, int maxSentences)
+    /// <summary>The default bound on ranked sentences (TextFormatsOptions.MaxRankedSentences).</summary>
+    public const int DefaultMaxRankedSentences = 1_000;
+
+    /// <summary>
+    /// Picks at most <paramref name="maxSentences"/> sentences (all of them when the text is that short) from the first
+    /// <paramref name="maxRankedSentences"/> sentences of the text. Work and memory are bounded by that count squared;
+    /// the token is observed between rows of the pair count and between TextRank iterations.
+    /// </summary>
+    public static IReadOnlyList<Sentence> Summarize(TextDocument document, int maxSentences,
+        int maxRankedSentences = DefaultMaxRankedSentences, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSentences, 1);
-        var sentences = document.Paragraphs.SelectMany(p => SentenceSplitter.Split(p.Text)).ToList();
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRankedSentences, 1);
+        var sentences = document.Paragraphs.SelectMany(p => SentenceSplitter.Split(p.Text)).Take(maxRankedSentences).ToList();
         if (sentences.Count == 0)
         {
             return [];
@@ -22,8 +31,11 @@ public static class ExtractiveSummarizer
         var terms = sentences
             .Select(s => WordTokenizer.Tokenize(s, stopWords).Where(w => !w.IsStopWord).Select(w => w.Key).ToHashSet(StringComparer.Ordinal))
             .ToList();
+        cancellationToken.ThrowIfCancellationRequested();
 
-        // Only pairs that share a term have an edge; an inverted index finds them without comparing every pair.
+        // Only pairs that share a term have an edge; an inverted index finds them without comparing every pair. Shared
+        // terms are counted in a triangular array (pair (a, b), a < b, at b(b-1)/2 + a): its size is fixed by the bound on
+        // sentences, not by how many sentences share a word.
         var postings = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         for (var i = 0; i < terms.Count; i++)
         {
@@ -36,26 +48,34 @@ public static class ExtractiveSummarizer
                 list.Add(i);
             }
         }
-        var overlaps = new Dictionary<(int, int), int>();
+        var overlaps = new int[(long)sentences.Count * (sentences.Count - 1) / 2];
         foreach (var list in postings.Values)
         {
-            for (var x = 0; x < list.Count; x++)
+            for (var y = 1; y < list.Count; y++)
             {
-                for (var y = x + 1; y < list.Count; y++)
+                cancellationToken.ThrowIfCancellationRequested();
+                var row = (long)list[y] * (list[y] - 1) / 2;
+                for (var x = 0; x < y; x++)
                 {
-                    var key = (list[x], list[y]);
-                    overlaps[key] = overlaps.GetValueOrDefault(key) + 1;
+                    overlaps[row + list[x]]++;
                 }
             }
         }
-        var edges = new Dictionary<(int A, int B), double>(overlaps.Count);
-        foreach (var ((a, b), overlap) in overlaps)
+        var edges = new Dictionary<(int A, int B), double>();
+        for (var b = 1; b < sentences.Count; b++)
         {
-            // log(1 + n) instead of the paper's log(n) keeps one-word sentences from dividing by zero.
-            edges[(a, b)] = overlap / (Math.Log(1 + terms[a].Count) + Math.Log(1 + terms[b].Count));
+            var row = (long)b * (b - 1) / 2;
+            for (var a = 0; a < b; a++)
+            {
+                if (overlaps[row + a] is > 0 and var overlap)
+                {
+                    // log(1 + n) instead of the paper's log(n) keeps one-word sentences from dividing by zero.
+                    edges[(a, b)] = overlap / (Math.Log(1 + terms[a].Count) + Math.Log(1 + terms[b].Count));
+                }
+            }
         }
 
-        var scores = TextRank.Rank(sentences.Count, edges);
+        var scores = TextRank.Rank(sentences.Count, edges, cancellationToken);
         return Enumerable.Range(0, sentences.Count)
             .OrderByDescending(i => scores[i])
             .ThenBy(i => i)

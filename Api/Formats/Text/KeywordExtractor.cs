@@ -12,7 +12,8 @@ public static class KeywordExtractor
     private const int Window = 3;
     private const int MaxPhraseWords = 3;
 
-    public static IReadOnlyList<Keyword> Extract(TextDocument document, int maxKeywords)
+    /// <summary>Linear in the text's words (a fixed window of co-occurrence); the token is observed per sentence and per TextRank iteration.</summary>
+    public static IReadOnlyList<Keyword> Extract(TextDocument document, int maxKeywords, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxKeywords, 1);
         var units = document.Blocks.SelectMany(b => b.IsHeading ? [b.Text] : SentenceSplitter.Split(b.Text)).ToList();
@@ -28,6 +29,7 @@ public static class KeywordExtractor
         var edges = new Dictionary<(int A, int B), double>();
         foreach (var words in tokenized)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var candidates = new List<int>();
             foreach (var word in words.Where(IsCandidate))
             {
@@ -56,7 +58,7 @@ public static class KeywordExtractor
             return [];
         }
 
-        var scores = TextRank.Rank(ids.Count, edges);
+        var scores = TextRank.Rank(ids.Count, edges, cancellationToken);
         var occurrences = surfaces.Select(s => s.Values.Sum()).ToArray();
         var preferredSurface = surfaces.Select(PreferredSurface).ToArray();
 
@@ -68,6 +70,7 @@ public static class KeywordExtractor
         var phrases = new Dictionary<string, (List<int> Words, Dictionary<string, int> Spellings)>(StringComparer.Ordinal);
         foreach (var words in tokenized)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var run = new List<Word>();
             foreach (var word in words.Append(default))
             {

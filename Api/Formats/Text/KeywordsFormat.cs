@@ -17,12 +17,12 @@ public sealed class KeywordsFormat(IOptions<TextFormatsOptions> options, TextFor
         Name, "Keywords: main terms and key phrases, ranked by TextRank (offline)", FormatNeeds.Text, IsDefault: false,
         ContentType: "application/json; charset=utf-8", MaxInputChars: null);
 
-    protected override Func<TextDocument, FormatOutput> Prepare(JsonElement? formatOptions, ICollection<string> errors)
+    protected override Func<TextDocument, CancellationToken, FormatOutput> Prepare(JsonElement? formatOptions, ICollection<string> errors)
     {
         var count = FormatOptionValues.GetInt(formatOptions, "count", Settings.Keywords, 1, Settings.MaxKeywords, errors);
-        return document =>
+        return (document, ct) =>
         {
-            var keywords = KeywordExtractor.Extract(document, count);
+            var keywords = KeywordExtractor.Extract(document, count, ct);
             var language = StopWords.Detect(string.Join(' ', document.Blocks.Select(b => b.Text))).Language;
             var body = new
             {

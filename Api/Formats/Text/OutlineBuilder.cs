@@ -18,7 +18,8 @@ public static partial class OutlineBuilder
     private const int MaxHeadingLength = 90;
     private const int MaxLeadLength = 120;
 
-    public static Outline Build(TextDocument document, int maxDepth)
+    /// <summary>Linear in the document's blocks; the token is observed between blocks.</summary>
+    public static Outline Build(TextDocument document, int maxDepth, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDepth, 1);
         var headings = document.Headings.Select(h => (h.HeadingLevel, h.Text)).ToList();
@@ -26,13 +27,13 @@ public static partial class OutlineBuilder
         {
             return new Outline(OutlineSource.Headings, Nest(headings, maxDepth));
         }
-        var inferred = InferHeadings(document.Blocks);
+        var inferred = InferHeadings(document.Blocks, cancellationToken);
         if (inferred.Count > 0)
         {
             return new Outline(OutlineSource.InferredHeadings, Nest(inferred, maxDepth));
         }
         var leads = document.Paragraphs
-            .Select(p => SentenceSplitter.Split(p.Text).FirstOrDefault() ?? p.Text)
+            .Select(p => { cancellationToken.ThrowIfCancellationRequested(); return SentenceSplitter.Split(p.Text).FirstOrDefault() ?? p.Text; })
             .Select(lead => (1, Shorten(lead)))
             .ToList();
         return new Outline(OutlineSource.Paragraphs, Nest(leads, maxDepth));
@@ -83,11 +84,12 @@ public static partial class OutlineBuilder
         return root;
     }
 
-    private static List<(int Level, string Title)> InferHeadings(IReadOnlyList<TextBlock> blocks)
+    private static List<(int Level, string Title)> InferHeadings(IReadOnlyList<TextBlock> blocks, CancellationToken cancellationToken)
     {
         var headings = new List<(int, string)>();
         for (var i = 0; i < blocks.Count; i++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var text = blocks[i].Text;
             var followedByText = i + 1 < blocks.Count;
             var numbered = NumberedHeading().Match(text);

@@ -15,9 +15,9 @@ public sealed class OutlineFormat(IOptions<TextFormatsOptions> options, TextForm
         Name, "Outline: the headings and structure of the text as a nested list (offline)", FormatNeeds.Text, IsDefault: false,
         ContentType: "text/markdown; charset=utf-8", MaxInputChars: null);
 
-    protected override Func<TextDocument, FormatOutput> Prepare(JsonElement? formatOptions, ICollection<string> errors)
+    protected override Func<TextDocument, CancellationToken, FormatOutput> Prepare(JsonElement? formatOptions, ICollection<string> errors)
     {
         var depth = FormatOptionValues.GetInt(formatOptions, "depth", Settings.OutlineDepth, 1, 6, errors);
-        return document => FormatOutput.Utf8(OutlineBuilder.ToMarkdown(OutlineBuilder.Build(document, depth)), Descriptor.ContentType);
+        return (document, ct) => FormatOutput.Utf8(OutlineBuilder.ToMarkdown(OutlineBuilder.Build(document, depth, ct)), Descriptor.ContentType);
     }
 }

@@ -12,12 +12,12 @@ public sealed class SummaryFormat(IOptions<TextFormatsOptions> options, TextForm
         Name, "Summary: the text's key sentences, picked by TextRank (offline)", FormatNeeds.Text, IsDefault: true,
         ContentType: "text/plain; charset=utf-8", MaxInputChars: null);
 
-    protected override Func<TextDocument, FormatOutput> Prepare(JsonElement? formatOptions, ICollection<string> errors)
+    protected override Func<TextDocument, CancellationToken, FormatOutput> Prepare(JsonElement? formatOptions, ICollection<string> errors)
     {
         var sentences = FormatOptionValues.GetInt(formatOptions, "sentences", Settings.SummarySentences, 1, Settings.MaxSummarySentences, errors);
-        return document =>
+        return (document, ct) =>
         {
-            var summary = ExtractiveSummarizer.Summarize(document, sentences);
+            var summary = ExtractiveSummarizer.Summarize(document, sentences, Settings.MaxRankedSentences, ct);
             return FormatOutput.Utf8(string.Join(' ', summary.Select(s => s.Text)) + "\n", Descriptor.ContentType);
         };
     }

@@ -17,7 +17,7 @@ public sealed record TextBlock(int HeadingLevel, string Text)
 /// simply Markdown without markup, so one parser serves captured pages and pasted notes alike.
 /// Code blocks, tables, HTML and link targets are left out because they are not sentences.
 /// </summary>
-public sealed class TextDocument
+public sealed partial class TextDocument
 {
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UsePipeTables().UseGridTables().Build();
 
@@ -32,16 +32,39 @@ public sealed class TextDocument
     public static TextDocument Parse(string markdownOrText)
     {
         var blocks = new List<TextBlock>();
-        var document = Markdown.Parse(markdownOrText ?? "", Pipeline);
+        MarkdownDocument document;
+        try
+        {
+            document = Markdown.Parse(WithoutLinkTargets(markdownOrText ?? ""), Pipeline);
+        }
+        catch (ArgumentException)
+        {
+            // Markdig refuses input nested beyond its depth limit (thousands of ">" or "*"): such text is no sensible
+            // Markdown, so it is read as plain text, paragraphs at blank lines.
+            foreach (var paragraph in (markdownOrText ?? "").Split(["\n\n", "\r\n\r\n"], StringSplitOptions.RemoveEmptyEntries))
+            {
+                Add(blocks, 0, paragraph);
+            }
+            return new TextDocument(blocks);
+        }
         Collect(document, blocks);
         return new TextDocument(blocks);
     }
 
-    private static void Collect(ContainerBlock container, List<TextBlock> blocks)
+    /// <summary>Walks the block tree with an explicit stack: nesting depth (a 20 000-deep blockquote) costs heap, never the thread's stack.</summary>
+    private static void Collect(ContainerBlock root, List<TextBlock> blocks)
     {
-        foreach (var block in container)
+        var pending = new Stack<IEnumerator<Block>>();
+        pending.Push(((IEnumerable<Block>)root).GetEnumerator());
+        while (pending.Count > 0)
         {
-            switch (block)
+            var current = pending.Peek();
+            if (!current.MoveNext())
+            {
+                pending.Pop().Dispose();
+                continue;
+            }
+            switch (current.Current)
             {
                 case Table or CodeBlock or HtmlBlock or ThematicBreakBlock:
                     break;
@@ -52,11 +75,28 @@ public sealed class TextDocument
                     Add(blocks, 0, InlineText(paragraph.Inline));
                     break;
                 case ContainerBlock nested:
-                    Collect(nested, blocks);
+                    pending.Push(((IEnumerable<Block>)nested).GetEnumerator());
                     break;
             }
         }
     }
+
+    /// <summary>
+    /// Link targets are not prose, and Markdig's search for a target's closing ")" is quadratic on input such as
+    /// "[a](" repeated (35 s for 200k characters): images become a space, well-formed links become their text, and a "]("
+    /// left over (no closing parenthesis within a line) loses its meaning — all in linear time before Markdig parses.
+    /// </summary>
+    private static string WithoutLinkTargets(string text) =>
+        OrphanTarget().Replace(Link().Replace(Image().Replace(text, " "), "${text}"), "] (");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"!\[[^\]\n]{0,1000}\]\([^)\n]{0,2048}\)")]
+    private static partial System.Text.RegularExpressions.Regex Image();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\[(?<text>[^\[\]\n]{0,1000})\]\([^)\n]{0,2048}\)")]
+    private static partial System.Text.RegularExpressions.Regex Link();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\]\(")]
+    private static partial System.Text.RegularExpressions.Regex OrphanTarget();
 
     private static void Add(List<TextBlock> blocks, int level, string text)
     {
@@ -67,43 +107,52 @@ public sealed class TextDocument
         }
     }
 
-    private static string InlineText(ContainerInline? inline)
+    /// <summary>The inline tree's text in document order, walked with an explicit stack (deeply nested emphasis or links cost heap, not stack).</summary>
+    private static string InlineText(ContainerInline? root)
     {
         var text = new StringBuilder();
-        Append(inline, text);
-        return text.ToString();
-    }
-
-    private static void Append(Inline? inline, StringBuilder text)
-    {
-        switch (inline)
+        var pending = new Stack<Inline>();
+        if (root is not null)
         {
-            case null:
-            case HtmlInline:
-                return;
-            case LiteralInline literal:
-                text.Append(literal.Content.AsSpan());
-                return;
-            case CodeInline code:
-                text.Append(code.Content);
-                return;
-            case LineBreakInline:
-                text.Append(' ');
-                return;
-            case AutolinkInline autolink:
-                text.Append(autolink.Url);
-                return;
-            case LinkInline { IsImage: true }:
-                // An image's alt text reads like a caption, not like part of the sentence around it.
-                text.Append(' ');
-                return;
-            case ContainerInline container:
-                foreach (var child in container)
-                {
-                    Append(child, text);
-                }
-                return;
+            pending.Push(root);
         }
+        var children = new List<Inline>();
+        while (pending.TryPop(out var inline))
+        {
+            switch (inline)
+            {
+                case HtmlInline:
+                    break;
+                case LiteralInline literal:
+                    text.Append(literal.Content.AsSpan());
+                    break;
+                case CodeInline code:
+                    text.Append(code.Content);
+                    break;
+                case LineBreakInline:
+                    text.Append(' ');
+                    break;
+                case AutolinkInline autolink:
+                    text.Append(autolink.Url);
+                    break;
+                case LinkInline { IsImage: true }:
+                    // An image's alt text reads like a caption, not like part of the sentence around it.
+                    text.Append(' ');
+                    break;
+                case ContainerInline container:
+                    children.Clear();
+                    for (var child = container.FirstChild; child is not null; child = child.NextSibling)
+                    {
+                        children.Add(child);
+                    }
+                    for (var i = children.Count - 1; i >= 0; i--)
+                    {
+                        pending.Push(children[i]);
+                    }
+                    break;
+            }
+        }
+        return text.ToString();
     }
 
     private static string Normalize(string text)

@@ -6,7 +6,8 @@ namespace Platform.Api.Formats.Text;
 
 /// <summary>
 /// What the offline text formats share: read and bound the job's options, cut over-long input, parse the Markdown
-/// or text once, run the CPU work off the executor's thread so a job's other tasks proceed in parallel, record metrics.
+/// or text once, run the CPU work off the executor's thread so a job's other tasks proceed in parallel, bound it in time
+/// (<see cref="TextFormatsOptions.MaxComputeTime"/>, a permanent failure beyond it) and let it observe cancellation, record metrics.
 /// </summary>
 public abstract class TextFormat(IOptions<TextFormatsOptions> options, TextFormatMetrics metrics) : IFormatProcessor
 {
@@ -35,21 +36,34 @@ public abstract class TextFormat(IOptions<TextFormatsOptions> options, TextForma
 
         var started = Stopwatch.GetTimestamp();
         context.ReportProgress(0.1, "reading text");
-        var output = await Task.Run(() =>
+        // The job's token (cancel, lost lease) and the format's time budget: each computation observes it in its loops.
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(Settings.MaxComputeTime);
+        try
         {
-            var document = TextDocument.Parse(text);
-            cancellationToken.ThrowIfCancellationRequested();
-            context.ReportProgress(0.5, "ranking");
-            return compute(document);
-        }, cancellationToken);
-        metrics.Record(Descriptor.Name, text.Length, Stopwatch.GetElapsedTime(started));
-        context.ReportProgress(1, null);
-        return output;
+            var output = await Task.Run(() =>
+            {
+                var document = TextDocument.Parse(text);
+                budget.Token.ThrowIfCancellationRequested();
+                context.ReportProgress(0.5, "ranking");
+                return compute(document, budget.Token);
+            }, budget.Token);
+            metrics.Record(Descriptor.Name, text.Length, Stopwatch.GetElapsedTime(started));
+            context.ReportProgress(1, null);
+            return output;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            metrics.OverBudget(Descriptor.Name);
+            throw new PermanentFormatException(
+                $"'{Descriptor.Name}' did not finish within its time limit of {Settings.MaxComputeTime.TotalSeconds:0.###} s on {text.Length} characters; " +
+                "the text is too large or too repetitive for this format.");
+        }
     }
 
     /// <summary>
     /// Validates the format's options into <paramref name="errors"/> and returns the computation bound to them, so
     /// bad options fail before any text is parsed and validation and execution read the options the same way.
     /// </summary>
-    protected abstract Func<TextDocument, FormatOutput> Prepare(JsonElement? formatOptions, ICollection<string> errors);
+    protected abstract Func<TextDocument, CancellationToken, FormatOutput> Prepare(JsonElement? formatOptions, ICollection<string> errors);
 }

@@ -11,6 +11,17 @@ public sealed class TextFormatsOptions
     [Range(1_000, 2_000_000)]
     public int MaxInputChars { get; set; } = 300_000;
 
+    /// <summary>
+    /// Most sentences the summary ranks (the first ones of the text): sentence pairs are counted in a triangular array, so
+    /// memory is bounded by n²/2 counters (2 MB at 1,000) however many sentences share a word.
+    /// </summary>
+    [Range(10, 5_000)]
+    public int MaxRankedSentences { get; set; } = 1_000;
+
+    /// <summary>CPU time one offline format may take on one text; beyond it the task fails permanently (retrying cannot help).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
+    public TimeSpan MaxComputeTime { get; set; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Sentences in a summary when the job does not say (<c>options.summary.sentences</c>).</summary>
     [Range(1, 200)]
     public int SummarySentences { get; set; } = 5;

@@ -14,7 +14,7 @@ public static class TextRank
     /// Scores the nodes 0..nodeCount-1 of an undirected graph given as symmetric weighted edges (each pair once).
     /// Scores sum to 1; a node without edges keeps only the random-jump share.
     /// </summary>
-    public static double[] Rank(int nodeCount, IReadOnlyDictionary<(int A, int B), double> edges)
+    public static double[] Rank(int nodeCount, IReadOnlyDictionary<(int A, int B), double> edges, CancellationToken cancellationToken = default)
     {
         if (nodeCount == 0)
         {
@@ -43,6 +43,7 @@ public static class TextRank
         Array.Fill(scores, 1.0 / nodeCount);
         for (var iteration = 0; iteration < MaxIterations; iteration++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             // Rank held by nodes without edges is spread evenly, so the scores stay a distribution.
             var dangling = 0.0;
             for (var i = 0; i < nodeCount; i++)

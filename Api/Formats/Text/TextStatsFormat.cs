@@ -12,18 +12,26 @@ public sealed partial class TextStatsFormat : IFormatProcessor
     public FormatDescriptor Descriptor { get; } = new(
         "text-stats", "Words, sentences, reading time and language", FormatNeeds.Text, IsDefault: true, "application/json");
 
-    public Task<FormatOutput> ProcessAsync(FormatContext context, CancellationToken cancellationToken)
+    /// <summary>Linear in the text (three regex passes); off the executor's thread, observing the token between passes.</summary>
+    public async Task<FormatOutput> ProcessAsync(FormatContext context, CancellationToken cancellationToken)
     {
         var text = context.Text ?? throw new PermanentFormatException("text-stats needs text.");
-        var stats = Analyze(text);
+        var stats = await Task.Run(() =>
+        {
+            context.ReportProgress(0.5, "counting");
+            return Analyze(text, cancellationToken);
+        }, cancellationToken);
         context.ReportProgress(1);
-        return Task.FromResult(new FormatOutput(Descriptor.ContentType, JsonSerializer.SerializeToUtf8Bytes(stats, JsonSerializerOptions.Web)));
+        return new FormatOutput(Descriptor.ContentType, JsonSerializer.SerializeToUtf8Bytes(stats, JsonSerializerOptions.Web));
     }
 
-    public static TextStats Analyze(string text)
+    public static TextStats Analyze(string text, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var words = WordPattern().Matches(text).Select(m => m.Value).ToList();
+        cancellationToken.ThrowIfCancellationRequested();
         var sentences = SentenceEnd().Split(text).Count(s => WordPattern().IsMatch(s));
+        cancellationToken.ThrowIfCancellationRequested();
         var paragraphs = ParagraphBreak().Split(text.Trim()).Count(p => p.Length > 0 && WordPattern().IsMatch(p));
         var (language, confidence) = LanguageGuess.Guess(words);
         return new TextStats(

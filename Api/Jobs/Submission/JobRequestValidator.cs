@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Platform.Api.Capture;
 using Platform.Api.Formats;
 
 namespace Platform.Api.Jobs.Submission;
@@ -45,6 +46,10 @@ public sealed class JobRequestValidator(
 
         var formatNames = ValidateFormats(request.Formats, isUrlSource: request.Source?.Url is not null, text, errors);
         var options = ValidateOptions(request.Options, formatNames, errors);
+        if (request.Source?.Url is not null)
+        {
+            CaptureSettings.Read(request.Options, errors.Add);
+        }
 
         return errors.IsEmpty && (url is not null || text is not null)
             ? (new ValidatedJob(url, text, formatNames, options), errors.ToDictionary())
@@ -65,6 +70,7 @@ public sealed class JobRequestValidator(
         }
         var formatNames = ValidateFormats(request.Formats, isUrlSource: true, text: null, errors);
         var options = ValidateOptions(request.Options, formatNames, errors);
+        CaptureSettings.Read(request.Options, errors.Add);
         return (formatNames, options, errors.ToDictionary());
     }
 
@@ -90,6 +96,12 @@ public sealed class JobRequestValidator(
         if (!Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri))
         {
             errors.Add(key, "Not an absolute URL.");
+            return null;
+        }
+        if (uri.AbsoluteUri.Length > limits.CurrentValue.MaxUrlLength)
+        {
+            // Stored and sent on percent-encoded: "é" is 6 characters there.
+            errors.Add(key, $"URL is longer than {limits.CurrentValue.MaxUrlLength} characters once percent-encoded (got {uri.AbsoluteUri.Length}).");
             return null;
         }
         if (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
@@ -156,14 +168,22 @@ public sealed class JobRequestValidator(
             errors.Add("formats", "Choose at least one format (see GET /api/formats).");
             return [];
         }
+        if (requested.Length > limits.CurrentValue.MaxFormatsPerJob)
+        {
+            errors.Add("formats", $"At most {limits.CurrentValue.MaxFormatsPerJob} formats per job (got {requested.Length}). {KnownFormats()}");
+            return [];
+        }
         var accepted = new List<string>();
+        var unknown = false;
         for (var i = 0; i < requested.Length; i++)
         {
             var name = requested[i];
             var key = $"formats[{i}]";
             if (formats.Find(name ?? "") is not { } format)
             {
-                errors.Add(key, $"Unknown format '{name}'. Known: {string.Join(", ", formats.All.Select(f => f.Name))}.");
+                // The known names are listed once (under "formats"), so the answer stays about as small as the request.
+                errors.Add(key, $"Unknown format '{Shorten(name)}'.");
+                unknown = true;
             }
             else if (format.NeedsCapture && !isUrlSource)
             {
@@ -178,8 +198,41 @@ public sealed class JobRequestValidator(
                 accepted.Add(format.Name);
             }
         }
+        if (unknown)
+        {
+            errors.Add("formats", KnownFormats());
+        }
         return [.. accepted];
     }
+
+    private string KnownFormats() => $"Known formats: {string.Join(", ", formats.All.Select(f => f.Name))} (GET /api/formats).";
+
+    private static string Shorten(string? value) => value is null ? "null" : value.Length <= 64 ? value : value[..64] + "…";
+
+    /// <summary>
+    /// 1 to MaxIdempotencyKeyLength visible ASCII characters; a batch stores "key#index" per item in the same column, so
+    /// its key is shorter by the longest suffix the batch limit allows.
+    /// </summary>
+    public Dictionary<string, string[]>? ValidateIdempotencyKey(string? key, bool batch)
+    {
+        var limit = limits.CurrentValue;
+        var max = Math.Min(limit.MaxIdempotencyKeyLength, SubmissionLimits.IdempotencyKeyColumnLength - (batch ? BatchKeySuffixLength(limit) : 0));
+        return key is null || (key.Length is > 0 && key.Length <= max && key.All(c => c is >= '!' and <= '~'))
+            ? null
+            : new()
+            {
+                [IdempotencyKeyHeader] = [batch
+                    ? $"Use 1 to {max} visible ASCII characters (each batch item adds \"#<index>\")."
+                    : $"Use 1 to {max} visible ASCII characters."],
+            };
+    }
+
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>The item key a batch stores for item <paramref name="index"/>.</summary>
+    public static string BatchItemKey(string key, int index) => $"{key}#{index}";
+
+    private static int BatchKeySuffixLength(SubmissionLimits limit) => BatchItemKey("", limit.MaxBatchItems - 1).Length;
 
     private string ValidateOptions(JsonElement? options, string[] formatNames, ErrorBag errors)
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Platform.Api.Infrastructure;
 using Platform.Api.Live;
+using Platform.Api.Storage;
 
 namespace Platform.Api.Jobs.Submission;
 
@@ -15,6 +16,9 @@ public abstract record SubmitOutcome
 
     /// <summary>The Idempotency-Key was used before with a different request.</summary>
     public sealed record KeyReused(Guid JobId) : SubmitOutcome;
+
+    /// <summary>The user's stored outputs already fill their storage quota.</summary>
+    public sealed record OverQuota(long UsedBytes, long QuotaBytes) : SubmitOutcome;
 }
 
 /// <summary>
@@ -24,6 +28,7 @@ public abstract record SubmitOutcome
 public sealed class JobSubmitter(
     PostgresTransactions db,
     IOptionsMonitor<JobLimitsOptions> limits,
+    IOptionsMonitor<StorageOptions> storage,
     IJobEventPublisher publisher,
     JobMetrics metrics)
 {
@@ -32,6 +37,7 @@ public sealed class JobSubmitter(
         var jobId = Guid.CreateVersion7();
         var requestHash = request.RequestHash();
         var limit = limits.CurrentValue;
+        var quota = storage.CurrentValue.QuotaBytesPerUser;
         IReadOnlyList<JobEventMessage> events = [];
 
         var outcome = await db.RunAsync<SubmitOutcome>(async (connection, tx, token) =>
@@ -49,6 +55,16 @@ public sealed class JobSubmitter(
                     var (hash, firstJob) = (reader.GetString(0), reader.GetGuid(1));
                     return hash == requestHash ? new SubmitOutcome.Accepted(firstJob, Replayed: true) : new SubmitOutcome.KeyReused(firstJob);
                 }
+            }
+
+            // Under the user's lock, so concurrent submissions see the same total; a job admitted just under the quota
+            // may end a little over it (its outputs are not known yet).
+            var stored = await connection.ScalarAsync<long>(tx,
+                "SELECT coalesce(sum(a.size), 0)::bigint FROM artifacts a JOIN jobs j ON j.id = a.job_id WHERE j.owner_id = @owner",
+                token, ("owner", ownerId));
+            if (stored >= quota)
+            {
+                return new SubmitOutcome.OverQuota(stored, quota);
             }
 
             var usage = await connection.CountAsync(tx, ownerId, token);

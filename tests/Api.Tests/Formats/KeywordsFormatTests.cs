@@ -28,7 +28,7 @@ public sealed class KeywordsFormatTests
     [Fact]
     public void Keywords_of_meeting_notes_name_the_project_and_its_people()
     {
-        var keywords = KeywordExtractor.Extract(TextDocument.Parse(Fixture("kickoff-notes.txt")), 10).Select(k => k.Text).ToList();
+        var keywords = KeywordExtractor.Extract(TextDocument.Parse(Fixture("kickoff-notes.txt")), 10, TestContext.Current.CancellationToken).Select(k => k.Text).ToList();
 
         Assert.Equal("billing service", keywords[0]);
         Assert.Contains("migration", keywords);
@@ -41,7 +41,7 @@ public sealed class KeywordsFormatTests
         var text = "Der Klimawandel bedroht die Korallenriffe. Die Korallenriffe bleichen, wenn das Wasser zu warm ist. " +
                    "Der Schutz der Korallenriffe braucht weniger Emissionen.";
 
-        var keywords = KeywordExtractor.Extract(TextDocument.Parse(text), 5).Select(k => k.Text).ToList();
+        var keywords = KeywordExtractor.Extract(TextDocument.Parse(text), 5, TestContext.Current.CancellationToken).Select(k => k.Text).ToList();
 
         Assert.Equal("Korallenriffe", keywords[0]);
         Assert.DoesNotContain(keywords, k => k is "der" or "die" or "das" or "wenn");

@@ -35,7 +35,7 @@ public sealed class SummaryFormatTests
     public void Summary_length_follows_the_sentences_option(int sentences)
     {
         var document = TextDocument.Parse(Fixture("coral-reefs.md"));
-        var summary = ExtractiveSummarizer.Summarize(document, sentences);
+        var summary = ExtractiveSummarizer.Summarize(document, sentences, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(sentences, summary.Count);
         Assert.Equal(summary.Select(s => s.Index).Order(), summary.Select(s => s.Index));

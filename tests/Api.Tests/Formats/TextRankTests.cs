@@ -9,7 +9,7 @@ public sealed class TextRankTests
     {
         var edges = new Dictionary<(int A, int B), double> { [(0, 1)] = 1, [(0, 2)] = 1, [(0, 3)] = 1, [(0, 4)] = 1 };
 
-        var scores = TextRank.Rank(6, edges); // node 5 has no edges
+        var scores = TextRank.Rank(6, edges, TestContext.Current.CancellationToken); // node 5 has no edges
 
         Assert.Equal(0, Array.IndexOf(scores, scores.Max()));
         Assert.Equal(1.0, scores.Sum(), 6);
@@ -21,7 +21,7 @@ public sealed class TextRankTests
     {
         var edges = new Dictionary<(int A, int B), double> { [(0, 1)] = 5, [(0, 2)] = 1 };
 
-        var scores = TextRank.Rank(3, edges);
+        var scores = TextRank.Rank(3, edges, TestContext.Current.CancellationToken);
 
         Assert.True(scores[1] > scores[2]);
     }

@@ -32,13 +32,13 @@ public sealed class FormatRegistryTests
     [Fact]
     public void Text_stats_counts_and_guesses_the_language()
     {
-        var stats = TextStatsFormat.Analyze("The cat sat on the mat. It was a sunny day! Was it not?\n\nA second paragraph is here.");
+        var stats = TextStatsFormat.Analyze("The cat sat on the mat. It was a sunny day! Was it not?\n\nA second paragraph is here.", TestContext.Current.CancellationToken);
         Assert.Equal(19, stats.Words);
         Assert.Equal(4, stats.Sentences);
         Assert.Equal(2, stats.Paragraphs);
         Assert.Equal("en", stats.Language);
-        Assert.Equal("de", TextStatsFormat.Analyze("Der Hund und die Katze sind nicht im Haus, das ist auch gut so.").Language);
-        Assert.Equal(1, TextStatsFormat.Analyze(string.Join(' ', Enumerable.Repeat("word", 238))).ReadingTimeSeconds / 60);
+        Assert.Equal("de", TextStatsFormat.Analyze("Der Hund und die Katze sind nicht im Haus, das ist auch gut so.", TestContext.Current.CancellationToken).Language);
+        Assert.Equal(1, TextStatsFormat.Analyze(string.Join(' ', Enumerable.Repeat("word", 238)), TestContext.Current.CancellationToken).ReadingTimeSeconds / 60);
     }
 
     [Theory]

@@ -152,6 +152,72 @@ public sealed class JobRequestValidatorTests
         Assert.Empty(none);
     }
 
+    [Fact]
+    public async Task A_url_is_measured_as_it_is_stored_percent_encoded()
+    {
+        // 2,000 "é" are 2,019 characters as typed but 12,019 once percent-encoded, which is what the jobs table keeps.
+        var url = "https://example.com/" + new string('é', 2_000);
+        var errors = await ErrorsAsync(new SubmitJobRequest(new JobSourceRequest(url, null), ["markdown"], null), allowPrivate: true);
+        Assert.Contains("encoded", errors["source.url"][0]);
+    }
+
+    [Theory]
+    [InlineData("""{"capture": {"timeoutMs": "soon"}}""", "options.capture.timeoutMs")]
+    [InlineData("""{"capture": {"timeoutMs": 10}}""", "options.capture.timeoutMs")]
+    [InlineData("""{"capture": {"wait": "forever"}}""", "options.capture.wait")]
+    [InlineData("""{"capture": {"wait": "selector"}}""", "options.capture.selector")]
+    [InlineData("""{"capture": {"viewport": {"width": 100000, "height": 800}}}""", "options.capture.viewport.width")]
+    [InlineData("""{"capture": {"viewport": "big"}}""", "options.capture.viewport")]
+    [InlineData("""{"capture": {"fullPage": "yes"}}""", "options.capture.fullPage")]
+    [InlineData("""{"capture": {"timeout": 5000}}""", "options.capture.timeout")]
+    [InlineData("""{"capture": [1]}""", "options.capture")]
+    public async Task Capture_options_are_checked_at_submission_field_by_field(string options, string field)
+    {
+        var errors = await ErrorsAsync(new SubmitJobRequest(new JobSourceRequest("https://93.184.215.14/", null), ["markdown"],
+            JsonDocument.Parse(options).RootElement));
+        Assert.Contains(field, errors.Keys);
+    }
+
+    [Fact]
+    public async Task Valid_capture_options_are_accepted()
+    {
+        var options = JsonDocument.Parse("""{"capture": {"wait": "selector", "selector": "main", "timeoutMs": 5000, "fullPage": false, "viewport": {"width": 800, "height": 600}}}""").RootElement;
+        var validator = new JobRequestValidator(new FormatRegistry([]),
+            new StaticOptions<SubmissionLimits>(new SubmissionLimits()), new StaticOptions<CaptureTargetOptions>(new CaptureTargetOptions()));
+        var (job, errors) = await validator.ValidateAsync(new SubmitJobRequest(new JobSourceRequest("https://93.184.215.14/", null), ["markdown"], options),
+            TestContext.Current.CancellationToken);
+        Assert.Empty(errors);
+        Assert.NotNull(job);
+    }
+
+    [Theory]
+    [InlineData(30)]
+    [InlineData(2_000)]
+    public async Task The_answer_to_a_list_of_unknown_formats_is_not_larger_than_the_request(int count)
+    {
+        var formats = Enumerable.Range(0, count).Select(i => $"f{i}").ToArray();
+        var request = new SubmitJobRequest(new JobSourceRequest(null, "x"), formats, null);
+        var errors = await ErrorsAsync(request);
+
+        var requestBytes = JsonSerializer.SerializeToUtf8Bytes(request).Length;
+        var answerBytes = JsonSerializer.SerializeToUtf8Bytes(errors).Length;
+        Assert.True(answerBytes <= Math.Max(2_048, 2 * requestBytes), $"{answerBytes} bytes of errors for a {requestBytes}-byte request.");
+    }
+
+    [Fact]
+    public void A_batch_idempotency_key_leaves_room_for_the_item_index()
+    {
+        var validator = Validator();
+        var longest = new string('k', 200);
+
+        Assert.Null(validator.ValidateIdempotencyKey(longest, batch: false));
+        // Each batch item is stored as "key#index", in the same 200-character column.
+        Assert.NotNull(validator.ValidateIdempotencyKey(longest, batch: true));
+        Assert.NotNull(validator.ValidateIdempotencyKey(new string('k', 198), batch: true));
+        Assert.Null(validator.ValidateIdempotencyKey(new string('k', 196), batch: true));
+        Assert.NotNull(validator.ValidateIdempotencyKey("with space", batch: false));
+        Assert.NotNull(validator.ValidateIdempotencyKey("", batch: false));
+    }
 }
 
 internal sealed class StaticOptions<T>(T value) : IOptionsMonitor<T>

@@ -106,6 +106,11 @@ public static class FixturePages
         return html.Append("</article></body></html>").ToString();
     }
 
+    /// <summary>A short page whose content is <paramref name="width"/> CSS pixels wide (horizontal overflow).</summary>
+    public static string Wide(int width) =>
+        $"<!doctype html><html lang=\"en\"><head><title>Wide page</title></head><body><div style=\"width:{width}px;height:300px;" +
+        "background:linear-gradient(90deg,#c00,#00c)\">A very wide banner.</div></body></html>";
+
     /// <summary>A 1×1 PNG.</summary>
     public static readonly byte[] Pixel = Convert.FromBase64String(
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==");

@@ -109,6 +109,7 @@ public sealed class FixtureSite : IAsyncDisposable
         app.MapGet("/redirect-article", () => Results.Redirect("/article"));
         app.MapGet("/private-subresource", () => Html(FixturePages.PrivateSubresource));
         app.MapGet("/huge", (int? paragraphs) => Html(FixturePages.Huge(paragraphs ?? 20_000)));
+        app.MapGet("/wide", (int? width) => Html(FixturePages.Wide(width ?? 30_000)));
         app.MapGet("/dialogs", () => Html(FixturePages.DialogsAndDownload));
         app.MapGet("/download", () => Results.File(Encoding.UTF8.GetBytes("a,b\n1,2\n"), "text/csv", "data.csv"));
         app.MapGet("/pixel.png", () => Results.File(FixturePages.Pixel, "image/png"));

@@ -52,7 +52,7 @@ public sealed class JobStoreTests(JobStoreFixture fixture)
     private readonly RecordingPublisher _published = new();
     private readonly JobMetrics _metrics = new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
 
-    private JobSubmitter Submitter() => new(_db, Monitor(Limits), _published, _metrics);
+    private JobSubmitter Submitter() => new(_db, Monitor(Limits), Monitor(new Platform.Api.Storage.StorageOptions()), _published, _metrics);
     private JobQueue Queue() => new(_db);
     private FencedJobWriter Writer() => new(_db, _published, _metrics);
     private LeaseRescuer Rescuer() => new(_db, _published, Monitor(new LeaseOptions()), Monitor(Limits), _metrics, NullLogger<LeaseRescuer>.Instance);

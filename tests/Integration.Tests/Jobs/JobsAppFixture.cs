@@ -41,6 +41,8 @@ public class JobsAppFixture : IAsyncLifetime
         options.ApiEnvironment["Retries__MaxDelay"] = "00:00:00.500";
         options.ApiEnvironment["SubmissionLimits__MaxTextChars"] = "10000";
         options.ApiEnvironment["SubmissionLimits__MaxBodyBytes"] = "65536";
+        // The gateway answers 413 itself for a body the Api would refuse (Robustness/BadInputMatrixTests).
+        options.GatewayEnvironment["Gateway__MaxRequestBodyBytes"] = "65536";
         options.ApiEnvironment["SubmissionLimits__MaxBatchItems"] = "5";
         options.ApiEnvironment["Capture__AllowPrivateNetworks"] = "false";
         options.ApiEnvironment["Accounts__AdminEmails__0"] = AdminEmail;
