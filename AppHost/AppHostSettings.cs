@@ -11,11 +11,13 @@ namespace Platform.AppHost;
 ///   PLATFORM_STATIC_ROOT       (&lt;repo&gt;/web-spa/dist) the built SPA the gateway serves
 ///   PLATFORM_RESTART_DELAY     (00:00:02)      how long a crashed replica stays down before it is started again
 ///   PLATFORM_DURABLE_DATA      (true)          false = PostgreSQL without fsync (tests only)
+///   PLATFORM_ADMIN_EMAIL       (none)          the operator's admin account, made by the migration step; its password
+///                                              is the secret parameter admin-password (Parameters__admin-password)
 ///   ConnectionStrings__redis, ConnectionStrings__platform: use these servers and start none
 /// </code>
 /// </summary>
 public sealed record AppHostSettings(
-    int Port, int ApiReplicas, int ScraperReplicas, string DataDirectory, string StaticFilesRoot, TimeSpan RestartDelay, bool DurableData)
+    int Port, int ApiReplicas, int ScraperReplicas, string DataDirectory, string StaticFilesRoot, TimeSpan RestartDelay, bool DurableData, string? AdminEmail)
 {
     public static AppHostSettings From(IDistributedApplicationBuilder builder)
     {
@@ -28,7 +30,8 @@ public sealed record AppHostSettings(
             DataDirectory: Path.GetFullPath(configuration["PLATFORM_DATA_DIR"] ?? Path.Combine(repository, ".data")),
             StaticFilesRoot: Path.GetFullPath(configuration["PLATFORM_STATIC_ROOT"] ?? Path.Combine(repository, "web-spa", "dist")),
             RestartDelay: configuration.GetValue("PLATFORM_RESTART_DELAY", TimeSpan.FromSeconds(2)),
-            DurableData: configuration.GetValue("PLATFORM_DURABLE_DATA", true));
+            DurableData: configuration.GetValue("PLATFORM_DURABLE_DATA", true),
+            AdminEmail: configuration["PLATFORM_ADMIN_EMAIL"]);
         settings.Validate();
         return settings;
     }

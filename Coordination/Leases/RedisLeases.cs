@@ -247,7 +247,7 @@ internal sealed class RedisLeases : IAsyncDisposable
         }
     }
 
-    private static bool IsUnavailable(Exception ex) => ex switch
+    internal static bool IsUnavailable(Exception ex) => ex switch
     {
         RedisConnectionException or RedisTimeoutException or TimeoutException or ObjectDisposedException => true,
         // Redis is up but cannot serve yet (loading its dataset after a restart) or is stuck in a script.

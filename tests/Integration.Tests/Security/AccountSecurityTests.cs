@@ -184,14 +184,7 @@ public sealed class AccountSecurityTests(SecurityAppFixture fixture, ITestOutput
     {
         // Each sample from a new address and account, so no limit is reached and the timing is the server's work alone.
         const int samples = 12;
-        var known = new List<string>();
-        for (var i = 0; i < samples; i++)
-        {
-            using var registrar = fixture.NewVisitor();
-            var email = SecurityAppFixture.NewEmail("timed");
-            Assert.True((await registrar.RegisterAsync(email)).IsSuccessStatusCode);
-            known.Add(email);
-        }
+        var known = await RegisteredEmailsAsync("timed", samples);
         var (knownMs, unknownMs) = await InterleavedMediansAsync(samples,
             i => visitor => visitor.LoginAsync(known[i], "Wrong-Passw0rd!"),
             _ => visitor => visitor.LoginAsync(SecurityAppFixture.NewEmail("ghost"), "Wrong-Passw0rd!"),
@@ -203,14 +196,7 @@ public sealed class AccountSecurityTests(SecurityAppFixture fixture, ITestOutput
     public async Task Registering_a_taken_address_takes_as_long_as_registering_a_new_one()
     {
         const int samples = 12;
-        var taken = new List<string>();
-        for (var i = 0; i < samples; i++)
-        {
-            using var registrar = fixture.NewVisitor();
-            var email = SecurityAppFixture.NewEmail("held");
-            Assert.True((await registrar.RegisterAsync(email)).IsSuccessStatusCode);
-            taken.Add(email);
-        }
+        var taken = await RegisteredEmailsAsync("held", samples);
         var (takenMs, freshMs) = await InterleavedMediansAsync(samples,
             i => visitor => visitor.RegisterAsync(taken[i]),
             _ => visitor => visitor.RegisterAsync(SecurityAppFixture.NewEmail("new")),
@@ -266,6 +252,20 @@ public sealed class AccountSecurityTests(SecurityAppFixture fixture, ITestOutput
         await using var own = victim.Hub(fixture.Origin, webSocketOnly);
         await own.StartAsync(Ct);
         Assert.Equal(HubConnectionState.Connected, own.State);
+    }
+
+    /// <summary>Accounts registered each from its own address (the per-address limit is small).</summary>
+    private async Task<List<string>> RegisteredEmailsAsync(string prefix, int count)
+    {
+        var emails = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            using var registrar = fixture.NewVisitor();
+            var email = SecurityAppFixture.NewEmail(prefix);
+            Assert.True((await registrar.RegisterAsync(email)).IsSuccessStatusCode);
+            emails.Add(email);
+        }
+        return emails;
     }
 
     private async Task<(double A, double B)> InterleavedMediansAsync(

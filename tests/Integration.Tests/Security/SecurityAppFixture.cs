@@ -42,8 +42,7 @@ public sealed class SecurityAppFixture : IAsyncLifetime
     {
         var options = new PlatformAppOptions { ApiReplicas = 2, ScraperReplicas = 0 };
         options.AppHostSettings["PLATFORM_PORT"] = FreePort().ToString();
-        options.AppHostSettings["PLATFORM_ADMIN_EMAIL"] = AdminEmail;
-        options.AppHostSettings["Parameters:admin-password"] = AdminPassword;
+        options.WithAdmin(AdminEmail, AdminPassword);
         var api = options.ApiEnvironment;
         api["Accounts__AdminEmails__0"] = LegacyAdminEmail;
         api["AbuseLimits__RegisterPerIp__PermitLimit"] = RegisterPerIp.ToString();
