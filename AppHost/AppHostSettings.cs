@@ -12,11 +12,14 @@ namespace Platform.AppHost;
 ///   PLATFORM_RESTART_DELAY     (00:00:02)      how long a crashed replica stays down before it is started again
 ///   PLATFORM_STOP_TIMEOUT      (00:00:30)      how long a service replica may take to shut down gracefully
 ///   PLATFORM_DURABLE_DATA      (true)          false = PostgreSQL without fsync (tests only)
+///   PLATFORM_ADMIN_EMAIL       (none)          the operator's admin account, made by the migration step; its password
+///                                              is the secret parameter admin-password (Parameters__admin-password)
 ///   ConnectionStrings__redis, ConnectionStrings__platform: use these servers and start none
 /// </code>
 /// </summary>
 public sealed record AppHostSettings(
-    int Port, int ApiReplicas, int ScraperReplicas, string DataDirectory, string StaticFilesRoot, TimeSpan RestartDelay, TimeSpan StopTimeout, bool DurableData)
+    int Port, int ApiReplicas, int ScraperReplicas, string DataDirectory, string StaticFilesRoot, TimeSpan RestartDelay, TimeSpan StopTimeout, bool DurableData,
+    string? AdminEmail)
 {
     public static AppHostSettings From(IDistributedApplicationBuilder builder)
     {
@@ -30,7 +33,8 @@ public sealed record AppHostSettings(
             StaticFilesRoot: Path.GetFullPath(configuration["PLATFORM_STATIC_ROOT"] ?? Path.Combine(repository, "web-spa", "dist")),
             RestartDelay: configuration.GetValue("PLATFORM_RESTART_DELAY", TimeSpan.FromSeconds(2)),
             StopTimeout: configuration.GetValue("PLATFORM_STOP_TIMEOUT", TimeSpan.FromSeconds(30)),
-            DurableData: configuration.GetValue("PLATFORM_DURABLE_DATA", true));
+            DurableData: configuration.GetValue("PLATFORM_DURABLE_DATA", true),
+            AdminEmail: configuration["PLATFORM_ADMIN_EMAIL"]);
         settings.Validate();
         return settings;
     }

@@ -12,6 +12,7 @@ var platformDb = builder.AddPlatformDatabase("postgres", "platform", settings);
 // Services
 var migration = builder.AddProject<Projects.Api>("migration", launchProfileName: null)
     .WithArgs("--migrate")
+    .WithBootstrapAdmin(settings.AdminEmail)
     .WithReference(platformDb).WaitFor(platformDb);
 
 var scraper = builder.AddProject<Projects.Scraper>("scraper", launchProfileName: null)

@@ -24,6 +24,7 @@ public static class CoordinationServiceCollectionExtensions
         services.TryAddSingleton<RedisLeases>();
         services.TryAddSingleton<IDistributedSemaphore, RedisSemaphore>();
         services.TryAddSingleton<IDistributedLock, RedisLock>();
+        services.TryAddSingleton<RedisRateLimits>();
         return services;
     }
 }

@@ -14,8 +14,10 @@ export default defineConfig({
   server: {
     port: 5173,
     proxy: {
-      '/api': { target: gateway, changeOrigin: true },
-      '/hubs': { target: gateway, changeOrigin: true, ws: true },
+      // The Api refuses state changes and hub connections from another origin (docs/security.md): this dev server
+      // forwards the browser's requests as the gateway's own origin, which is what it stands in for.
+      '/api': { target: gateway, changeOrigin: true, headers: { origin: gateway } },
+      '/hubs': { target: gateway, changeOrigin: true, ws: true, rewriteWsOrigin: true, headers: { origin: gateway } },
     },
   },
   build: {

@@ -7,11 +7,21 @@ public sealed class AccountOptions
     public const string AdminRole = "admin";
     public const string AdminPolicy = "admin";
 
-    /// <summary>
-    /// Emails that get the "admin" role (operator endpoints, /api/ops/*) when they register or sign in,
-    /// e.g. Accounts__AdminEmails__0=ops@example.com.
-    /// </summary>
-    public string[] AdminEmails { get; set; } = [];
+    /// <summary>The longest email and password accepted (hashing a huge password is work an attacker chooses).</summary>
+    public const int MaxEmailLength = 254;
+    public const int MaxPasswordLength = 128;
 
-    public bool IsAdmin(string email) => AdminEmails.Contains(email, StringComparer.OrdinalIgnoreCase);
+    /// <summary>
+    /// The operator's account, made or repaired out of band by the migration step (<c>Api --migrate</c>), never by
+    /// registering: the password is a secret (the AppHost's <c>admin-password</c> parameter). Null = no admin.
+    /// </summary>
+    public BootstrapAdminOptions? BootstrapAdmin { get; set; }
+}
+
+/// <summary>Section "Accounts:BootstrapAdmin".</summary>
+public sealed class BootstrapAdminOptions
+{
+    public string? Email { get; set; }
+
+    public string? Password { get; set; }
 }

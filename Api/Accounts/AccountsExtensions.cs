@@ -14,6 +14,7 @@ public static class AccountsExtensions
     public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section);
+        builder.Services.AddScoped<UnknownAccountPassword>();
 
         builder.Services.AddDataProtection()
             .SetApplicationName("Platform")
@@ -44,12 +45,23 @@ public static class AccountsExtensions
         builder.Services.AddIdentityCore<PlatformUser>(identity =>
             {
                 identity.User.RequireUniqueEmail = true;
-                identity.Lockout.MaxFailedAccessAttempts = 10;
+                // No lockout: it let anyone lock a known account, and told who had one. Sign-in is throttled instead
+                // (Security/AbuseLimits), the same for every email.
+                identity.Lockout.AllowedForNewUsers = false;
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<PlatformDbContext>()
             .AddSignInManager();
         return builder;
+    }
+
+    /// <summary>Accounts:AdminEmails once made whoever registered a listed address an admin; it is ignored now, say so.</summary>
+    public static void WarnAboutRetiredAccountSettings(this WebApplication app)
+    {
+        if (app.Configuration.GetSection($"{AccountOptions.Section}:AdminEmails").GetChildren().Any())
+        {
+            app.Logger.LogWarning("Accounts:AdminEmails is ignored: admins are made out of band (Accounts:BootstrapAdmin, see docs/security.md)");
+        }
     }
 
     /// <summary>Creates the key ring's first key once (AppHost's --migrate step) so replicas starting together don't each make one.</summary>

@@ -1,8 +1,9 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.Options;
+using Microsoft.EntityFrameworkCore;
 using Platform.Api.Accounts;
+using Platform.Api.Security;
 
 namespace Platform.Api.Apis;
 
@@ -12,14 +13,23 @@ public static class AccountApi
 
     public sealed record AccountView(string Email, IReadOnlyList<string> Roles);
 
+    /// <summary>The one answer to every accepted registration, new address or taken: it must not tell which.</summary>
+    public sealed record RegistrationView(string Next, string Detail)
+    {
+        public static RegistrationView Instance { get; } = new("/api/account/login",
+            "Sign in with this email and password. If the address already had an account, that account is unchanged.");
+    }
+
     public static RouteGroupBuilder MapAccountApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/account").WithTags("Account");
 
         api.MapPost("/register", RegisterAsync).WithName("Register")
-            .WithSummary("Create an account and sign in (sets the auth cookie)").AllowAnonymous();
+            .WithSummary("Create an account, then sign in; the answer is the same whether or not the address was taken")
+            .AllowAnonymous().RequireClientLimit(AbuseLimit.RegisterPerIp);
         api.MapPost("/login", LoginAsync).WithName("Login")
-            .WithSummary("Sign in with email and password (sets the auth cookie)").AllowAnonymous();
+            .WithSummary("Sign in with email and password (sets the auth cookie)")
+            .AllowAnonymous().RequireClientLimit(AbuseLimit.LoginPerIp);
         api.MapPost("/logout", LogoutAsync).WithName("Logout")
             .WithSummary("Sign out (clears the auth cookie)").RequireAuthorization();
         api.MapGet("/me", Me).WithName("Me")
@@ -27,47 +37,68 @@ public static class AccountApi
         return api;
     }
 
-    public static async Task<Results<Created<AccountView>, ValidationProblem>> RegisterAsync(
-        Credentials credentials, UserManager<PlatformUser> users, RoleManager<IdentityRole> roles,
-        SignInManager<PlatformUser> signIn, IOptionsMonitor<AccountOptions> options)
+    /// <summary>
+    /// Creates the account, with no role, and does not sign in: a taken address gets the same 202, the same body and
+    /// about the same time (the password is hashed either way, before the address is looked up).
+    /// </summary>
+    public static async Task<Results<Accepted<RegistrationView>, ValidationProblem>> RegisterAsync(
+        Credentials credentials, HttpContext http, UserManager<PlatformUser> users, ILoggerFactory loggers)
     {
-        if (MissingCredentials(credentials) is { } missing)
+        if (CredentialErrors(credentials) is { } invalid)
         {
-            return TypedResults.ValidationProblem(missing);
+            return TypedResults.ValidationProblem(invalid);
         }
         var email = credentials.Email!.Trim();
-        var user = new PlatformUser { UserName = email, Email = email };
-        var created = await users.CreateAsync(user, credentials.Password!);
-        if (!created.Succeeded)
+        IdentityResult created;
+        try
         {
-            return TypedResults.ValidationProblem(IdentityErrors(created));
+            created = await users.CreateAsync(new PlatformUser { UserName = email, Email = email }, credentials.Password!);
         }
-        await GrantConfiguredRolesAsync(user, users, roles, options.CurrentValue);
-        await signIn.SignInAsync(user, isPersistent: true);
-        return TypedResults.Created("/api/account/me", new AccountView(email, [.. await users.GetRolesAsync(user)]));
+        catch (DbUpdateException)
+        {
+            // A concurrent registration of the same address won the unique index: the address is taken.
+            created = IdentityResult.Failed(new IdentityError { Code = nameof(IdentityErrorDescriber.DuplicateEmail) });
+        }
+        var errors = created.Errors.Where(e => !e.Code.StartsWith("Duplicate", StringComparison.Ordinal)).ToList();
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(IdentityErrors(errors));
+        }
+        if (created.Succeeded)
+        {
+            loggers.CreateLogger(typeof(AccountApi)).LogInformation("Account registered from {Client}", AbuseLimits.ClientKey(http));
+        }
+        return TypedResults.Accepted(RegistrationView.Instance.Next, RegistrationView.Instance);
     }
 
+    /// <summary>
+    /// Throttled per account (from this address, and from anywhere) before any work; an unknown email costs the same
+    /// password verification as a wrong password, and every failure reads the same. No lockout.
+    /// </summary>
     public static async Task<Results<Ok<AccountView>, ValidationProblem, ProblemHttpResult>> LoginAsync(
-        Credentials credentials, UserManager<PlatformUser> users, RoleManager<IdentityRole> roles,
-        SignInManager<PlatformUser> signIn, IOptionsMonitor<AccountOptions> options)
+        Credentials credentials, HttpContext http, UserManager<PlatformUser> users, SignInManager<PlatformUser> signIn,
+        UnknownAccountPassword unknownAccount, AbuseLimits limits)
     {
-        if (MissingCredentials(credentials) is { } missing)
+        if (CredentialErrors(credentials) is { } invalid)
         {
-            return TypedResults.ValidationProblem(missing);
+            return TypedResults.ValidationProblem(invalid);
         }
-        var user = await users.FindByEmailAsync(credentials.Email!.Trim());
+        var email = credentials.Email!.Trim();
+        var account = AbuseLimits.AccountKey(email);
+        var throttle = await limits.CheckAsync(http.RequestAborted,
+            (AbuseLimit.LoginPerAccountPerIp, $"{account}|{AbuseLimits.ClientKey(http)}"),
+            (AbuseLimit.LoginPerAccount, account));
+        if (!throttle.Allowed)
+        {
+            return AbuseLimits.TooManyRequests(http, throttle);
+        }
+        var user = await users.FindByEmailAsync(email);
         if (user is null)
         {
+            unknownAccount.Verify(credentials.Password!);
             return InvalidLogin();
         }
-        // Admin emails can be added to configuration after registration: apply them before the cookie is issued.
-        await GrantConfiguredRolesAsync(user, users, roles, options.CurrentValue);
-        var result = await signIn.PasswordSignInAsync(user, credentials.Password!, isPersistent: true, lockoutOnFailure: true);
-        if (result.IsLockedOut)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Account locked",
-                detail: "Too many failed sign-ins; try again later.");
-        }
+        var result = await signIn.PasswordSignInAsync(user, credentials.Password!, isPersistent: true, lockoutOnFailure: false);
         return result.Succeeded ? TypedResults.Ok(new AccountView(user.Email!, [.. await users.GetRolesAsync(user)])) : InvalidLogin();
     }
 
@@ -85,44 +116,30 @@ public static class AccountApi
     private static ProblemHttpResult InvalidLogin() =>
         TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in failed", detail: "Invalid email or password.");
 
-    private const int MaxEmailLength = 256;
-
-    private static Dictionary<string, string[]>? MissingCredentials(Credentials credentials)
+    private static Dictionary<string, string[]>? CredentialErrors(Credentials credentials)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(credentials.Email))
         {
             errors["email"] = ["Email is required."];
         }
-        else if (credentials.Email.Trim().Length > MaxEmailLength)
+        else if (credentials.Email.Trim().Length > AccountOptions.MaxEmailLength)
         {
-            // Identity's users.email column; longer would pass Identity's checks and fail the INSERT with a 500.
-            errors["email"] = [$"Email is longer than {MaxEmailLength} characters."];
+            errors["email"] = [$"Email must be at most {AccountOptions.MaxEmailLength} characters."];
         }
         if (string.IsNullOrEmpty(credentials.Password))
         {
             errors["password"] = ["Password is required."];
         }
+        else if (credentials.Password.Length > AccountOptions.MaxPasswordLength)
+        {
+            errors["password"] = [$"Password must be at most {AccountOptions.MaxPasswordLength} characters."];
+        }
         return errors.Count > 0 ? errors : null;
     }
 
-    private static Dictionary<string, string[]> IdentityErrors(IdentityResult result) =>
-        result.Errors
+    private static Dictionary<string, string[]> IdentityErrors(IEnumerable<IdentityError> errors) =>
+        errors
             .GroupBy(e => e.Code.Contains("Password", StringComparison.Ordinal) ? "password" : "email")
             .ToDictionary(g => g.Key, g => g.Select(e => e.Description).Distinct().ToArray());
-
-    private static async Task GrantConfiguredRolesAsync(
-        PlatformUser user, UserManager<PlatformUser> users, RoleManager<IdentityRole> roles, AccountOptions options)
-    {
-        if (!options.IsAdmin(user.Email!) || await users.IsInRoleAsync(user, AccountOptions.AdminRole))
-        {
-            return;
-        }
-        if (!await roles.RoleExistsAsync(AccountOptions.AdminRole))
-        {
-            // Two replicas may race to create the role; the loser's duplicate error is harmless.
-            await roles.CreateAsync(new IdentityRole(AccountOptions.AdminRole));
-        }
-        await users.AddToRoleAsync(user, AccountOptions.AdminRole);
-    }
 }

@@ -7,6 +7,7 @@ using Platform.Api.Admission;
 using Platform.Api.Jobs;
 using Platform.Api.Jobs.Submission;
 using Platform.Api.Storage;
+using Platform.Api.Security;
 
 namespace Platform.Api.Apis;
 
@@ -34,9 +35,11 @@ public static class JobsApi
         var api = app.MapGroup("/api/jobs").WithTags("Jobs");
 
         api.MapPost("/", SubmitAsync).WithName("SubmitJob").RefusedUnderPressure()
-            .WithSummary("Submit a job: one source (url or text) and the formats to produce");
+            .WithSummary("Submit a job: one source (url or text) and the formats to produce")
+            .RequireUserLimit(AbuseLimit.SubmissionsPerUser);
         api.MapPost("/batch", SubmitBatchAsync).WithName("SubmitBatch").RefusedUnderPressure()
-            .WithSummary("Submit one job per URL with shared formats and options; answers per item");
+            .WithSummary("Submit one job per URL with shared formats and options; answers per item")
+            .RequireUserLimit(AbuseLimit.SubmissionsPerUser);
         api.MapGet("/", ListAsync).WithName("ListJobs")
             .WithSummary("The user's jobs, newest first, optionally filtered by state and by a search in the source");
         api.MapGet("/{id:guid}", GetAsync).WithName("GetJob")
@@ -46,7 +49,8 @@ public static class JobsApi
         api.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelJob")
             .WithSummary("Cancel a queued (at once) or running (within a second) job");
         api.MapPost("/{id:guid}/retry", RetryAsync).WithName("RetryJob").RefusedUnderPressure()
-            .WithSummary("Start a new attempt of a finished job");
+            .WithSummary("Start a new attempt of a finished job")
+            .RequireUserLimit(AbuseLimit.SubmissionsPerUser);
         api.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteJob")
             .WithSummary("Delete a finished job and its results");
         api.MapGet("/{id:guid}/tasks/{format}/result", ResultAsync).WithName("GetTaskResult")

@@ -11,6 +11,7 @@ using Platform.Api.Jobs;
 using Platform.Api.Jobs.Submission;
 using Platform.Api.Live;
 using Platform.Api.Ops;
+using Platform.Api.Security;
 
 namespace Platform.Api.Extensions;
 
@@ -24,6 +25,7 @@ public static class Extensions
 
         builder.AddApiModules();
         builder.AddAccounts();
+        builder.AddAbuseProtection();
         builder.AddFormats();
         builder.AddJobEngine();
         builder.AddApiPlumbing();
@@ -117,8 +119,11 @@ public static class Extensions
 
     public static void UseApiPipeline(this WebApplication app)
     {
+        app.UseClientAddress();
+        app.WarnAboutRetiredAccountSettings();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseCrossSiteRequestGuard();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi();
@@ -130,5 +135,6 @@ public static class Extensions
         var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
         await db.Database.MigrateAsync();
         scope.ServiceProvider.EnsureDataProtectionKey();
+        await scope.ServiceProvider.EnsureBootstrapAdminAsync();
     }
 }

@@ -22,4 +22,21 @@ public static class PlatformResourceExtensions
         port == 0
             ? gateway.WithHttpEndpoint().WithExternalHttpEndpoints()
             : gateway.WithHttpEndpoint(port: port, targetPort: port, isProxied: false).WithExternalHttpEndpoints();
+
+    /// <summary>
+    /// The operator's admin account, made out of band by the migration step (never by registering): the email from
+    /// <c>PLATFORM_ADMIN_EMAIL</c>, the password from the secret parameter <c>admin-password</c>
+    /// (<c>Parameters__admin-password</c>; the dashboard asks for it when it is missing). No email, no admin.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithBootstrapAdmin(this IResourceBuilder<ProjectResource> migration, string? email)
+    {
+        if (string.IsNullOrWhiteSpace(email))
+        {
+            return migration;
+        }
+        var password = migration.ApplicationBuilder.AddParameter("admin-password", secret: true);
+        return migration
+            .WithEnvironment("Accounts__BootstrapAdmin__Email", email)
+            .WithEnvironment("Accounts__BootstrapAdmin__Password", password);
+    }
 }

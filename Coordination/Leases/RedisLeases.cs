@@ -247,7 +247,7 @@ internal sealed class RedisLeases : IAsyncDisposable
         }
     }
 
-    private static bool IsUnavailable(Exception ex) => ex switch
+    internal static bool IsUnavailable(Exception ex) => ex switch
     {
         RedisConnectionException or RedisTimeoutException or TimeoutException or ObjectDisposedException => true,
         // Redis is up but cannot serve a write now: loading its dataset after a restart, stuck in a script, demoted to a

@@ -24,8 +24,9 @@ var sessions = await ForEachAsync(Enumerable.Range(0, users), concurrency, async
     {
         BaseAddress = app.GatewayUrl,
     };
-    var response = await http.PostAsJsonAsync("/api/account/register", new { email = $"bench-{i}@bench.test", password = "Passw0rd!" });
-    response.EnsureSuccessStatusCode();
+    var account = new { email = $"bench-{i}@bench.test", password = "Passw0rd!" };
+    (await http.PostAsJsonAsync("/api/account/register", account)).EnsureSuccessStatusCode();
+    (await http.PostAsJsonAsync("/api/account/login", account)).EnsureSuccessStatusCode();
     return http;
 });
 

@@ -128,7 +128,9 @@ public sealed class PlatformApp : IAsyncDisposable
         AddEnvironment(builder, "api", options.ApiEnvironment);
         AddEnvironment(builder, "scraper", options.ScraperEnvironment);
         AddEnvironment(builder, "gateway", options.GatewayEnvironment);
-        var names = builder.Resources.Select(r => r.Name).ToHashSet();
+        // Plain parameters (the admin password) are values, not processes: nothing to wait for. A given connection string
+        // is a parameter too, and stays (its value is read below).
+        var names = builder.Resources.Where(r => r is not ParameterResource || r is IResourceWithConnectionString).Select(r => r.Name).ToHashSet();
         var appHostLog = new AppHostLog();
         builder.Services.AddLogging(logging => logging.AddProvider(appHostLog));
 

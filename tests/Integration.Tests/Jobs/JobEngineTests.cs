@@ -330,7 +330,7 @@ public sealed class JobEngineTests(JobsAppFixture fixture)
     public async Task A_cookie_from_one_replica_works_on_the_other_and_admins_see_operations()
     {
         await fixture.AllReplicasHealthyAsync();
-        using var admin = await fixture.NewUserAsync(JobsAppFixture.AdminEmail);
+        using var admin = await fixture.AdminAsync();
         foreach (var replica in fixture.App.Api)
         {
             var me = await admin.Http.GetFromJsonAsync<JsonElement>(new Uri(replica.Url!, "/api/account/me"), TestContext.Current.CancellationToken);

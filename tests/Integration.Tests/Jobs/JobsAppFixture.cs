@@ -10,6 +10,7 @@ namespace Platform.Integration.Tests.Jobs;
 public class JobsAppFixture : IAsyncLifetime
 {
     public const string AdminEmail = "ops@jobs.test";
+    public const string AdminPassword = "Operator-Passw0rd!";
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(3);
 
     /// <summary>A killed replica stays down long enough that "the other replica" is the one that recovers its job.</summary>
@@ -45,7 +46,7 @@ public class JobsAppFixture : IAsyncLifetime
         options.GatewayEnvironment["Gateway__MaxRequestBodyBytes"] = "65536";
         options.ApiEnvironment["SubmissionLimits__MaxBatchItems"] = "5";
         options.ApiEnvironment["Capture__AllowPrivateNetworks"] = "false";
-        options.ApiEnvironment["Accounts__AdminEmails__0"] = AdminEmail;
+        options.WithAdmin(AdminEmail, AdminPassword);
         Configure(options);
         App = await PlatformApp.StartAsync(options, TestContext.Current.CancellationToken);
         Database = NpgsqlDataSource.Create(App.PostgresConnectionString);
@@ -65,6 +66,9 @@ public class JobsAppFixture : IAsyncLifetime
 
     public Task<UserSession> NewUserAsync(string? email = null) =>
         UserSession.RegisterAsync(this, email ?? $"user-{Guid.NewGuid():N}@jobs.test");
+
+    /// <summary>The operator's admin (made by the migration step), signed in.</summary>
+    public Task<UserSession> AdminAsync() => UserSession.SignInAsync(this, AdminEmail, AdminPassword);
 
     /// <summary>The Api replica a job's lease names (owner_instance is the replica's id, "api-x7k2abcd").</summary>
     public AppResource Replica(string instance) => App.Api.Single(r => r.Name == instance);

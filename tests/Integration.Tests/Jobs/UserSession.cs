@@ -21,16 +21,32 @@ public sealed class UserSession : IDisposable
     public string Id { get; private set; } = "";
     public HttpClient Http { get; }
 
+    /// <summary>Registers (202, the same answer whether or not the address was taken), then signs in.</summary>
     public static async Task<UserSession> RegisterAsync(JobsAppFixture fixture, string email)
     {
-        var http = new HttpClient(new SocketsHttpHandler { CookieContainer = new CookieContainer(), UseCookies = true })
+        var http = NewClient(fixture);
+        var response = await http.PostAsJsonAsync("/api/account/register", new { email, password = Password });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return await SignInAsync(fixture, http, email, Password);
+    }
+
+    public static Task<UserSession> SignInAsync(JobsAppFixture fixture, string email, string password) =>
+        SignInAsync(fixture, NewClient(fixture), email, password);
+
+    private const string Password = "Passw0rd!";
+
+    private static HttpClient NewClient(JobsAppFixture fixture) =>
+        new(new SocketsHttpHandler { CookieContainer = new CookieContainer(), UseCookies = true })
         {
             BaseAddress = fixture.App.GatewayUrl,
             Timeout = TimeSpan.FromSeconds(30),
         };
+
+    private static async Task<UserSession> SignInAsync(JobsAppFixture fixture, HttpClient http, string email, string password)
+    {
         var session = new UserSession(fixture, email, http);
-        var response = await http.PostAsJsonAsync("/api/account/register", new { email, password = "Passw0rd!" });
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var login = await http.PostAsJsonAsync("/api/account/login", new { email, password });
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
         await using var connection = await fixture.Database.OpenConnectionAsync();
         await using var command = new NpgsqlCommand("SELECT id FROM users WHERE email = @email", connection);
         command.Parameters.AddWithValue("email", email);

@@ -89,10 +89,23 @@ export function useLogout() {
   });
 }
 
-/** Where to go after signing in: only same-site paths, never back to the auth pages. */
+/**
+ * Where to go after signing in: only a path on this origin, never back to the auth pages. The path is read as the
+ * browser's URL parser reads it ("/\\evil.example" and "/<tab>/evil.example" are "//evil.example", another site), and the
+ * parsed path is what we return, so what was checked is what is followed.
+ */
 export function safeNextPath(next: string | null): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/sign-in') || next.startsWith('/register')) return '/';
-  return next;
+  if (!next || !next.startsWith('/')) return '/';
+  let url: URL;
+  try {
+    url = new URL(next, window.location.origin);
+  } catch {
+    return '/';
+  }
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  if (url.origin !== window.location.origin || path.startsWith('//') || path.startsWith('/\\')) return '/';
+  if (url.pathname.startsWith('/sign-in') || url.pathname.startsWith('/register')) return '/';
+  return path;
 }
 
 export function RequireAuth({ children }: { children: ReactNode }) {

@@ -106,5 +106,12 @@ function generalMessage(error: unknown, mode: Mode, otherErrors: string[]): stri
   if (isApiError(error) && mode === 'sign-in' && (error.status === 401 || error.status === 400)) {
     return 'That email and password do not match an account.';
   }
+  // Registration never says whether an address is taken; the sign-in that follows it fails the same way either way.
+  if (isApiError(error) && mode === 'register' && error.status === 401) {
+    return 'Could not sign you in with this email and password. If the address already has an account, sign in instead.';
+  }
+  if (isApiError(error) && error.status === 429) {
+    return 'Too many attempts. Wait a little and try again.';
+  }
   return describeError(error);
 }
