@@ -10,12 +10,13 @@ namespace Platform.AppHost;
 ///   PLATFORM_DATA_DIR          (&lt;repo&gt;/.data) Redis and PostgreSQL files
 ///   PLATFORM_STATIC_ROOT       (&lt;repo&gt;/web-spa/dist) the built SPA the gateway serves
 ///   PLATFORM_RESTART_DELAY     (00:00:02)      how long a crashed replica stays down before it is started again
+///   PLATFORM_STOP_TIMEOUT      (00:00:30)      how long a service replica may take to shut down gracefully
 ///   PLATFORM_DURABLE_DATA      (true)          false = PostgreSQL without fsync (tests only)
 ///   ConnectionStrings__redis, ConnectionStrings__platform: use these servers and start none
 /// </code>
 /// </summary>
 public sealed record AppHostSettings(
-    int Port, int ApiReplicas, int ScraperReplicas, string DataDirectory, string StaticFilesRoot, TimeSpan RestartDelay, bool DurableData)
+    int Port, int ApiReplicas, int ScraperReplicas, string DataDirectory, string StaticFilesRoot, TimeSpan RestartDelay, TimeSpan StopTimeout, bool DurableData)
 {
     public static AppHostSettings From(IDistributedApplicationBuilder builder)
     {
@@ -28,6 +29,7 @@ public sealed record AppHostSettings(
             DataDirectory: Path.GetFullPath(configuration["PLATFORM_DATA_DIR"] ?? Path.Combine(repository, ".data")),
             StaticFilesRoot: Path.GetFullPath(configuration["PLATFORM_STATIC_ROOT"] ?? Path.Combine(repository, "web-spa", "dist")),
             RestartDelay: configuration.GetValue("PLATFORM_RESTART_DELAY", TimeSpan.FromSeconds(2)),
+            StopTimeout: configuration.GetValue("PLATFORM_STOP_TIMEOUT", TimeSpan.FromSeconds(30)),
             DurableData: configuration.GetValue("PLATFORM_DURABLE_DATA", true));
         settings.Validate();
         return settings;
@@ -50,6 +52,10 @@ public sealed record AppHostSettings(
         if (RestartDelay < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(RestartDelay), RestartDelay, "PLATFORM_RESTART_DELAY cannot be negative.");
+        }
+        if (StopTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(StopTimeout), StopTimeout, "PLATFORM_STOP_TIMEOUT must be positive.");
         }
     }
 }

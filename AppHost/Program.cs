@@ -18,7 +18,8 @@ var scraper = builder.AddProject<Projects.Scraper>("scraper", launchProfileName:
     .WithHttpEndpoint().WithHttpHealthCheck("/health")
     .WithReplicas(settings.ScraperReplicas)
     .WithReference(redis).WaitFor(redis)
-    .WithRestartOnCrash(settings.RestartDelay);
+    .WithRestartOnCrash(settings.RestartDelay)
+    .WithGracefulStop(settings.StopTimeout);
 
 var api = builder.AddProject<Projects.Api>("api", launchProfileName: null)
     .WithHttpEndpoint().WithHttpHealthCheck("/health")
@@ -26,6 +27,7 @@ var api = builder.AddProject<Projects.Api>("api", launchProfileName: null)
     .WithReference(redis).WithReference(platformDb).WithReference(scraper)
     .WaitFor(redis).WaitForCompletion(migration)
     .WithRestartOnCrash(settings.RestartDelay)
+    .WithGracefulStop(settings.StopTimeout)
     .WithDrainCommand();
 
 // Gateway
@@ -35,6 +37,7 @@ builder.AddProject<Projects.Gateway>("gateway", launchProfileName: null)
     .WithReference(api).WithReference(redis)
     .WithEnvironment("Gateway__StaticFilesRoot", settings.StaticFilesRoot)
     .WaitFor(redis)
-    .WithRestartOnCrash(settings.RestartDelay);
+    .WithRestartOnCrash(settings.RestartDelay)
+    .WithGracefulStop(settings.StopTimeout);
 
 builder.Build().Run();

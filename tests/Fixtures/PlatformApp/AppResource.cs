@@ -133,28 +133,33 @@ public sealed class AppResource
     {
         var starts = Volatile.Read(ref _starts);
         await ExecuteAsync(KnownResourceCommands.RestartCommand, ct);
-        await WaitUntilAsync(r => Volatile.Read(ref r._starts) > starts && r.State == AppResourceState.Healthy, TimeSpan.FromSeconds(90), ct);
+        await WaitUntilAsync(r => Volatile.Read(ref r._starts) > starts && r.IsRunning, TimeSpan.FromSeconds(90), ct);
         await WaitHealthyAsync(ct);
     }
 
+    /// <summary>Running (not paused), as DCP reports the process.</summary>
+    public bool IsRunning => !_paused && Snapshot.State?.Text == KnownResourceStates.Running;
+
     /// <summary>
-    /// Running and healthy as Aspire reports it and, for a service, its own <c>/health</c> answering 200: Aspire checks a
-    /// replicated resource's health through DCP's proxy, which may ask another replica.
+    /// A service: running, and its own <c>/health</c> answering 200 (the endpoint Aspire's health check asks, but Aspire
+    /// asks through DCP's proxy, which may reach another replica, and backs off up to 5 s between checks of an unhealthy
+    /// resource). Any other resource: healthy as Aspire reports it.
     /// </summary>
     public async Task WaitHealthyAsync(CancellationToken ct = default)
     {
-        await WaitUntilAsync(r => r.State == AppResourceState.Healthy, Timeout.InfiniteTimeSpan, ct);
-        if (Url is not { } url)
+        if (Url is null)
         {
+            await WaitUntilAsync(r => r.State == AppResourceState.Healthy, Timeout.InfiniteTimeSpan, ct);
             return;
         }
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
         while (true)
         {
+            await WaitUntilAsync(r => r.IsRunning, Timeout.InfiniteTimeSpan, ct);
             try
             {
-                using var response = await http.GetAsync(new Uri(Url ?? url, "/health"), ct);
-                if (response.IsSuccessStatusCode)
+                using var response = await http.GetAsync(new Uri(Url!, "/health"), ct);
+                if (response.IsSuccessStatusCode && IsRunning)
                 {
                     return;
                 }
@@ -162,7 +167,7 @@ public sealed class AppResource
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
             {
             }
-            await Task.Delay(100, ct);
+            await Task.Delay(50, ct);
         }
     }
 

@@ -115,6 +115,15 @@ public sealed class PlatformApp : IAsyncDisposable
                 builder.Resources.Remove(resource);
             }
         }
+        if (!options.EnableDashboard)
+        {
+            // Without a dashboard nothing listens on the OTLP endpoint Aspire hands out (localhost:4317), and the
+            // exporters' in-memory retry would hold every service's shutdown for about 10 s.
+            foreach (var project in builder.Resources.OfType<ProjectResource>())
+            {
+                builder.CreateResourceBuilder(project).WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", "");
+            }
+        }
         AddEnvironment(builder, "api", options.ApiEnvironment);
         AddEnvironment(builder, "scraper", options.ScraperEnvironment);
         AddEnvironment(builder, "gateway", options.GatewayEnvironment);
@@ -184,7 +193,7 @@ public sealed class PlatformApp : IAsyncDisposable
             }
             return name == "migration"
                 ? replicas.Any(r => r.Snapshot.State?.Text == KnownResourceStates.Finished && r.Snapshot.ExitCode == 0)
-                : replicas.Count(r => r.State == AppResourceState.Healthy) >= Expected(name);
+                : replicas.Count(r => r.Url is null ? r.State == AppResourceState.Healthy : r.IsRunning) >= Expected(name);
         }))
         {
             if (Replicas("migration").FirstOrDefault() is { Snapshot.ExitCode: not (null or 0) } failed)
@@ -193,7 +202,7 @@ public sealed class PlatformApp : IAsyncDisposable
             }
             await Task.Delay(100, ct);
         }
-        // Aspire checks a replicated service through DCP's proxy; each replica must answer on its own address.
+        // A service is ready when it answers /health on its own address (see AppResource.WaitHealthyAsync).
         await Task.WhenAll(Resources.Where(r => r.Url is not null).Select(r => r.WaitHealthyAsync(ct)));
     }
 

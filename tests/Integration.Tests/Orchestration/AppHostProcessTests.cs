@@ -8,8 +8,8 @@ namespace Platform.Integration.Tests.Orchestration;
 
 /// <summary>
 /// The AppHost as operators run it (<c>scripts/apphost</c>, what <c>./run</c> ends with): it prints the app's URL and
-/// the dashboard's login URL, serves both, and on SIGTERM stops with no process of the app left — DCP, the dashboard,
-/// the <c>dotnet run</c> wrappers, every service, Redis, PostgreSQL and Chromium included.
+/// the dashboard's login URL, serves both, and on SIGTERM stops every service gracefully, with no process of the app
+/// left — DCP, the dashboard, the <c>dotnet run</c> wrappers, every service, Redis, PostgreSQL and Chromium included.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed partial class AppHostProcessTests(ITestOutputHelper output)
@@ -40,6 +40,7 @@ public sealed partial class AppHostProcessTests(ITestOutputHelper output)
         using var process = Process.Start(info)!;
         var appUrl = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var dashboardUrl = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is not { } line)
@@ -47,6 +48,7 @@ public sealed partial class AppHostProcessTests(ITestOutputHelper output)
                 return;
             }
             output.WriteLine(line);
+            lines.Enqueue(line);
             if (ReadyLine().Match(line) is { Success: true } ready)
             {
                 appUrl.TrySetResult(new Uri(ready.Groups[1].Value));
@@ -85,6 +87,8 @@ public sealed partial class AppHostProcessTests(ITestOutputHelper output)
             output.WriteLine($"stopped in {stopping.Elapsed.TotalSeconds:0.0} s with exit code {process.ExitCode}");
             Assert.Equal(0, process.ExitCode);
             Assert.Empty(ProcessProbe.Describe(ProcessProbe.RunningTagged(tag)));
+            // Every service (api, scraper, gateway) got SIGTERM and ran its own shutdown, rather than being killed by DCP.
+            Assert.Contains(lines, line => line.Contains("3 service replicas stopped gracefully", StringComparison.Ordinal));
         }
         finally
         {

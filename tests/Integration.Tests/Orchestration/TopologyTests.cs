@@ -18,7 +18,8 @@ public sealed class TopologyTests(PlatformFixture fixture) : DistributedAppTest(
         Assert.Equal("Finished", Assert.Single(app.Replicas("migration")).Snapshot.State?.Text);
         Assert.Equal(0, app.Replicas("migration")[0].Snapshot.ExitCode);
         var running = app.Resources.Where(r => r.ResourceName is not ("migration" or "platform")).ToList();
-        Assert.All(running, r => Assert.Equal(AppResourceState.Healthy, r.State));
+        // Aspire's own health checks agree (they back off up to 5 s between checks of a resource not yet healthy).
+        await Task.WhenAll(running.Select(r => r.WaitUntilAsync(x => x.State == AppResourceState.Healthy, TimeSpan.FromSeconds(30), _ct)));
         Assert.All(running, r => Assert.True(r.Pid is { } pid && ProcessProbe.IsRunning(pid), $"{r.Name} is not running"));
         var table = app.DescribeResources();
         Assert.All(app.Resources, r => Assert.Contains(r.Name, table));
