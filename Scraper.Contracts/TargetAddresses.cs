@@ -36,10 +36,9 @@ public static class TargetAddresses
             "2001:2::/48", "2001:10::/28", "2001:db8::/32", "3fff::/20", // benchmarking, ORCHID, documentation
             "5f00::/16",        // SRv6 SIDs
             "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
-        }.Select(IPNetwork.Parse),
+        }.Select(network => IPNetwork.Parse(network)),
     ];
 
-    private static readonly IPNetwork Mapped = IPNetwork.Parse("::ffff:0:0/96");
     private static readonly IPNetwork Compatible = IPNetwork.Parse("::/96");
     private static readonly IPNetwork Nat64 = IPNetwork.Parse("64:ff9b::/96");
     private static readonly IPNetwork SixToFour = IPNetwork.Parse("2002::/16");
@@ -54,7 +53,11 @@ public static class TargetAddresses
             yield break;
         }
         var bytes = address.GetAddressBytes();
-        if (Mapped.Contains(address) || Compatible.Contains(address) || Nat64.Contains(address))
+        if (address.IsIPv4MappedToIPv6)
+        {
+            yield return address.MapToIPv4();
+        }
+        else if (Compatible.Contains(address) || Nat64.Contains(address))
         {
             yield return new IPAddress(bytes[12..]);
         }
@@ -80,7 +83,8 @@ public static class TargetAddresses
 
     /// <summary>
     /// Why a connection to <paramref name="addresses"/> (every answer for one name) on <paramref name="port"/> is refused,
-    /// or null. <paramref name="allowPrivateNetworks"/> (tests only) opens non-public addresses on any port; metadata never.
+    /// or null. <see cref="TargetRules.AllowPrivateNetworks"/> (tests only) opens non-public addresses on any port;
+    /// <see cref="TargetRules.AllowedNetworks"/> opens the operator's networks on the allowed ports; metadata never.
     /// </summary>
     public static string? Refusal(string host, IReadOnlyList<IPAddress> addresses, int port, TargetRules rules)
     {
@@ -110,7 +114,7 @@ public static class TargetAddresses
 public sealed record TargetRules(bool AllowPrivateNetworks, IReadOnlyCollection<int> AdditionalPorts, IReadOnlyCollection<IPNetwork> AllowedNetworks)
 {
     /// <summary>Parses <c>Capture:AllowedNetworks</c> entries ("10.20.0.0/16", "192.0.2.7/32"); throws on a malformed one.</summary>
-    public static IPNetwork[] ParseNetworks(IEnumerable<string> networks) => [.. networks.Select(IPNetwork.Parse)];
+    public static IPNetwork[] ParseNetworks(IEnumerable<string> networks) => [.. networks.Select(network => IPNetwork.Parse(network))];
 
     /// <summary>Start-up validation of the settings both services bind (<c>Capture:AllowedNetworks</c>, <c>Capture:AdditionalPorts</c>).</summary>
     public static IEnumerable<ValidationResult> Validate(string[] allowedNetworks, int[] additionalPorts)

@@ -107,7 +107,7 @@ public sealed class BrowserHost : IHostedService, IAsyncDisposable
                 Timeout = o.LaunchTimeoutMs,
                 Args = [.. ChromiumArguments(), .. EgressArguments(_egress.Address), ChromiumProcessTree.MarkerArgument(marker)],
             };
-            if (Environment.UserName == "root")
+            if (!OperatingSystem.IsWindows() && Environment.UserName == "root")
             {
                 SandboxUser.Apply(launch, o);
             }

@@ -10,6 +10,7 @@ public static class SandboxUser
 {
     private const string WrapperName = "chromium-as-sandbox-user";
 
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public static void Apply(BrowserTypeLaunchOptions launch, BrowserOptions options)
     {
         if (!File.ReadLines("/etc/passwd").Any(line => line.StartsWith(options.SandboxUser + ":", StringComparison.Ordinal)))

@@ -127,7 +127,7 @@ public sealed class PlatformApp : IAsyncDisposable
         AddEnvironment(builder, "api", options.ApiEnvironment);
         AddEnvironment(builder, "scraper", options.ScraperEnvironment);
         AddEnvironment(builder, "gateway", options.GatewayEnvironment);
-        var names = builder.Resources.Select(r => r.Name).ToHashSet();
+        var names = builder.Resources.Where(r => r is not ParameterResource).Select(r => r.Name).ToHashSet();
         var appHostLog = new AppHostLog();
         builder.Services.AddLogging(logging => logging.AddProvider(appHostLog));
 
