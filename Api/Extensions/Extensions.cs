@@ -63,7 +63,7 @@ public static class Extensions
         var services = builder.Services;
         services.AddOptions<JobLimitsOptions>().BindConfiguration(JobLimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SubmissionLimits>().BindConfiguration(SubmissionLimits.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<CaptureTargetOptions>().BindConfiguration(CaptureTargetOptions.Section);
+        services.AddOptions<CaptureTargetOptions>().BindConfiguration(CaptureTargetOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LeaseOptions>().BindConfiguration(LeaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DispatchOptions>().BindConfiguration(DispatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DrainOptions>().BindConfiguration(DrainOptions.Section).ValidateDataAnnotations().ValidateOnStart();

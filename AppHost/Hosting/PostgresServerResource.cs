@@ -10,9 +10,10 @@ namespace Aspire.Hosting.ApplicationModel;
 /// Debian's PostgreSQL as an executable resource (Aspire's own is a container): a cluster of its own under the data
 /// directory, created with initdb on first start, listening on loopback only, no Unix socket. PostgreSQL refuses to run
 /// as root, so as root it is started through <c>setpriv</c> as the <c>postgres</c> user (same pid: DCP signals
-/// PostgreSQL itself).
+/// PostgreSQL itself). Logins over loopback need the superuser's password (scram-sha-256), never trust: Chromium and any
+/// other local process can reach the port, and the database holds the Data Protection keys.
 /// </summary>
-public sealed class PostgresServerResource(string name, string command, string dataDirectory)
+public sealed class PostgresServerResource(string name, string command, string dataDirectory, ParameterResource password)
     : ExecutableResource(name, command, dataDirectory), IResourceWithConnectionString
 {
     internal const string PrimaryEndpointName = "tcp";
@@ -22,8 +23,10 @@ public sealed class PostgresServerResource(string name, string command, string d
 
     public EndpointReference PrimaryEndpoint => new(this, PrimaryEndpointName);
 
+    public ParameterResource Password { get; } = password;
+
     public ReferenceExpression ConnectionStringExpression =>
-        ReferenceExpression.Create($"Host={PrimaryEndpoint.Property(EndpointProperty.Host)};Port={PrimaryEndpoint.Property(EndpointProperty.Port)};Username={SuperUser}");
+        ReferenceExpression.Create($"Host={PrimaryEndpoint.Property(EndpointProperty.Host)};Port={PrimaryEndpoint.Property(EndpointProperty.Port)};Username={SuperUser};Password={Password}");
 
     internal Dictionary<string, string> Databases { get; } = [];
 }
@@ -52,11 +55,15 @@ public static class PostgresServerBuilderExtensions
         var binaries = PostgresInstallation.FindBinaries();
         var directory = Path.GetFullPath(Path.Combine(dataDirectory, name));
         var runAsPostgres = Environment.UserName == "root";
-        var postgres = new PostgresServerResource(name, runAsPostgres ? "setpriv" : Path.Combine(binaries, "postgres"), directory);
+        var password = builder.AddServerPassword(name, dataDirectory);
+        var postgres = new PostgresServerResource(name, runAsPostgres ? "setpriv" : Path.Combine(binaries, "postgres"), directory, password.Resource);
 
-        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(postgres, (e, ct) =>
-            PostgresInstallation.EnsureClusterAsync(binaries, directory, runAsPostgres, durable,
-                e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(postgres), ct));
+        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(postgres, async (e, ct) =>
+        {
+            var log = e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(postgres);
+            await PostgresInstallation.EnsureClusterAsync(binaries, directory, runAsPostgres, durable, log, ct);
+            await PostgresInstallation.EnsurePasswordAuthAsync(binaries, directory, runAsPostgres, await password.Resource.GetValueAsync(ct) ?? "", log, ct);
+        });
 
         string? connectionString = null;
         builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(postgres, async (_, ct) =>
@@ -166,6 +173,34 @@ internal static class PostgresInstallation
         await RunAsync(runAsPostgres ? "setpriv" : initdb[0], runAsPostgres ? [.. AsPostgres, .. initdb] : initdb[1..], log, ct);
     }
 
+    /// <summary>
+    /// Loopback logins by password only (scram-sha-256), the superuser's password being <paramref name="password"/>. Done
+    /// while the server is stopped (single-user mode sets the password), and only when the password or pg_hba.conf
+    /// changed, so a cluster made with trust by an older AppHost is converted on its next start.
+    /// </summary>
+    public static async Task EnsurePasswordAuthAsync(string binaries, string directory, bool runAsPostgres, string password, ILogger log, CancellationToken ct)
+    {
+        const string hba = "# Written by the AppHost: loopback TCP only (no Unix socket), by password.\n" +
+            "host all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n";
+        var hbaFile = Path.Combine(directory, "pg_hba.conf");
+        var marker = Path.Combine(directory, "platform-auth");
+        var stamp = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(password + "\n" + hba)));
+        if (File.Exists(marker) && File.ReadAllText(marker) == stamp && File.ReadAllText(hbaFile) == hba)
+        {
+            return;
+        }
+        log.LogInformation("Setting the superuser's password and scram-sha-256 authentication in {Directory}", directory);
+        string[] single = [Path.Combine(binaries, "postgres"), "--single", "-D", directory, "-c", "password_encryption=scram-sha-256", "postgres"];
+        await RunAsync(runAsPostgres ? "setpriv" : single[0], runAsPostgres ? [.. AsPostgres, .. single] : single[1..], log, ct,
+            input: $"ALTER ROLE {PostgresServerResource.SuperUser} PASSWORD '{password.Replace("'", "''")}';\n");
+        await File.WriteAllTextAsync(hbaFile, hba, ct);
+        await File.WriteAllTextAsync(marker, stamp, ct);
+        if (runAsPostgres)
+        {
+            await RunAsync("chown", ["postgres:postgres", hbaFile, marker], log, ct);
+        }
+    }
+
     public static async Task EnsureDatabaseAsync(string serverConnectionString, string database, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(serverConnectionString);
@@ -182,14 +217,20 @@ internal static class PostgresInstallation
     private static readonly string[] AsPostgres =
         ["--reuid", PostgresServerResource.SuperUser, "--regid", PostgresServerResource.SuperUser, "--init-groups", "--"];
 
-    private static async Task<bool> RunAsync(string file, string[] arguments, ILogger log, CancellationToken ct, bool throwOnFailure = true)
+    private static async Task<bool> RunAsync(string file, string[] arguments, ILogger log, CancellationToken ct, bool throwOnFailure = true, string? input = null)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = input is not null };
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
         }
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"{file} did not start");
+        if (input is not null)
+        {
+            // Through stdin, not the command line: the password must not show in ps.
+            await process.StandardInput.WriteAsync(input);
+            process.StandardInput.Close();
+        }
         var output = process.StandardOutput.ReadToEndAsync(ct);
         var errors = process.StandardError.ReadToEndAsync(ct);
         await process.WaitForExitAsync(ct);

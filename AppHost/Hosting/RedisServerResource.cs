@@ -6,17 +6,20 @@ namespace Aspire.Hosting.ApplicationModel;
 
 /// <summary>
 /// Debian's <c>redis-server</c> as an executable resource: Aspire's own Redis resource is a container, and no container
-/// engine runs here. Persistence is off, so a restart comes back empty — the case the job engine must survive.
+/// engine runs here. Persistence is off, so a restart comes back empty — the case the job engine must survive. It asks
+/// for a password even on loopback (<c>requirepass</c>, from a 0600 config file rather than the visible command line).
 /// </summary>
-public sealed class RedisServerResource(string name, string workingDirectory)
+public sealed class RedisServerResource(string name, string workingDirectory, ParameterResource password)
     : ExecutableResource(name, "redis-server", workingDirectory), IResourceWithConnectionString
 {
     internal const string PrimaryEndpointName = "tcp";
 
     public EndpointReference PrimaryEndpoint => new(this, PrimaryEndpointName);
 
+    public ParameterResource Password { get; } = password;
+
     public ReferenceExpression ConnectionStringExpression =>
-        ReferenceExpression.Create($"{PrimaryEndpoint.Property(EndpointProperty.Host)}:{PrimaryEndpoint.Property(EndpointProperty.Port)}");
+        ReferenceExpression.Create($"{PrimaryEndpoint.Property(EndpointProperty.Host)}:{PrimaryEndpoint.Property(EndpointProperty.Port)},password={Password}");
 }
 
 public static class RedisServerBuilderExtensions
@@ -35,7 +38,11 @@ public static class RedisServerBuilderExtensions
 
         var directory = Path.Combine(dataDirectory, name);
         Directory.CreateDirectory(directory);
-        var redis = new RedisServerResource(name, directory);
+        var password = builder.AddServerPassword(name, dataDirectory);
+        var redis = new RedisServerResource(name, directory, password.Resource);
+        var config = Path.Combine(directory, "redis.conf");
+        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(redis, async (_, ct) =>
+            ServerPassword.WritePrivateFile(config, $"requirepass {await password.Resource.GetValueAsync(ct)}\n"));
 
         string? connectionString = null;
         builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(redis, async (_, ct) =>
@@ -49,6 +56,7 @@ public static class RedisServerBuilderExtensions
             .WithEndpoint(name: RedisServerResource.PrimaryEndpointName, scheme: "tcp")
             .WithArgs(context =>
             {
+                AddArgs(context, config);
                 AddArgs(context, "--port");
                 AddArgs(context, redis.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
                 // "-::1": IPv6 loopback when the machine has it, without failing when it does not.

@@ -100,13 +100,18 @@ public sealed class BrowserHost : IHostedService, IAsyncDisposable
             ObjectDisposedException.ThrowIf(_playwright is null, this);
             var o = _options.CurrentValue;
             var marker = Guid.NewGuid().ToString("N");
-            var browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            var launch = new BrowserTypeLaunchOptions
             {
                 ExecutablePath = o.ExecutablePath,
                 Headless = o.Headless,
                 Timeout = o.LaunchTimeoutMs,
                 Args = [.. ChromiumArguments(), .. EgressArguments(_egress.Address), ChromiumProcessTree.MarkerArgument(marker)],
-            });
+            };
+            if (!OperatingSystem.IsWindows() && Environment.UserName == "root")
+            {
+                SandboxUser.Apply(launch, o);
+            }
+            var browser = await _playwright.Chromium.LaunchAsync(launch);
             var generation = new BrowserGeneration(Interlocked.Increment(ref _generationCounter), browser, o.MaxCapturesPerBrowser,
                 ChromiumProcessTree.FindBrowserProcess(marker));
             browser.Disconnected += (_, _) => OnDisconnected(generation);
@@ -120,21 +125,13 @@ public sealed class BrowserHost : IHostedService, IAsyncDisposable
         }
     }
 
-    public static IReadOnlyList<string> ChromiumArguments()
-    {
-        List<string> args =
-        [
-            "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage", "--disable-gpu",
-            // WebRTC can reach addresses the request interceptor never sees; keep it off the local network.
-            "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
-        ];
-        // Chromium's sandbox needs an unprivileged user; as root (CI) it refuses to start without this flag.
-        if (Environment.UserName == "root")
-        {
-            args.Add("--no-sandbox");
-        }
-        return args;
-    }
+    /// <summary>Never <c>--no-sandbox</c>: as root, Chromium is started as <see cref="BrowserOptions.SandboxUser"/> instead.</summary>
+    public static IReadOnlyList<string> ChromiumArguments() =>
+    [
+        "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage", "--disable-gpu",
+        // WebRTC can reach addresses the request interceptor never sees; keep it off the local network.
+        "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    ];
 
     /// <summary>All traffic, loopback included (Chromium bypasses proxies for loopback unless told not to), via the egress proxy.</summary>
     public static IReadOnlyList<string> EgressArguments(Uri proxy) => [$"--proxy-server={proxy.GetLeftPart(UriPartial.Authority)}", "--proxy-bypass-list=<-loopback>"];

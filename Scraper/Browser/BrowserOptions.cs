@@ -12,6 +12,13 @@ public sealed class BrowserOptions
 
     public bool Headless { get; set; } = true;
 
+    /// <summary>
+    /// The unprivileged user Chromium runs as when the Scraper runs as root (scripts/bootstrap creates it): Chromium's
+    /// sandbox needs a non-root user, and a renderer exploit must not land next to root. Ignored when not root.
+    /// </summary>
+    [Required]
+    public string SandboxUser { get; set; } = "platform-chromium";
+
     [Range(1_000, 120_000)]
     public int LaunchTimeoutMs { get; set; } = 30_000;
 

@@ -22,7 +22,8 @@ public sealed class CaptureAdmission(
 {
     public async Task<(CaptureSlot? Slot, CaptureProblem? Problem)> AdmitAsync(Uri url, CancellationToken ct)
     {
-        if (await addresses.CheckAsync(url, ct) is { } blocked)
+        var (server, blocked) = await addresses.ResolveTargetAsync(url, ct);
+        if (server is null)
         {
             metrics.AdmissionRefused("blocked-address");
             return (null, new CaptureProblem
@@ -48,7 +49,7 @@ public sealed class CaptureAdmission(
         {
             try
             {
-                hostLease = await politeness.AcquireAsync(url, ct);
+                hostLease = await politeness.AcquireAsync(server, ct);
             }
             catch (CoordinationUnavailableException e)
             {
@@ -62,7 +63,7 @@ public sealed class CaptureAdmission(
                 metrics.AdmissionRefused("host-busy");
                 ticket.Dispose();
                 return (null, Unavailable(CaptureProblemTypes.HostBusy, "Too many captures of this host are running.",
-                    $"Waited for a slot on {url.Host} without getting one."));
+                    $"Waited for a slot on {url.Host} ({server}) without getting one."));
             }
             var hostSlotAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             if (!await ticket.WaitForPageAsync(TimeSpan.FromMilliseconds(pool.Options.WaitTimeoutMs), ct))

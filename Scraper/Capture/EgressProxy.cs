@@ -139,7 +139,7 @@ public sealed class EgressProxy(AddressPolicy policy, ScraperMetrics metrics, IL
             return;
         }
 
-        var (address, reason) = await policy.ResolveAllowedAsync(host, ct);
+        var (address, reason) = await policy.ResolveAllowedAsync(host, port, ct);
         if (address is null)
         {
             metrics.EgressBlocked();

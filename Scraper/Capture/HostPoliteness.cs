@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using Microsoft.Extensions.Options;
 using Platform.Coordination;
 using Platform.Scraper.Diagnostics;
@@ -6,23 +7,25 @@ using Platform.Scraper.Diagnostics;
 namespace Platform.Scraper.Capture;
 
 /// <summary>
-/// Cluster-wide politeness: at most <see cref="CaptureOptions.PerHostConcurrency"/> captures of one target host at once,
-/// across every Scraper replica, through the shared Redis counting semaphore ("host:{hostname}").
+/// Cluster-wide politeness: at most <see cref="CaptureOptions.PerHostConcurrency"/> captures of one target server at once,
+/// across every Scraper replica, through the shared Redis counting semaphore ("host:{address}"). Keyed on the address
+/// really connected to (<see cref="AddressPolicy.Canonical"/>), not on the name asked for: an IP literal, a second name
+/// or a subdomain of the same server shares its slots.
 /// </summary>
 public sealed class HostPoliteness(IDistributedSemaphore semaphore, IOptionsMonitor<CaptureOptions> options, ScraperMetrics metrics)
 {
-    public static string ResourceFor(Uri url) => $"host:{url.IdnHost.ToLowerInvariant()}";
+    public static string ResourceFor(IPAddress server) => $"host:{(server.IsIPv4MappedToIPv6 ? server.MapToIPv4() : server)}";
 
     /// <summary>Waits for the host's slot; null when the wait timed out.</summary>
     /// <exception cref="CoordinationUnavailableException">Redis is unreachable: the limit cannot be honoured, so the capture is refused.</exception>
-    public async Task<SemaphoreLease?> AcquireAsync(Uri url, CancellationToken ct)
+    public async Task<SemaphoreLease?> AcquireAsync(IPAddress server, CancellationToken ct)
     {
         var o = options.CurrentValue;
         var started = Stopwatch.GetTimestamp();
         var outcome = "error";
         try
         {
-            var lease = await semaphore.AcquireAsync(ResourceFor(url), o.PerHostConcurrency, TimeSpan.FromMilliseconds(o.HostWaitTimeoutMs), ct);
+            var lease = await semaphore.AcquireAsync(ResourceFor(server), o.PerHostConcurrency, TimeSpan.FromMilliseconds(o.HostWaitTimeoutMs), ct);
             outcome = lease is null ? "timeout" : "acquired";
             return lease;
         }

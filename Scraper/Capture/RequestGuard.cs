@@ -80,7 +80,7 @@ public sealed class RequestGuard(AddressPolicy policy, ILogger logger)
             return null;
         }
         var scheme = uri.Scheme == "wss" ? "https" : uri.Scheme == "ws" ? "http" : uri.Scheme;
-        var key = $"{scheme}://{uri.IdnHost}";
+        var key = $"{scheme}://{uri.IdnHost}:{uri.Port}"; // the port is part of the decision
         var reason = await _decisions.GetOrAdd(key, _ => policy.CheckAsync(new Uri($"{scheme}://{uri.Authority}/"), CancellationToken.None));
         return reason is null ? null : Block(url, reason);
     }

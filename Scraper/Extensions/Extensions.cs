@@ -36,6 +36,7 @@ public static class Extensions
 
         builder.Services.AddSingleton<PagePool>();
         builder.Services.AddSingleton<MemoryPressure>();
+        builder.Services.AddSingleton<HostResolver>();
         builder.Services.AddSingleton<AddressPolicy>();
         builder.Services.AddSingleton<HostPoliteness>();
         builder.Services.AddSingleton<PageScripts>();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Platform.Scraper.Contracts;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Platform.Api.Capture;
@@ -114,11 +115,6 @@ public sealed class JobRequestValidator(
             errors.Add(key, "URLs with credentials are not accepted.");
             return null;
         }
-        if (targets.CurrentValue.AllowPrivateNetworks)
-        {
-            return uri;
-        }
-
         IPAddress[] addresses;
         if (IPAddress.TryParse(uri.IdnHost, out var literal))
         {
@@ -138,9 +134,9 @@ public sealed class JobRequestValidator(
                 return null;
             }
         }
-        if (addresses.Length == 0 || addresses.Any(NetworkAddressPolicy.IsBlocked))
+        if (TargetAddresses.Refusal(uri.Host, addresses, uri.Port, targets.CurrentValue.ToRules()) is { } refusal)
         {
-            errors.Add(key, $"The host '{uri.Host}' resolves to a loopback, private, link-local or metadata address, which cannot be captured.");
+            errors.Add(key, refusal);
             return null;
         }
         return uri;

@@ -79,6 +79,16 @@ public sealed class JobRequestValidatorTests
     [InlineData("http://[fe80::1]/")]
     [InlineData("http://[::ffff:127.0.0.1]/")]
     [InlineData("http://0.0.0.0/")]
+    [InlineData("http://[64:ff9b::a9fe:a9fe]/")]         // NAT64 of 169.254.169.254
+    [InlineData("http://[64:ff9b:1::a00:1]/")]           // local-use NAT64
+    [InlineData("http://[::7f00:1]/")]                   // IPv4-compatible 127.0.0.1
+    [InlineData("http://[::a9fe:a9fe]/")]                // IPv4-compatible 169.254.169.254
+    [InlineData("http://[2002:7f00:1::]/")]              // 6to4 of 127.0.0.1
+    [InlineData("http://[2002:a9fe:a9fe::1]/")]          // 6to4 of 169.254.169.254
+    [InlineData("http://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/")] // Teredo, client 10.0.0.1
+    [InlineData("http://[2001:0:a00:1::1]/")]            // Teredo, server 10.0.0.1
+    [InlineData("http://168.63.129.16/")]                // Azure WireServer
+    [InlineData("http://[::ffff:168.63.129.16]/")]
     public async Task Private_and_metadata_addresses_are_refused(string url)
     {
         var errors = await ErrorsAsync(new SubmitJobRequest(new JobSourceRequest(url, null), ["markdown"], null));
@@ -91,6 +101,37 @@ public sealed class JobRequestValidatorTests
         var (job, _) = await Validator(allowPrivate: true).ValidateAsync(
             new SubmitJobRequest(new JobSourceRequest("http://127.0.0.1:5000/page", null), ["markdown"], null), TestContext.Current.CancellationToken);
         Assert.Equal("http://127.0.0.1:5000/page", job!.Url!.AbsoluteUri);
+    }
+
+    [Theory]
+    [InlineData("http://169.254.169.254/latest/meta-data/")]
+    [InlineData("http://168.63.129.16/machine")]
+    [InlineData("http://[2002:a9fe:a9fe::]/")]
+    public async Task Metadata_addresses_stay_refused_when_private_networks_are_allowed(string url)
+    {
+        var errors = await ErrorsAsync(new SubmitJobRequest(new JobSourceRequest(url, null), ["markdown"], null), allowPrivate: true);
+        Assert.Contains("metadata", errors["source.url"][0]);
+    }
+
+    [Theory]
+    [InlineData("http://93.184.215.14:6379/")]
+    [InlineData("https://93.184.215.14:22/")]
+    [InlineData("http://93.184.215.14:8080/")]
+    public async Task Public_hosts_are_refused_on_ports_other_than_80_and_443(string url)
+    {
+        var errors = await ErrorsAsync(new SubmitJobRequest(new JobSourceRequest(url, null), ["markdown"], null));
+        Assert.Contains("port", errors["source.url"][0]);
+    }
+
+    [Fact]
+    public async Task Operators_can_allow_more_ports()
+    {
+        var validator = new JobRequestValidator(new FormatRegistry([new TextStatsFormat()]), new StaticOptions<SubmissionLimits>(new SubmissionLimits()),
+            new StaticOptions<CaptureTargetOptions>(new CaptureTargetOptions { AdditionalPorts = [8080] }));
+        var (job, errors) = await validator.ValidateAsync(
+            new SubmitJobRequest(new JobSourceRequest("http://93.184.215.14:8080/", null), ["markdown"], null), TestContext.Current.CancellationToken);
+        Assert.Empty(errors);
+        Assert.NotNull(job);
     }
 
     [Fact]

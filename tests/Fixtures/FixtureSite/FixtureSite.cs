@@ -14,7 +14,7 @@ namespace Platform.Fixtures;
 /// <summary>
 /// The pages capture tests and benchmarks run against, served by Kestrel on loopback only. It listens on several loopback
 /// addresses (127.0.0.1, 127.0.0.2, 127.0.0.3) so tests can tell per-host limits from per-replica ones, and it counts the
-/// requests in flight per host on the slow pages so politeness can be checked from the target's side.
+/// requests in flight per server address on the slow pages so politeness can be checked from the target's side.
 /// </summary>
 public sealed class FixtureSite : IAsyncDisposable
 {
@@ -71,7 +71,8 @@ public sealed class FixtureSite : IAsyncDisposable
         app.MapGet("/js", () => Html(FixturePages.JsRendered));
         app.MapGet("/slow", async (HttpContext http, int? ms) =>
         {
-            var host = http.Request.Host.Host;
+            // Counted per server address, whatever name the request used: politeness is about the server.
+            var host = http.Connection.LocalIpAddress?.ToString() ?? http.Request.Host.Host;
             var now = _inFlight.AddOrUpdate(host, 1, (_, n) => n + 1);
             _peakInFlight.AddOrUpdate(host, now, (_, peak) => Math.Max(peak, now));
             try
@@ -107,6 +108,8 @@ public sealed class FixtureSite : IAsyncDisposable
         // 169.254.169.254 is the cloud metadata address: the Scraper must refuse the hop before any connection is made.
         app.MapGet("/redirect-private", () => Results.Redirect("http://169.254.169.254/latest/meta-data/"));
         app.MapGet("/redirect-article", () => Results.Redirect("/article"));
+        // A redirector: sends the browser to any URL (politeness must follow it to the host really fetched).
+        app.MapGet("/redirect", (string to) => Results.Redirect(to));
         app.MapGet("/private-subresource", () => Html(FixturePages.PrivateSubresource));
         app.MapGet("/huge", (int? paragraphs) => Html(FixturePages.Huge(paragraphs ?? 20_000)));
         app.MapGet("/wide", (int? width) => Html(FixturePages.Wide(width ?? 30_000)));

@@ -65,8 +65,10 @@ public sealed class PlatformApp : IAsyncDisposable
 
     public AppResource Gateway => Replicas("gateway").Single();
 
-    /// <summary>Every resource replica an operator sees in the dashboard (Aspire's hidden helper resources left out).</summary>
-    public IReadOnlyList<AppResource> Resources => [.. _resources.Values.Where(r => !r.Snapshot.IsHidden).OrderBy(r => r.Name, StringComparer.Ordinal)];
+    /// <summary>Every resource replica an operator sees in the dashboard (Aspire's hidden helper resources and the
+    /// parameters — the servers' passwords — left out).</summary>
+    public IReadOnlyList<AppResource> Resources =>
+        [.. _resources.Values.Where(r => !r.Snapshot.IsHidden && r.Snapshot.ResourceType != "Parameter").OrderBy(r => r.Name, StringComparer.Ordinal)];
 
     public IReadOnlyList<AppResource> Replicas(string resourceName) =>
         [.. Resources.Where(r => r.ResourceName == resourceName)];
@@ -105,7 +107,8 @@ public sealed class PlatformApp : IAsyncDisposable
             : await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>([.. args], (app, _) => app.DisableDashboard = true, ct);
         if (options.OnlyResources is { } only)
         {
-            foreach (var resource in builder.Resources.Where(r => !only.Contains(r.Name)).ToList())
+            // Parameters (the servers' passwords) stay: the servers kept need them.
+            foreach (var resource in builder.Resources.Where(r => !only.Contains(r.Name) && r is not ParameterResource).ToList())
             {
                 builder.Resources.Remove(resource);
             }

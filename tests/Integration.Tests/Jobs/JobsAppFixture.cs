@@ -52,7 +52,7 @@ public class JobsAppFixture : IAsyncLifetime
         Database = NpgsqlDataSource.Create(App.PostgresConnectionString);
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (Database is not null)
         {

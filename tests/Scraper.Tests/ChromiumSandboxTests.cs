@@ -1,0 +1,62 @@
+using Platform.Scraper.Browser;
+using Platform.Scraper.Contracts;
+using Platform.Scraper.Tests.Infrastructure;
+
+namespace Platform.Scraper.Tests;
+
+/// <summary>
+/// A renderer that runs a hostile page must be confined: not root, inside Chromium's namespace sandbox and under its
+/// seccomp-bpf filter. Read from /proc of the real renderer processes while a page is open.
+/// </summary>
+public sealed class ChromiumSandboxTests(ScraperFixture fixture) : IClassFixture<ScraperFixture>
+{
+    private CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Renderers_run_unprivileged_in_their_own_user_and_pid_namespaces_under_seccomp()
+    {
+        using var client = fixture.Scraper.CreateScraperClient();
+        // A page that stays open while we look at its renderer.
+        var capture = CaptureCalls.RunAsync(client, new CaptureRequest { Url = fixture.Site.Url("slow?ms=4000").AbsoluteUri, Outputs = [CaptureOutput.Html] }, Ct);
+        var browserPid = fixture.Scraper.Browsers.Stats.ProcessId!.Value;
+        List<int> renderers = [];
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (renderers.Count == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, Ct);
+            renderers = [.. ChromiumProcessTree.Descendants(browserPid).Where(pid => Cmdline(pid).Contains("--type=renderer", StringComparison.Ordinal))];
+        }
+        Assert.NotEmpty(renderers);
+
+        foreach (var renderer in renderers)
+        {
+            var status = Status(renderer);
+            Assert.All(status["Uid"].Split('\t', StringSplitOptions.RemoveEmptyEntries), uid => Assert.NotEqual("0", uid));
+            Assert.Equal("2", status["Seccomp"]); // 2 = a seccomp-bpf filter is installed
+            Assert.Equal("1", status["NoNewPrivs"]);
+            Assert.NotEqual(Namespace(browserPid, "user"), Namespace(renderer, "user"));
+            Assert.NotEqual(Namespace(browserPid, "pid"), Namespace(renderer, "pid"));
+        }
+        Assert.DoesNotContain("--no-sandbox", Cmdline(browserPid));
+        Assert.NotEqual("0", Status(browserPid)["Uid"].Split('\t')[0]);
+        Assert.NotNull((await capture).Result);
+    }
+
+    private static string Cmdline(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    private static Dictionary<string, string> Status(int pid) =>
+        File.ReadAllLines($"/proc/{pid}/status").Select(line => line.Split(':', 2)).Where(parts => parts.Length == 2)
+            .ToDictionary(parts => parts[0], parts => parts[1].Trim());
+
+    private static string Namespace(int pid, string kind) => new FileInfo($"/proc/{pid}/ns/{kind}").LinkTarget ?? "";
+}
