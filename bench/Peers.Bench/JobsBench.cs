@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Hangfire;
 using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Npgsql;
 
 namespace Platform.Peers.Bench;
