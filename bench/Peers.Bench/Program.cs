@@ -15,10 +15,10 @@ using Platform.Testing;
 // 3. Semaphore acquire latency: Platform's Redis semaphore against DistributedLock.Redis on the same Redis.
 // Writes results.csv and SVG charts into --out (default artifacts/peers-bench).
 var quick = args.Contains("--quick");
-var pageCount = Math.Clamp(Argument("--pages", quick ? 12 : FixtureSite.SitePages), 1, FixtureSite.SitePages);
-var noOpUsers = quick ? 20 : 100;
+var pageCount = Math.Clamp(Argument("--pages", quick ? 6 : FixtureSite.SitePages), 1, FixtureSite.SitePages);
+var noOpUsers = quick ? 10 : 100;
 const int jobsPerUser = 8; // Platform admits 3 running + 5 queued per user
-var idleJobs = quick ? 10 : 50;
+var idleJobs = quick ? 8 : 50;
 const int inFlight = 16;
 const int pageLatencyMs = 150;
 const int apiReplicas = 2;
