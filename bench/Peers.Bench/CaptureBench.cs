@@ -1,4 +1,5 @@
 extern alias scraper;
+using Platform.Bench;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;

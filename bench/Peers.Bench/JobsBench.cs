@@ -1,3 +1,4 @@
+using Platform.Bench;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;

@@ -1,3 +1,4 @@
+using Platform.Bench;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;

@@ -1,3 +1,4 @@
+using Platform.Bench;
 using System.Diagnostics;
 using Medallion.Threading.Redis;
 using Microsoft.Extensions.Configuration;
