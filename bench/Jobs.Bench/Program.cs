@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
 using Platform.Testing;
+using static Platform.Bench.Stats;
 
 // Job engine benchmark: the real distributed app (2 Api replicas behind the gateway, Redis and PostgreSQL,
 // no scrapers). Prints submit latency p50/p99 through the gateway (one request at a time, then many) and end-to-end
@@ -107,23 +108,6 @@ static async Task<(double StartP50, double StartP99, double RunP50, double RunP9
     await reader.ReadAsync();
     return (reader.GetDouble(0) * 1000, reader.GetDouble(1) * 1000, reader.GetDouble(2) * 1000, reader.GetDouble(3) * 1000);
 }
-
-static async Task<List<TResult>> ForEachAsync<T, TResult>(IEnumerable<T> items, int parallelism, Func<T, Task<TResult>> body)
-{
-    var results = new List<TResult>();
-    await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (item, _) =>
-    {
-        var result = await body(item);
-        lock (results)
-        {
-            results.Add(result);
-        }
-    });
-    return results;
-}
-
-static double Percentile(List<double> sorted, double p) =>
-    sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 
 int Argument(string name, int fallback)
 {

@@ -56,6 +56,12 @@ public static class FixturePages
 
     public const string JsRenderedHeading = "Rendered by JavaScript";
 
+    /// <summary>The article as page <paramref name="n"/> of a numbered site: its own title and links to its neighbours.</summary>
+    public static string SitePage(int n, int pages) => Article
+        .Replace($"<title>{ArticleTitle}</title>", $"<title>{ArticleTitle} (page {n + 1} of {pages})</title>")
+        .Replace("<a href=\"/topics\">Topics</a>", $"<a href=\"/site/{(n + 1) % pages}\">Next page</a>")
+        .Replace("<a href=\"/about\">About us</a>", $"<a href=\"/site/{(n + pages - 1) % pages}\">Previous page</a>");
+
     public static string JsRendered => $$"""
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>JS page</title></head>

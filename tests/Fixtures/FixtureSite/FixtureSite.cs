@@ -25,6 +25,12 @@ public sealed class FixtureSite : IAsyncDisposable
 
     private FixtureSite(WebApplication app) => _app = app;
 
+    /// <summary>How many numbered pages <c>/site/{n}</c> serves (0 to SitePages - 1): the benchmarks' "200-page site".</summary>
+    public const int SitePages = 200;
+
+    /// <summary>Page <paramref name="n"/> of the numbered site, answered after <paramref name="latencyMs"/> ms (a distant server's think time).</summary>
+    public Uri SitePage(int n, int latencyMs = 0, int host = 0) => Url($"site/{n}?latency={latencyMs}", host);
+
     /// <summary>One base URL per loopback address, e.g. http://127.0.0.1:41234/.</summary>
     public IReadOnlyList<Uri> Hosts { get; private set; } = [];
 
@@ -87,6 +93,15 @@ public sealed class FixtureSite : IAsyncDisposable
                 _inFlight.AddOrUpdate(host, 0, (_, n) => n - 1);
             }
             return Html(FixturePages.Article);
+        });
+        app.MapGet("/site/{n:int}", async (int n, int? latency, CancellationToken ct) =>
+        {
+            if (n is < 0 or >= SitePages)
+            {
+                return Results.NotFound();
+            }
+            await Task.Delay(Math.Clamp(latency ?? 0, 0, 60_000), ct);
+            return Html(FixturePages.SitePage(n, SitePages));
         });
         app.MapGet("/never", async (HttpContext http) =>
         {

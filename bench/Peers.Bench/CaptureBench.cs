@@ -1,0 +1,141 @@
+extern alias scraper;
+using Platform.Bench;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using BrowserHost = scraper::Platform.Scraper.Browser.BrowserHost;
+
+namespace Platform.Peers.Bench;
+
+/// <summary>One capture mode at one concurrency: how many pages, how long, and each page's latency.</summary>
+internal sealed record CaptureRun(string Subject, int Concurrency, int Pages, TimeSpan Elapsed, IReadOnlyList<double> SortedLatenciesMs, int Failures)
+{
+    public double PerMinute => (Pages - Failures) / Elapsed.TotalMinutes;
+
+    public double P50 => Stats.Percentile(SortedLatenciesMs, 0.50);
+
+    public double P95 => Stats.Percentile(SortedLatenciesMs, 0.95);
+}
+
+/// <summary>
+/// The capture comparison: the same pages, HTML + full-page PNG each, through Platform's public API (URL job, poll, download
+/// both results) and as plain Playwright for .NET on the same Chromium with the Scraper's flags, either with one warm browser
+/// (a new context per capture) or with a browser launched and closed per capture.
+/// </summary>
+internal static class CaptureBench
+{
+    public const string Platform = "platform";
+    public const string WarmPool = "warm-pool";
+    public const string BrowserPerCapture = "browser-per-capture";
+
+    private static readonly ViewportSize Viewport = new() { Width = 1280, Height = 800 };
+
+    /// <summary>Workers each take the next page until all are captured; a failure is counted and logged, never retried.</summary>
+    public static async Task<CaptureRun> RunAsync(string subject, int concurrency, IReadOnlyList<Uri> pages, Func<int, Uri, Task> capture)
+    {
+        var next = -1;
+        var failures = 0;
+        var latencies = new List<double>();
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async worker =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < pages.Count)
+            {
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    await capture(worker, pages[i]);
+                    lock (latencies)
+                    {
+                        latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    }
+                }
+                catch (Exception e)
+                {
+                    Interlocked.Increment(ref failures);
+                    Console.Error.WriteLine($"  {subject} ×{concurrency}: {pages[i]} failed: {e.Message.Split('\n')[0]}");
+                }
+            }
+        }));
+        var run = new CaptureRun(subject, concurrency, pages.Count, clock.Elapsed, Stats.Sorted(latencies), failures);
+        Console.WriteLine($"  {subject,-20} ×{concurrency}: {run.PerMinute,6:0.0} pages/min, p50 {run.P50,6:0} ms, p95 {run.P95,6:0} ms, failures {failures}");
+        return run;
+    }
+
+    public static Task<IBrowser> LaunchAsync(IPlaywright playwright) =>
+        playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium", Headless = true, Args = [.. BrowserHost.ChromiumArguments()],
+        });
+
+    /// <summary>The warm-pool baseline: a fresh context on the already running browser, goto, HTML, full-page PNG, close.</summary>
+    public static async Task CaptureInNewContextAsync(IBrowser browser, Uri url)
+    {
+        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = Viewport });
+        var page = await context.NewPageAsync();
+        await CapturePageAsync(page, url);
+    }
+
+    /// <summary>The browser-per-capture baseline: launch, capture, close.</summary>
+    public static async Task CaptureInNewBrowserAsync(IPlaywright playwright, Uri url)
+    {
+        await using var browser = await LaunchAsync(playwright);
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = Viewport });
+        await CapturePageAsync(page, url);
+        await browser.CloseAsync();
+    }
+
+    private static async Task CapturePageAsync(IPage page, Uri url)
+    {
+        var response = await page.GotoAsync(url.AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
+        if (response?.Ok != true)
+        {
+            throw new InvalidOperationException($"HTTP {response?.Status}");
+        }
+        var html = await page.ContentAsync();
+        var png = await page.ScreenshotAsync(new PageScreenshotOptions { FullPage = true, Type = ScreenshotType.Png });
+        if (html.Length == 0 || png.Length == 0)
+        {
+            throw new InvalidOperationException("empty capture");
+        }
+    }
+
+    /// <summary>
+    /// Platform through its public API: submit a URL job for html + screenshot, poll the job every
+    /// <paramref name="pollInterval"/> until it ends, download every result. The latency is submit to last byte downloaded.
+    /// </summary>
+    public static async Task CaptureThroughApiAsync(HttpClient user, Uri url, TimeSpan pollInterval)
+    {
+        using var submit = await user.PostAsJsonAsync("/api/jobs", new { source = new { url = url.AbsoluteUri }, formats = new[] { "html", "screenshot" } });
+        if (!submit.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"submit answered {(int)submit.StatusCode}: {await submit.Content.ReadAsStringAsync()}");
+        }
+        var id = (await submit.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        JsonElement job;
+        while (true)
+        {
+            job = await user.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}");
+            var state = job.GetProperty("state").GetString();
+            if (state is "completed")
+            {
+                break;
+            }
+            if (state is "failed" or "cancelled")
+            {
+                throw new InvalidOperationException($"job {id} ended {state}");
+            }
+            await Task.Delay(pollInterval);
+        }
+        foreach (var task in job.GetProperty("tasks").EnumerateArray())
+        {
+            var bytes = await user.GetByteArrayAsync(task.GetProperty("result").GetProperty("url").GetString());
+            if (bytes.Length == 0)
+            {
+                throw new InvalidOperationException($"job {id}: empty {task.GetProperty("format").GetString()}");
+            }
+        }
+    }
+}

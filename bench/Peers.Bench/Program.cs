@@ -1,0 +1,130 @@
+using Platform.Bench;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Playwright;
+using Platform.Fixtures;
+using Platform.Peers.Bench;
+using Platform.Testing;
+
+// Platform beside its peers, in one run, on one machine (issue 11, item 4). Figures, not assertions.
+//   dotnet run -c Release --project bench/Peers.Bench -- [--quick] [--pages 200] [--out docs/benchmarks]
+// 1. Captures of a 200-page local site (150 ms per page, HTML + full-page PNG) at concurrency 1 and 4: Platform through its
+//    public API against plain Playwright for .NET on the same Chromium (warm browser + new context per capture, and a
+//    browser per capture).
+// 2. No-op job throughput and submit→start latency: Platform's job engine against Hangfire on the same PostgreSQL.
+// 3. Semaphore acquire latency: Platform's Redis semaphore against DistributedLock.Redis on the same Redis.
+// Writes results.csv and SVG charts into --out (default artifacts/peers-bench).
+var quick = args.Contains("--quick");
+var pageCount = Math.Clamp(Argument("--pages", quick ? 6 : FixtureSite.SitePages), 1, FixtureSite.SitePages);
+var noOpUsers = quick ? 10 : 100;
+const int jobsPerUser = 8; // Platform admits 3 running + 5 queued per user
+var idleJobs = quick ? 8 : 50;
+const int inFlight = 16;
+const int pageLatencyMs = 150;
+const int apiReplicas = 2;
+const int executorSlotsPerReplica = 8; // JobLimits:ExecutorSlotsPerReplica, the default
+var outDir = Path.GetFullPath(ArgumentText("--out", Path.Combine("artifacts", "peers-bench")));
+Directory.CreateDirectory(outDir);
+
+var loadAtStart = Stats.LoadAverage();
+var startedAt = DateTime.UtcNow;
+Console.WriteLine($"Peers benchmark{(quick ? " (--quick)" : "")}: {Environment.ProcessorCount} cores, load average {loadAtStart}, {startedAt:yyyy-MM-dd HH:mm} UTC");
+
+await using var site = await FixtureSite.StartAsync();
+var pages = Enumerable.Range(0, pageCount).Select(i => site.SitePage(i, pageLatencyMs, i % site.Hosts.Count)).ToList();
+
+Console.WriteLine($"Starting Platform: {apiReplicas} Api replicas, 2 Scrapers, gateway, Redis + PostgreSQL…");
+var options = new PlatformAppOptions { ApiReplicas = apiReplicas, ScraperReplicas = 2, StartupTimeout = TimeSpan.FromMinutes(6) };
+// The site is on 127.0.0.x: both the Api's URL check and the Scraper's egress must allow private networks.
+options.ApiEnvironment["Capture__AllowPrivateNetworks"] = "true";
+options.ScraperEnvironment["Capture__AllowPrivateNetworks"] = "true";
+await using var app = await PlatformApp.StartAsync(options);
+Console.WriteLine($"Ready in {app.StartupDuration.TotalSeconds:0.0} s at {app.GatewayUrl}");
+
+var captureUsers = await RegisterAsync("capture", 4);
+var results = new Results();
+
+// 1. Captures.
+Console.WriteLine();
+Console.WriteLine($"Captures: {pageCount} pages per run, {pageLatencyMs} ms server latency each, HTML + full-page PNG");
+using var playwright = await Playwright.CreateAsync();
+await using var warmBrowser = await CaptureBench.LaunchAsync(playwright);
+var pollInterval = TimeSpan.FromMilliseconds(25);
+// Warm-up of every mode (the Scrapers' first Chromium launch, JIT, connection pools), not counted.
+await Task.WhenAll(captureUsers.Select((user, i) => CaptureBench.CaptureThroughApiAsync(user, site.SitePage(i, 0, i % site.Hosts.Count), pollInterval)));
+await CaptureBench.CaptureInNewContextAsync(warmBrowser, site.SitePage(0));
+await CaptureBench.CaptureInNewBrowserAsync(playwright, site.SitePage(0));
+var captureRuns = new List<CaptureRun>();
+foreach (var concurrency in new[] { 1, 4 })
+{
+    // Each Platform worker is its own user: the per-user limit (3 running) is not what is measured here.
+    captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.Platform, concurrency, pages,
+        (worker, url) => CaptureBench.CaptureThroughApiAsync(captureUsers[worker], url, pollInterval)));
+    captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.WarmPool, concurrency, pages, (_, url) => CaptureBench.CaptureInNewContextAsync(warmBrowser, url)));
+    captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.BrowserPerCapture, concurrency, pages, (_, url) => CaptureBench.CaptureInNewBrowserAsync(playwright, url)));
+}
+foreach (var run in captureRuns)
+{
+    results.Add("capture", $"pages/min c{run.Concurrency}", run.Subject, run.PerMinute, "pages/min");
+    results.Add("capture", $"p50 c{run.Concurrency}", run.Subject, run.P50, "ms");
+    results.Add("capture", $"p95 c{run.Concurrency}", run.Subject, run.P95, "ms");
+    results.Add("capture", $"failures c{run.Concurrency}", run.Subject, run.Failures, "pages");
+}
+
+// 2. Job engines.
+Console.WriteLine();
+var workers = apiReplicas * executorSlotsPerReplica;
+Console.WriteLine($"Job engines: {noOpUsers * jobsPerUser} no-op jobs, {inFlight} submits in flight, {workers} workers each; {idleJobs} one at a time with free capacity");
+var noOpSessions = await RegisterAsync("noop", noOpUsers);
+foreach (var run in new[]
+{
+    await JobsBench.RunPlatformAsync(noOpSessions, jobsPerUser, inFlight, idleJobs, app.PostgresConnectionString),
+    await JobsBench.RunHangfireAsync(app.PostgresConnectionString, workers, noOpUsers * jobsPerUser, inFlight, idleJobs),
+})
+{
+    results.Add("jobs", "no-op throughput", run.Subject, run.PerSecond, "jobs/s");
+    results.Add("jobs", "submit→start p50 idle", run.Subject, Stats.Percentile(run.IdleStartMs, 0.5), "ms");
+    results.Add("jobs", "submit→start p99 idle", run.Subject, Stats.Percentile(run.IdleStartMs, 0.99), "ms");
+    results.Add("jobs", "submit→start p50 loaded", run.Subject, Stats.Percentile(run.LoadedStartMs, 0.5), "ms");
+    results.Add("jobs", "submit→start p99 loaded", run.Subject, Stats.Percentile(run.LoadedStartMs, 0.99), "ms");
+}
+
+// 3. Semaphores.
+Console.WriteLine();
+const int slots = 4;
+const int callers = 16;
+var hold = TimeSpan.FromMilliseconds(5);
+Console.WriteLine($"Semaphores: count {slots}; uncontended = 1 caller; contended = {callers} callers holding {hold.TotalMilliseconds:0} ms each");
+foreach (var run in await SemaphoreBench.RunAsync(app.RedisConnectionString, slots, quick ? 200 : 2000, callers, quick ? 20 : 100, hold))
+{
+    results.Add("semaphore", $"acquire p50 {run.Mode}", run.Subject, Stats.Percentile(run.SortedAcquireMs, 0.5), "ms");
+    results.Add("semaphore", $"acquire p99 {run.Mode}", run.Subject, Stats.Percentile(run.SortedAcquireMs, 0.99), "ms");
+    results.Add("semaphore", $"cycles/s {run.Mode}", run.Subject, run.PerSecond, "cycles/s");
+}
+
+var loadAtEnd = Stats.LoadAverage();
+results.WriteCsv(Path.Combine(outDir, "results.csv"));
+Summary.Print(results, quick, pageCount, loadAtStart, loadAtEnd, startedAt);
+Summary.WriteCharts(results, outDir);
+Console.WriteLine($"Wrote {Path.Combine(outDir, "results.csv")} and the charts beside it.");
+return 0;
+
+async Task<List<HttpClient>> RegisterAsync(string prefix, int count) => await Stats.ForEachAsync(Enumerable.Range(0, count), 8, async i =>
+{
+    var http = new HttpClient(new SocketsHttpHandler { CookieContainer = new CookieContainer(), MaxConnectionsPerServer = 4 })
+    {
+        BaseAddress = app.GatewayUrl,
+    };
+    using var response = await http.PostAsJsonAsync("/api/account/register", new { email = $"{prefix}-{i}-{Guid.NewGuid():N}@bench.test", password = "Passw0rd!" });
+    response.EnsureSuccessStatusCode();
+    return http;
+});
+
+int Argument(string name, int fallback) => int.TryParse(ArgumentText(name, ""), out var value) ? value : fallback;
+
+string ArgumentText(string name, string fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
+}
