@@ -148,9 +148,9 @@ public sealed class SsrfHostileInputTests(SsrfFixture fixture) : IClassFixture<S
         {
             // Tried: the page really attempted it — its control request to the allowed host arrived, or the capture was
             // stopped for a blocked address.
-            var tried = t.CanaryHits($"/{c.Id}") > 0 || outcome.Contains(CaptureProblemTypes.BlockedAddress, StringComparison.Ordinal);
+            var attempted = t.CanaryHits($"/{c.Id}") > 0 || outcome.Contains(CaptureProblemTypes.BlockedAddress, StringComparison.Ordinal);
             var refused = t.VictimHits($"/hit/{c.Id}") == 0;
-            results.Add(($"page {c.Id}: {c.Name}", tried, refused, outcome));
+            results.Add(($"page {c.Id}: {c.Name}", attempted, refused, outcome));
         }
         var closedPortReached = t.ClosedPortConnections - closedBefore;
 
