@@ -51,9 +51,8 @@ internal static class ProxyProblems
         }
         else if (failure.Error == ForwarderError.NoAvailableDestinations || IsConnectionRefused(failure.Exception))
         {
-            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(options.UnavailableRetryAfter.TotalSeconds)).ToString();
             await WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The service is not ready.",
-                "No Api replica can take the request yet (starting or restarting). Try again shortly.");
+                "No Api replica can take the request yet (starting or restarting). Try again shortly.", options.UnavailableRetryAfter);
         }
         else
         {
@@ -80,10 +79,14 @@ internal static class ProxyProblems
         return null;
     }
 
-    private static async Task WriteAsync(HttpContext context, int status, string title, string detail)
+    private static async Task WriteAsync(HttpContext context, int status, string title, string detail, TimeSpan? retryAfter = null)
     {
-        context.Response.Clear();
+        context.Response.Clear(); // drops YARP's partial headers, so Retry-After is set after it
         context.Response.StatusCode = status;
+        if (retryAfter is { } wait)
+        {
+            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
         await problems.WriteAsync(new ProblemDetailsContext
         {

@@ -104,6 +104,8 @@ public sealed class BrowserHost : IHostedService, IAsyncDisposable
             {
                 ExecutablePath = o.ExecutablePath,
                 Headless = o.Headless,
+                // Playwright passes --no-sandbox unless told otherwise: renderers run hostile pages, so the sandbox is on.
+                ChromiumSandbox = true,
                 Timeout = o.LaunchTimeoutMs,
                 Args = [.. ChromiumArguments(), .. EgressArguments(_egress.Address), ChromiumProcessTree.MarkerArgument(marker)],
             };

@@ -19,18 +19,25 @@ public sealed class ChromiumSandboxTests(ScraperFixture fixture) : IClassFixture
         // A page that stays open while we look at its renderer.
         var capture = CaptureCalls.RunAsync(client, new CaptureRequest { Url = fixture.Site.Url("slow?ms=4000").AbsoluteUri, Outputs = [CaptureOutput.Html] }, Ct);
         var browserPid = fixture.Scraper.Browsers.Stats.ProcessId!.Value;
-        List<int> renderers = [];
+        // Renderers come and go (a spare one, one swapped on navigation), and one forked from the zygote installs its
+        // seccomp filter as it starts: look until the renderers alive at one moment have all finished starting.
+        List<(int Pid, Dictionary<string, string> Status)> renderers = [];
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (renderers.Count == 0 && DateTime.UtcNow < deadline)
+        while (DateTime.UtcNow < deadline)
         {
-            await Task.Delay(100, Ct);
-            renderers = [.. ChromiumProcessTree.Descendants(browserPid).Where(pid => Cmdline(pid).Contains("--type=renderer", StringComparison.Ordinal))];
+            renderers = [.. ChromiumProcessTree.Descendants(browserPid)
+                .Where(pid => Cmdline(pid).Contains("--type=renderer", StringComparison.Ordinal))
+                .Select(pid => (pid, Status(pid)!)).Where(r => r.Item2 is not null)];
+            if (renderers.Count > 0 && renderers.All(r => r.Status["Seccomp"] == "2"))
+            {
+                break;
+            }
+            await Task.Delay(50, Ct);
         }
         Assert.NotEmpty(renderers);
 
-        foreach (var renderer in renderers)
+        foreach (var (renderer, status) in renderers)
         {
-            var status = Status(renderer);
             Assert.All(status["Uid"].Split('\t', StringSplitOptions.RemoveEmptyEntries), uid => Assert.NotEqual("0", uid));
             Assert.Equal("2", status["Seccomp"]); // 2 = a seccomp-bpf filter is installed
             Assert.Equal("1", status["NoNewPrivs"]);
@@ -38,7 +45,7 @@ public sealed class ChromiumSandboxTests(ScraperFixture fixture) : IClassFixture
             Assert.NotEqual(Namespace(browserPid, "pid"), Namespace(renderer, "pid"));
         }
         Assert.DoesNotContain("--no-sandbox", Cmdline(browserPid));
-        Assert.NotEqual("0", Status(browserPid)["Uid"].Split('\t')[0]);
+        Assert.NotEqual("0", Status(browserPid)!["Uid"].Split('\t')[0]);
         Assert.NotNull((await capture).Result);
     }
 
@@ -54,9 +61,19 @@ public sealed class ChromiumSandboxTests(ScraperFixture fixture) : IClassFixture
         }
     }
 
-    private static Dictionary<string, string> Status(int pid) =>
-        File.ReadAllLines($"/proc/{pid}/status").Select(line => line.Split(':', 2)).Where(parts => parts.Length == 2)
-            .ToDictionary(parts => parts[0], parts => parts[1].Trim());
+    /// <summary>The fields of /proc/{pid}/status, or null once the process is gone.</summary>
+    private static Dictionary<string, string>? Status(int pid)
+    {
+        try
+        {
+            return File.ReadAllLines($"/proc/{pid}/status").Select(line => line.Split(':', 2)).Where(parts => parts.Length == 2)
+                .ToDictionary(parts => parts[0], parts => parts[1].Trim());
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 
     private static string Namespace(int pid, string kind) => new FileInfo($"/proc/{pid}/ns/{kind}").LinkTarget ?? "";
 }

@@ -17,7 +17,8 @@ public sealed class JobEngineTests(JobsAppFixture fixture)
         using var user = await fixture.NewUserAsync();
         await using var monitor = new JobsDb.RunningMonitor(fixture.Database, user.Id);
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => user.SubmitAsync(UserSession.DiagnosticJob(delayMs: 1500))));
+        // Each job runs 5 s, so none finishes (and frees a slot) while the 20 submits are still arriving on a loaded machine.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => user.SubmitAsync(UserSession.DiagnosticJob(delayMs: 5000))));
 
         Assert.Equal(8, responses.Count(r => r.StatusCode == HttpStatusCode.Accepted));
         var refused = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
