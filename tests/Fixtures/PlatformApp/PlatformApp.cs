@@ -306,6 +306,27 @@ public sealed class PlatformApp : IAsyncDisposable
             $"--- {r.Name} (last {linesPerResource} lines) ---{Environment.NewLine}{string.Join(Environment.NewLine, r.RecentLogLines(linesPerResource).Select(l => $"[{r.Name}] {l}"))}"));
 
     /// <summary>
+    /// With <c>PLATFORM_TEST_LOG_DIR</c> set (./test sets it), writes what this app's resources and AppHost last logged
+    /// to <c>{dir}/{time}-{tag}.log</c> before it stops, so a failure in a run can be read afterwards.
+    /// </summary>
+    private void KeepLogs()
+    {
+        if (Environment.GetEnvironmentVariable("PLATFORM_TEST_LOG_DIR") is not { Length: > 0 } directory)
+        {
+            return;
+        }
+        try
+        {
+            Directory.CreateDirectory(directory);
+            File.WriteAllText(Path.Combine(directory, $"{DateTime.UtcNow:HHmmss}-{Tag[..8]}.log"),
+                $"{DescribeResources()}{Environment.NewLine}--- apphost ---{Environment.NewLine}{string.Join(Environment.NewLine, AppHostLogLines())}{Environment.NewLine}{RecentLogs(300)}{Environment.NewLine}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>
     /// Stops every resource (the services shut down gracefully) and lets go of DCP. DCP and its monitors take a few more
     /// seconds to exit; the data folder is deleted once they have (see <see cref="WaitStoppedAsync"/>), so the next app
     /// can start meanwhile.
@@ -316,6 +337,7 @@ public sealed class PlatformApp : IAsyncDisposable
         {
             return;
         }
+        KeepLogs();
         using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1)))
         {
             try
