@@ -177,7 +177,13 @@ public sealed class JobEngineTests(JobsAppFixture fixture)
         var ids = new List<Guid>();
         for (var i = 0; i < 4; i++)
         {
-            ids.Add(await user.SubmitAcceptedAsync(UserSession.DiagnosticJob(delayMs: 3000)));
+            ids.Add(await user.SubmitAcceptedAsync(UserSession.DiagnosticJob(delayMs: 30_000)));
+        }
+        // The first three hold the user's running slots (on a loaded machine the dispatcher may take a moment to claim them
+        // all); the fourth is then first in the user's queue.
+        foreach (var id in ids.Take(3))
+        {
+            await user.WaitForStateAsync(id, TimeSpan.FromSeconds(20), "running");
         }
         var queued = (await user.GetJobAsync(ids[3]));
         Assert.Equal("queued", queued.GetProperty("state").GetString());
