@@ -1,11 +1,9 @@
-using System.Globalization;
-
 namespace Platform.Api.Formats.Text;
 
 /// <summary>
 /// Function words that carry no topic, for English, German, French and Spanish, in the spirit of the Snowball
 /// project's lists; kept here because no maintained .NET stop-word package is served by our registry (see
-/// docs/dependencies.md). One list is chosen per document (<see cref="Detect"/>) so that a word that is a
+/// docs/dependencies.md). One list is chosen per document by its language (<see cref="Detect"/>) so that a word that is a
 /// function word in one language ("war" in German) still counts as a topic in another.
 /// </summary>
 public sealed class StopWords
@@ -30,30 +28,12 @@ public sealed class StopWords
 
     public bool Contains(string lowerCaseWord) => words.Contains(lowerCaseWord);
 
-    /// <summary>The list whose words occur most often in the text (English when nothing matches).</summary>
+    /// <summary>The list of the text's language (<see cref="LanguageDetector"/>); English when it has no list of its own.</summary>
     public static StopWords Detect(string text)
     {
-        var hits = new int[All.Length];
-        foreach (var token in text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Take(5000))
-        {
-            var word = token.Trim(Punctuation).ToLower(CultureInfo.InvariantCulture);
-            for (var i = 0; i < All.Length; i++)
-            {
-                if (All[i].Contains(word))
-                {
-                    hits[i]++;
-                }
-            }
-        }
-        var best = 0;
-        for (var i = 1; i < All.Length; i++)
-        {
-            if (hits[i] > hits[best])
-            {
-                best = i;
-            }
-        }
-        return All[best];
+        var words = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(token => token.Trim(Punctuation));
+        var language = LanguageDetector.Guess(words).Language;
+        return All.FirstOrDefault(list => list.Language == language) ?? English;
     }
 
     private static readonly char[] Punctuation = ".,;:!?\"'()[]{}«»“”‘’…-–—*_".ToCharArray();

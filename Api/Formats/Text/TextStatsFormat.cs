@@ -33,7 +33,7 @@ public sealed partial class TextStatsFormat : IFormatProcessor
         var sentences = SentenceEnd().Split(text).Count(s => WordPattern().IsMatch(s));
         cancellationToken.ThrowIfCancellationRequested();
         var paragraphs = ParagraphBreak().Split(text.Trim()).Count(p => p.Length > 0 && WordPattern().IsMatch(p));
-        var (language, confidence) = LanguageGuess.Guess(words);
+        var (language, confidence) = LanguageDetector.Guess(words);
         return new TextStats(
             Words: words.Count,
             Sentences: sentences,
@@ -56,37 +56,3 @@ public sealed partial class TextStatsFormat : IFormatProcessor
 
 public sealed record TextStats(
     int Words, int Sentences, int Paragraphs, int Characters, int ReadingTimeSeconds, string? Language, double LanguageConfidence);
-
-/// <summary>Guesses the language from the share of very common function words; good enough to label a text, not to translate it.</summary>
-internal static class LanguageGuess
-{
-    private static readonly Dictionary<string, HashSet<string>> StopWords = new()
-    {
-        ["en"] = ["the", "and", "of", "to", "a", "in", "is", "that", "it", "for", "was", "on", "are", "with", "as", "this", "be", "at", "by", "not"],
-        ["de"] = ["der", "die", "und", "das", "ist", "nicht", "ein", "eine", "zu", "den", "mit", "sich", "des", "auf", "für", "im", "dem", "von", "auch", "es"],
-        ["fr"] = ["le", "la", "les", "et", "des", "est", "un", "une", "du", "que", "pas", "pour", "dans", "qui", "sur", "au", "avec", "ce", "il", "ne"],
-        ["es"] = ["el", "la", "de", "que", "y", "los", "las", "en", "un", "una", "es", "por", "con", "para", "del", "se", "no", "al", "lo", "como"],
-        ["it"] = ["il", "di", "che", "e", "la", "per", "un", "una", "non", "sono", "del", "della", "con", "gli", "le", "si", "da", "in", "è", "come"],
-        ["nl"] = ["de", "het", "een", "en", "van", "is", "dat", "niet", "op", "te", "zijn", "met", "voor", "er", "ook", "maar", "aan", "die", "om", "wordt"],
-        ["pt"] = ["o", "a", "de", "que", "e", "do", "da", "em", "um", "uma", "para", "com", "não", "os", "as", "no", "na", "por", "se", "mais"],
-    };
-
-    public static (string? Language, double Confidence) Guess(IReadOnlyList<string> words)
-    {
-        if (words.Count < 3)
-        {
-            return (null, 0);
-        }
-        var lower = words.Select(w => w.ToLowerInvariant()).ToList();
-        var scores = StopWords.ToDictionary(kv => kv.Key, kv => lower.Count(kv.Value.Contains));
-        var ranked = scores.OrderByDescending(kv => kv.Value).ToList();
-        var (best, hits) = (ranked[0].Key, ranked[0].Value);
-        if (hits == 0)
-        {
-            return (null, 0);
-        }
-        // Confidence: how much the winner stands out from the runner-up (shared words like "de" score for several).
-        var runnerUp = ranked[1].Value;
-        return (best, (double)(hits - runnerUp) / hits);
-    }
-}
