@@ -24,49 +24,75 @@ public static class KeywordExtractor
         var stopWords = StopWords.Detect(string.Join(' ', units));
         var tokenized = units.Select(u => WordTokenizer.Tokenize(u, stopWords)).ToList();
 
-        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        var surfaces = new List<Dictionary<string, int>>();
-        var edges = new Dictionary<(int A, int B), double>();
-        foreach (var words in tokenized)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var candidates = new List<int>();
-            foreach (var word in words.Where(IsCandidate))
-            {
-                if (!ids.TryGetValue(word.Key, out var id))
-                {
-                    ids[word.Key] = id = ids.Count;
-                    surfaces.Add(new Dictionary<string, int>(StringComparer.Ordinal));
-                }
-                surfaces[id][word.Surface] = surfaces[id].GetValueOrDefault(word.Surface) + 1;
-                candidates.Add(id);
-            }
-            for (var i = 0; i < candidates.Count; i++)
-            {
-                for (var j = i + 1; j < Math.Min(candidates.Count, i + Window); j++)
-                {
-                    if (candidates[i] != candidates[j])
-                    {
-                        var key = (Math.Min(candidates[i], candidates[j]), Math.Max(candidates[i], candidates[j]));
-                        edges[key] = edges.GetValueOrDefault(key) + 1;
-                    }
-                }
-            }
-        }
-        if (ids.Count == 0)
+        var graph = Graph.Build(tokenized, cancellationToken);
+        if (graph.Ids.Count == 0)
         {
             return [];
         }
-
-        var scores = TextRank.Rank(ids.Count, edges, cancellationToken);
-        var occurrences = surfaces.Select(s => s.Values.Sum()).ToArray();
-        var preferredSurface = surfaces.Select(PreferredSurface).ToArray();
+        var scores = TextRank.Rank(graph.Ids.Count, graph.Edges, cancellationToken);
 
         // The top third of the vocabulary (at least a few words) may take part in phrases.
-        var topCount = Math.Max(maxKeywords, ids.Count / 3);
-        var topWords = Enumerable.Range(0, ids.Count).OrderByDescending(i => scores[i]).Take(topCount).ToHashSet();
+        var topCount = Math.Max(maxKeywords, graph.Ids.Count / 3);
+        var topWords = Enumerable.Range(0, graph.Ids.Count).OrderByDescending(i => scores[i]).Take(topCount).ToHashSet();
 
-        // Runs of adjacent top words (no stop word between them) are phrase candidates, keyed by their stems.
+        var keywords = new List<Keyword>();
+        // A phrase counts when it recurs; its score is the mean of its words' scaled by √length, so a phrase beats
+        // its single words but a long phrase does not win by length alone.
+        foreach (var (words, spellings) in Phrases(tokenized, graph.Ids, topWords, cancellationToken))
+        {
+            var count = spellings.Values.Sum();
+            if (count >= 2)
+            {
+                keywords.Add(new Keyword(PreferredSurface(spellings), words.Average(w => scores[w]) * Math.Sqrt(words.Count), count));
+            }
+        }
+        foreach (var word in topWords)
+        {
+            keywords.Add(new Keyword(PreferredSurface(graph.Surfaces[word]), scores[word], graph.Surfaces[word].Values.Sum()));
+        }
+        return Choose(keywords, maxKeywords);
+    }
+
+    /// <summary>The content words (by stem key, with the spellings seen) and their co-occurrence counts within the window.</summary>
+    private sealed record Graph(Dictionary<string, int> Ids, List<Dictionary<string, int>> Surfaces, Dictionary<(int A, int B), double> Edges)
+    {
+        public static Graph Build(List<IReadOnlyList<Word>> tokenized, CancellationToken cancellationToken)
+        {
+            var graph = new Graph(new(StringComparer.Ordinal), [], []);
+            foreach (var words in tokenized)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var candidates = new List<int>();
+                foreach (var word in words.Where(IsCandidate))
+                {
+                    if (!graph.Ids.TryGetValue(word.Key, out var id))
+                    {
+                        graph.Ids[word.Key] = id = graph.Ids.Count;
+                        graph.Surfaces.Add(new Dictionary<string, int>(StringComparer.Ordinal));
+                    }
+                    graph.Surfaces[id][word.Surface] = graph.Surfaces[id].GetValueOrDefault(word.Surface) + 1;
+                    candidates.Add(id);
+                }
+                for (var i = 0; i < candidates.Count; i++)
+                {
+                    for (var j = i + 1; j < Math.Min(candidates.Count, i + Window); j++)
+                    {
+                        if (candidates[i] != candidates[j])
+                        {
+                            var key = (Math.Min(candidates[i], candidates[j]), Math.Max(candidates[i], candidates[j]));
+                            graph.Edges[key] = graph.Edges.GetValueOrDefault(key) + 1;
+                        }
+                    }
+                }
+            }
+            return graph;
+        }
+    }
+
+    /// <summary>Runs of adjacent top words (no stop word between them) are phrase candidates, keyed by their stems.</summary>
+    private static IEnumerable<(List<int> Words, Dictionary<string, int> Spellings)> Phrases(
+        List<IReadOnlyList<Word>> tokenized, Dictionary<string, int> ids, HashSet<int> topWords, CancellationToken cancellationToken)
+    {
         var phrases = new Dictionary<string, (List<int> Words, Dictionary<string, int> Spellings)>(StringComparer.Ordinal);
         foreach (var words in tokenized)
         {
@@ -97,24 +123,12 @@ public static class KeywordExtractor
                 }
             }
         }
+        return phrases.Values;
+    }
 
-        var keywords = new List<Keyword>();
-        // A phrase counts when it recurs; its score is the mean of its words' scaled by √length, so a phrase beats
-        // its single words but a long phrase does not win by length alone.
-        foreach (var (words, spellings) in phrases.Values)
-        {
-            var count = spellings.Values.Sum();
-            if (count >= 2)
-            {
-                keywords.Add(new Keyword(PreferredSurface(spellings), words.Average(w => scores[w]) * Math.Sqrt(words.Count), count));
-            }
-        }
-        foreach (var word in topWords)
-        {
-            keywords.Add(new Keyword(preferredSurface[word], scores[word], occurrences[word]));
-        }
-
-        // Drop a word already covered by a better-ranked phrase, and a phrase that repeats a better one.
+    /// <summary>The best <paramref name="maxKeywords"/>, dropping a word already covered by a better-ranked phrase and a phrase that repeats a better one.</summary>
+    private static List<Keyword> Choose(List<Keyword> keywords, int maxKeywords)
+    {
         var chosen = new List<Keyword>();
         foreach (var keyword in keywords.OrderByDescending(k => k.Score).ThenBy(k => k.Text, StringComparer.Ordinal))
         {
