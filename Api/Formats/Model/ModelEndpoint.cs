@@ -36,61 +36,31 @@ public sealed class ModelEndpoint(
         {
             throw new PermanentFormatException("No model endpoint is configured (ConnectionStrings:model or the Model section).");
         }
-        var format = context.Format;
         context.ReportProgress(0.02, "waiting for a model slot");
         await using var slot = await AcquireSlotAsync(cancellationToken);
 
         using var overall = new CancellationTokenSource(Settings.CallTimeout);
         using var idle = new CancellationTokenSource(Settings.FirstTokenTimeout);
         using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, slot.LeaseLost, overall.Token, idle.Token);
-        var chatOptions = new ChatOptions
-        {
-            ModelId = Settings.Model,
-            MaxOutputTokens = Settings.MaxOutputTokens,
-            Temperature = Settings.Temperature,
-        };
-
-        var text = new StringBuilder();
-        var finished = false;
-        var updates = 0;
-        var started = Stopwatch.GetTimestamp();
+        var answer = new Answer(Stopwatch.GetTimestamp());
         var outcome = "failed";
         metrics.CallStarted();
         context.ReportProgress(0.05, "model is writing");
         try
         {
-            await foreach (var update in chatClient.GetStreamingResponseAsync(messages, chatOptions, call.Token))
-            {
-                idle.CancelAfter(Settings.IdleTimeout);
-                updates++;
-                finished |= update.FinishReason is not null;
-                var piece = update.Text;
-                if (string.IsNullOrEmpty(piece))
-                {
-                    continue;
-                }
-                if (text.Length == 0)
-                {
-                    metrics.FirstToken(format, Stopwatch.GetElapsedTime(started));
-                }
-                text.Append(piece);
-                metrics.Streamed(format, piece.Length);
-                await context.AppendOutputAsync(piece, cancellationToken);
-                // The answer's length is unknown in advance: approach 95 % as the text grows, labelled with its size.
-                context.ReportProgress(0.05 + 0.9 * (1 - Math.Exp(-text.Length / 1500.0)), $"{text.Length} characters written");
-            }
-            if (!finished)
+            await ReceiveAsync(context, messages, answer, idle, call.Token, cancellationToken);
+            if (!answer.Finished)
             {
                 // An OpenAI-compatible stream always ends with a finish reason; without one the connection was cut.
                 outcome = "cut";
                 throw new TransientFormatException("The model's stream ended before the answer was finished.");
             }
-            if (text.Length == 0)
+            if (answer.Text.Length == 0)
             {
                 throw new PermanentFormatException("The model returned no text.");
             }
             outcome = "completed";
-            return text.ToString();
+            return answer.Text.ToString();
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -107,7 +77,7 @@ public sealed class ModelEndpoint(
         {
             outcome = "timeout";
             var what = overall.IsCancellationRequested ? $"took longer than {Settings.CallTimeout}"
-                : updates == 0 ? $"sent nothing for {Settings.FirstTokenTimeout}"
+                : answer.Updates == 0 ? $"sent nothing for {Settings.FirstTokenTimeout}"
                 : $"was silent for {Settings.IdleTimeout}";
             throw new TransientFormatException($"The model call {what}.", inner: ex);
         }
@@ -123,12 +93,53 @@ public sealed class ModelEndpoint(
         }
         finally
         {
-            metrics.CallEnded(format, outcome, Stopwatch.GetElapsedTime(started));
+            metrics.CallEnded(context.Format, outcome, Stopwatch.GetElapsedTime(answer.Started));
             if (outcome != "completed")
             {
                 logger.LogInformation("Model call for {Format} of job {JobId} (try {Attempt}) ended {Outcome} after {Chars} characters",
-                    format, context.JobId, context.Attempt, outcome, text.Length);
+                    context.Format, context.JobId, context.Attempt, outcome, answer.Text.Length);
             }
+        }
+    }
+
+    /// <summary>What the stream has delivered so far.</summary>
+    private sealed class Answer(long started)
+    {
+        public long Started { get; } = started;
+        public StringBuilder Text { get; } = new();
+        public int Updates { get; set; }
+        public bool Finished { get; set; }
+    }
+
+    /// <summary>Reads the stream into <paramref name="answer"/> and the task's output; each update re-arms the idle timeout.</summary>
+    private async Task ReceiveAsync(FormatContext context, IReadOnlyList<ChatMessage> messages, Answer answer,
+        CancellationTokenSource idle, CancellationToken callToken, CancellationToken cancellationToken)
+    {
+        var chatOptions = new ChatOptions
+        {
+            ModelId = Settings.Model,
+            MaxOutputTokens = Settings.MaxOutputTokens,
+            Temperature = Settings.Temperature,
+        };
+        await foreach (var update in chatClient!.GetStreamingResponseAsync(messages, chatOptions, callToken))
+        {
+            idle.CancelAfter(Settings.IdleTimeout);
+            answer.Updates++;
+            answer.Finished |= update.FinishReason is not null;
+            var piece = update.Text;
+            if (string.IsNullOrEmpty(piece))
+            {
+                continue;
+            }
+            if (answer.Text.Length == 0)
+            {
+                metrics.FirstToken(context.Format, Stopwatch.GetElapsedTime(answer.Started));
+            }
+            answer.Text.Append(piece);
+            metrics.Streamed(context.Format, piece.Length);
+            await context.AppendOutputAsync(piece, cancellationToken);
+            // The answer's length is unknown in advance: approach 95 % as the text grows, labelled with its size.
+            context.ReportProgress(0.05 + 0.9 * (1 - Math.Exp(-answer.Text.Length / 1500.0)), $"{answer.Text.Length} characters written");
         }
     }
 
