@@ -41,6 +41,7 @@ export function JobsHistory() {
     if (searchInput === search) return;
     const timer = setTimeout(() => update({ q: searchInput.trim(), page: '' }), 300);
     return () => clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only typing restarts the pause, not the URL it writes
   }, [searchInput]);
 
   const query = useQuery({ ...jobListQueryOptions({ page, pageSize, state: state || undefined, search: search || undefined }), placeholderData: keepPreviousData });

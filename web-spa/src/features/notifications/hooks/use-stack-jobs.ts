@@ -26,6 +26,8 @@ export function useStackJobs() {
   // User events refresh the list; without the hub it is polled instead.
   const list = useQuery({ ...jobListQueryOptions(stackListParams), refetchInterval: useFallbackPolling(10_000) });
   const { dismissed, dismiss } = useDismissedJobs();
+  // "Recently finished" is measured when the list or the dismissals change, which is when the stack is worked out again.
+  // eslint-disable-next-line react-hooks/purity
   const jobs = useMemo(() => selectStackJobs(list.data?.items ?? [], dismissed, Date.now()), [list.data, dismissed]);
   return { jobs, dismiss, isPending: list.isPending };
 }

@@ -43,6 +43,7 @@ export function OpsDashboard() {
               <Figure label="Queued" value={queueView?.queued} />
               <Figure label="Running" value={queueView?.running} />
               <Figure label="Cancelling" value={queueView?.cancelling} />
+              {/* eslint-disable-next-line react-hooks/purity -- the age is read at each poll's render */}
               <Figure label="Oldest queued" value={queueView?.oldestQueuedAt ? formatDuration(Date.now() - Date.parse(queueView.oldestQueuedAt)) : '—'} />
             </dl>
             <h3 style={{ marginTop: 16 }}>Busiest users</h3>
@@ -85,8 +86,11 @@ function useSamples(instances: InstanceHeartbeatView[] | undefined, queue: Queue
       values['cluster.slotsInUse'] = inUse;
       values['cluster.instances'] = instances.length;
     }
+    // One sample per poll answer: the effect is the poll's consequence, not a render's.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     setSamples((current) => appendSample(current, { t: Date.now() / 1000, values }));
     // `version` changes when either poll brings new data.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [version]);
   return samples;
 }

@@ -37,6 +37,8 @@ export function SubmitForm() {
   const allFormats = useMemo(() => formatsQuery.data ?? [], [formatsQuery.data]);
   const available = useMemo(() => formatsFor(allFormats, kind), [allFormats, kind]);
   useEffect(() => {
+    // The defaults are chosen once, when the registry first arrives.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     if (selected === null && allFormats.length) setSelected(new Set(allFormats.filter((f) => f.default).map((f) => f.name)));
   }, [allFormats, selected]);
   const chosen = available.filter((format) => selected?.has(format.name)).map((format) => format.name);
