@@ -2,6 +2,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.KeepToEndpointsForBuildTimeRun();
 
 var app = builder.Build();
 

@@ -9,7 +9,7 @@ namespace Platform.Api.Apis;
 
 public static class AccountApi
 {
-    public sealed record Credentials(string? Email, string? Password);
+    public sealed record Credentials(string? Email = null, string? Password = null);
 
     public sealed record AccountView(string Email, IReadOnlyList<string> Roles);
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Api.Accounts;
+using Platform.Api.Apis;
 using Platform.Api.Dispatch;
 using Platform.Api.Formats;
 using Platform.Api.Infrastructure;
@@ -114,7 +115,7 @@ public static class Extensions
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<SubmissionLimits>>((kestrel, limits) => kestrel.Limits.MaxRequestBodySize = limits.Value.MaxBodyBytes);
-        builder.Services.AddOpenApi();
+        builder.AddApiDocument();
     }
 
     public static void UseApiPipeline(this WebApplication app)

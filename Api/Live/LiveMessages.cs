@@ -37,11 +37,18 @@ public sealed record UserEvent(string Type, object Data);
 
 public static class UserEventTypes
 {
-    /// <summary>One of the user's jobs changed state (the job list changed). data: { id, state, seq, at }</summary>
+    /// <summary>One of the user's jobs changed state (the job list changed): <see cref="JobChange"/>.</summary>
     public const string JobChanged = "job.changed";
 
-    /// <summary>The user's running and queued jobs against their limits. data: { running, runningLimit, queued, queuedLimit }</summary>
+    /// <summary>The user's running and queued jobs against their limits: <see cref="UsageView"/>.</summary>
     public const string Usage = "usage";
+
+    /// <summary>Each type's data (the OpenAPI document's UserEvent union).</summary>
+    public static readonly IReadOnlyList<(string Type, Type Data)> DataTypes =
+    [
+        (JobChanged, typeof(JobChange)),
+        (Usage, typeof(UsageView)),
+    ];
 }
 
 /// <summary>data of a <see cref="UserEventTypes.JobChanged"/> event.</summary>

@@ -2,13 +2,15 @@ using System.Text.Json;
 
 namespace Platform.Api.Jobs.Submission;
 
-/// <summary>POST /api/jobs: <c>{"source": {"url": "https://…"} | {"text": "…"}, "formats": [...], "options": {...}}</c>.</summary>
-public sealed record SubmitJobRequest(JobSourceRequest? Source, string[]? Formats, JsonElement? Options);
+// Every member may be left out (the defaults say so to the OpenAPI document); JobRequestValidator says what is missing.
 
-public sealed record JobSourceRequest(string? Url, string? Text);
+/// <summary>POST /api/jobs: <c>{"source": {"url": "https://…"} | {"text": "…"}, "formats": [...], "options": {...}}</c>.</summary>
+public sealed record SubmitJobRequest(JobSourceRequest? Source = null, string[]? Formats = null, JsonElement? Options = null);
+
+public sealed record JobSourceRequest(string? Url = null, string? Text = null);
 
 /// <summary>POST /api/jobs/batch: one job per URL, with the same formats and options.</summary>
-public sealed record BatchSubmitRequest(string[]? Urls, string[]? Formats, JsonElement? Options);
+public sealed record BatchSubmitRequest(string[]? Urls = null, string[]? Formats = null, JsonElement? Options = null);
 
 /// <summary>A request that passed validation: exactly one source, known formats that apply to it, options as compact JSON.</summary>
 public sealed record ValidatedJob(Uri? Url, string? Text, string[] Formats, string OptionsJson)

@@ -1,8 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useFallbackPolling, useLiveConnection } from '@/hooks/use-live-connection';
+import { jobLiveQueryOptions, queuedPollInterval } from '@/lib/api/get-job';
 import { isActive } from '@/lib/job-state';
-import { jobLiveQueryOptions, queuedPollInterval } from '@/lib/jobs-api';
 
 /** A job kept current: its REST snapshot, then every event from the hub in seq order, for as long as it is shown. */
 export function useLiveJob(jobId: string, enabled = true) {

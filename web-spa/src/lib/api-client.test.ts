@@ -1,12 +1,14 @@
-import { api, ApiError, describeError, normaliseFieldName, onUnauthorized } from '@/lib/api-client';
+import { apiClient, apiFetch, ApiError, dataOf, describeError, normaliseFieldName, onUnauthorized, quietUnauthorizedFetch } from '@/lib/api-client';
+import { jobJson } from '@/testing/api-fixtures';
 import { mockApi, problem, reply } from '@/testing/mock-api';
 
 test('sends JSON with cookies and reads JSON back', async () => {
-  const { spy } = mockApi({ 'POST /api/things': (request) => reply({ echo: request.body }, 201) });
-  await expect(api.post('/api/things', { a: 1 })).resolves.toEqual({ echo: { a: 1 } });
-  const init = spy.mock.calls[0][1]!;
-  expect(init.credentials).toBe('include');
-  expect((init.headers as Record<string, string>)['Content-Type']).toBe('application/json');
+  const { spy } = mockApi({ 'POST /api/jobs': (request) => reply(jobJson('j1', { formats: (request.body as { formats: string[] }).formats }), 202) });
+  const job = await dataOf(apiClient.POST('/api/jobs', { body: { source: { url: 'https://a.test' }, formats: ['pdf'] } }));
+  expect(job.formats).toEqual(['pdf']);
+  const sent = spy.mock.calls[0][0] as Request;
+  expect(sent.credentials).toBe('include');
+  expect(sent.headers.get('Content-Type')).toBe('application/json');
 });
 
 test('problem details become a typed ApiError with field errors, Retry-After and extensions', async () => {
@@ -17,7 +19,7 @@ test('problem details become a typed ApiError with field errors, Retry-After and
       { 'Retry-After': '12' },
     ),
   });
-  const error = await api.post('/api/jobs', {}).catch((e: unknown) => e);
+  const error = await apiClient.POST('/api/jobs', { body: {} }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ApiError);
   const apiError = error as ApiError;
   expect(apiError.status).toBe(429);
@@ -33,16 +35,18 @@ test('a 401 tells the auth listener, unless the caller asked for quiet', async (
   mockApi({ 'GET /api/jobs': problem(401, { title: 'Unauthorized' }), 'GET /api/account/me': problem(401, { title: 'Unauthorized' }) });
   const listener = vi.fn();
   const off = onUnauthorized(listener);
-  await api.get('/api/account/me', { quietUnauthorized: true }).catch(() => undefined);
+  await apiClient.GET('/api/account/me', { fetch: quietUnauthorizedFetch }).catch(() => undefined);
   expect(listener).not.toHaveBeenCalled();
-  await api.get('/api/jobs').catch(() => undefined);
+  await apiClient.GET('/api/jobs').catch(() => undefined);
   expect(listener).toHaveBeenCalledTimes(1);
+  await apiFetch('/api/jobs').catch(() => undefined);
+  expect(listener).toHaveBeenCalledTimes(2);
   off();
 });
 
 test('a network failure is an ApiError with status 0 and a readable message', async () => {
   vi.spyOn(globalThis, 'fetch').mockRejectedValue(new TypeError('Failed to fetch'));
-  const error = (await api.get('/api/jobs').catch((e: unknown) => e)) as ApiError;
+  const error = (await apiClient.GET('/api/jobs').catch((e: unknown) => e)) as ApiError;
   expect(error.status).toBe(0);
   expect(describeError(error)).toMatch(/could not be reached/);
 });

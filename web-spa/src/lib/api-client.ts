@@ -1,11 +1,16 @@
-// The one fetch wrapper: same-origin cookies, JSON in and out, RFC 9457 problem details turned into ApiError.
+// The one API client: same-origin cookies, JSON in and out, RFC 9457 problem details turned into ApiError. Calls go
+// through `apiClient` (openapi-fetch over the types generated from the Api's OpenAPI document), so every path, parameter
+// and body is the Api's own; `apiFetch` is for the few calls that want the raw Response (downloads).
+import createClient from 'openapi-fetch';
+import type { paths } from '@/types/api';
 
+/** RFC 9457 problem details, with the extensions the Api adds (field `errors`, limits on a 429). */
 export interface ProblemDetails {
-  type?: string;
-  title?: string;
-  status?: number;
-  detail?: string;
-  instance?: string;
+  type?: string | null;
+  title?: string | null;
+  status?: number | null;
+  detail?: string | null;
+  instance?: string | null;
   errors?: Record<string, string[] | string>;
   [extension: string]: unknown;
 }
@@ -82,8 +87,6 @@ export function onUnauthorized(listener: UnauthorizedListener): () => void {
 }
 
 export interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  body?: unknown;
   headers?: Record<string, string>;
   query?: Record<string, string | number | boolean | null | undefined>;
   signal?: AbortSignal;
@@ -123,49 +126,57 @@ async function toApiError(response: Response): Promise<ApiError> {
   return new ApiError(response.status, problem, parseRetryAfter(response.headers.get('Retry-After')));
 }
 
-/** Sends a request; raw Response for callers that need headers or blobs. Throws ApiError for non-2xx. */
-export async function apiFetch(path: string, options: RequestOptions = {}): Promise<Response> {
-  const headers: Record<string, string> = { Accept: 'application/json, application/problem+json', ...options.headers };
-  let body: BodyInit | undefined;
-  if (options.body !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    body = JSON.stringify(options.body);
-  }
+const accept = 'application/json, application/problem+json';
+
+/** Sends one request; throws ApiError for anything but 2xx (and raises "unauthorized" on 401 unless asked not to). */
+async function send(request: Request, quietUnauthorized = false): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(buildUrl(path, options.query), {
-      method: options.method ?? 'GET',
-      headers,
-      body,
-      credentials: 'include',
-      signal: options.signal,
-    });
+    response = await fetch(request);
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
     throw new ApiError(0, { title: 'Network error', detail: 'The server could not be reached. Check your connection and try again.' });
   }
   if (!response.ok) {
     const error = await toApiError(response);
-    if (response.status === 401 && !options.quietUnauthorized) unauthorizedListeners.forEach((listener) => listener());
+    if (response.status === 401 && !quietUnauthorized) unauthorizedListeners.forEach((listener) => listener());
     throw error;
   }
   return response;
 }
 
-/** JSON request; an empty body (204, or 202 without content) resolves to undefined. */
-export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const response = await apiFetch(path, options);
-  if (response.status === 204) return undefined as T;
-  const text = await response.text();
-  return (text ? JSON.parse(text) : undefined) as T;
+// Absolute on the page's origin: the same requests as relative paths, and Request objects need one outside a browser.
+const origin = () => globalThis.location?.origin ?? 'http://localhost';
+
+/** The typed client. Every answer it returns is a 2xx: the rest were thrown as ApiError by `send`. */
+export const apiClient = createClient<paths>({
+  baseUrl: origin(),
+  credentials: 'include',
+  headers: { Accept: accept },
+  fetch: (request) => send(request),
+});
+
+/** For the "who am I" probe: a 401 there means "signed out", not "session expired". */
+export const quietUnauthorizedFetch = (request: Request) => send(request, true);
+
+/** The body of a successful call; undefined only for 204 No Content. */
+export async function dataOf<T>(answer: Promise<{ data?: T; response: Response }>): Promise<T> {
+  const { data, response } = await answer;
+  if (data === undefined && response.status !== 204) {
+    throw new ApiError(response.status, { title: 'Empty answer', detail: `The server sent no body (status ${response.status}).` });
+  }
+  return data as T;
 }
 
-export const api = {
-  get: <T>(path: string, options?: Omit<RequestOptions, 'method' | 'body'>) => apiRequest<T>(path, { ...options, method: 'GET' }),
-  post: <T>(path: string, body?: unknown, options?: Omit<RequestOptions, 'method' | 'body'>) =>
-    apiRequest<T>(path, { ...options, method: 'POST', body }),
-  delete: <T>(path: string, options?: Omit<RequestOptions, 'method' | 'body'>) => apiRequest<T>(path, { ...options, method: 'DELETE' }),
-};
+/** Sends a request and returns the raw Response, for callers that need headers or blobs. Throws ApiError for non-2xx. */
+export async function apiFetch(path: string, options: RequestOptions = {}): Promise<Response> {
+  const request = new Request(new URL(buildUrl(path, options.query), origin()), {
+    headers: { Accept: accept, ...options.headers },
+    credentials: 'include',
+    signal: options.signal,
+  });
+  return send(request, options.quietUnauthorized);
+}
 
 /** One readable sentence for any error, for toasts and alerts. */
 export function describeError(error: unknown): string {

@@ -1,38 +1,20 @@
 // Who is signed in, and the account calls. Cookie sign-in: the browser holds the cookie, we only ask "who am I".
-import { queryOptions, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Navigate, useLocation } from 'react-router';
 import { Loading } from '@/components/spinner';
-import { api, isApiError } from '@/lib/api-client';
+import { currentUserQueryOptions, getCurrentUser } from '@/lib/api/get-current-user';
+import { login } from '@/lib/api/login';
+import { logout } from '@/lib/api/logout';
+import { register } from '@/lib/api/register';
 import { queryKeys } from '@/lib/query-keys';
-import type { CurrentUser } from '@/types/api';
-
-export interface Credentials {
-  email: string;
-  password: string;
-}
-
-async function getCurrentUser(signal?: AbortSignal): Promise<CurrentUser | null> {
-  try {
-    const me = await api.get<Partial<CurrentUser>>('/api/account/me', { signal, quietUnauthorized: true });
-    return { email: me?.email ?? '', roles: Array.isArray(me?.roles) ? me.roles.map(String) : [] };
-  } catch (error) {
-    if (isApiError(error) && (error.status === 401 || error.status === 403)) return null;
-    throw error;
-  }
-}
-
-export const currentUserQueryOptions = queryOptions({
-  queryKey: queryKeys.me,
-  queryFn: ({ signal }) => getCurrentUser(signal),
-  staleTime: 5 * 60_000,
-});
+import type { AccountView, Credentials } from '@/types/api';
 
 export function useUser() {
   return useQuery(currentUserQueryOptions);
 }
 
-export function isAdmin(user: CurrentUser | null | undefined): boolean {
+export function isAdmin(user: AccountView | null | undefined): boolean {
   return !!user?.roles.some((role) => role.toLowerCase() === 'admin');
 }
 
@@ -45,7 +27,7 @@ export function useLogin() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async (credentials: Credentials) => {
-      await api.post('/api/account/login', credentials);
+      await login(credentials);
       return getCurrentUser();
     },
     onSuccess: (user) => {
@@ -60,9 +42,9 @@ export function useRegister() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async (credentials: Credentials) => {
-      await api.post('/api/account/register', credentials);
+      await register(credentials);
       // Registration creates the account; signing in sets the cookie.
-      await api.post('/api/account/login', credentials);
+      await login(credentials);
       return getCurrentUser();
     },
     onSuccess: (user) => {
@@ -79,7 +61,7 @@ let signedOutOnPurpose = false;
 export function useLogout() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: () => api.post('/api/account/logout'),
+    mutationFn: logout,
     // Whatever the server said, this browser forgets the user's data; the route guard then shows sign-in.
     onSettled: () => {
       signedOutOnPurpose = true;

@@ -1,15 +1,17 @@
+import { taskJson } from '@/testing/api-fixtures';
 import {
   applyJobEvents,
   applyJobSnapshot,
   backfillHistory,
   createJobStore,
   initialJob,
-  normaliseJob,
   outcomeSummary,
   overallProgress,
   sourceLabel,
 } from '@/lib/job-state';
 import { eventLog, makeSnapshot } from '@/testing/job-fixtures';
+
+const urlSource = (url: string) => ({ url, text: null, textLength: null });
 
 function runningJobLog() {
   return eventLog()
@@ -92,7 +94,7 @@ describe('backfillHistory', () => {
     const log = runningJobLog().output('llm-summary', ' More.');
     const full = log.events;
     // After a refresh: REST snapshot at seq 6, then live events 7..9.
-    const snapshot = normaliseJob({ ...makeSnapshot({ state: 'running', queuePosition: null }), seq: 6 });
+    const snapshot = makeSnapshot({ state: 'running', queuePosition: null, seq: 6 });
     let store = applyJobEvents(createJobStore(snapshot), full.slice(6));
     expect(store.state.outputs['llm-summary']).toBe(' More.');
     expect(store.state.historyFrom).toBe(6);
@@ -112,7 +114,7 @@ describe('backfillHistory', () => {
 
   test('refuses a history that stops short of events already applied live', () => {
     const full = runningJobLog().events;
-    const store = applyJobEvents(createJobStore(normaliseJob({ ...makeSnapshot(), seq: 6 })), full.slice(6));
+    const store = applyJobEvents(createJobStore(makeSnapshot({ seq: 6 })), full.slice(6));
     expect(backfillHistory(store, full.slice(0, 7))).toBe(store);
   });
 });
@@ -122,10 +124,10 @@ describe('display helpers', () => {
     const job = makeSnapshot({
       state: 'running',
       tasks: [
-        { format: 'a', state: 'completed', progress: 1 },
-        { format: 'b', state: 'running', progress: 0.5 },
-        { format: 'c', state: 'failed', progress: 0.2 },
-        { format: 'd', state: 'pending', progress: 0 },
+        taskJson('a', 'completed', 1),
+        taskJson('b', 'running', 0.5),
+        taskJson('c', 'failed', 0.2),
+        taskJson('d', 'pending', 0),
       ],
     });
     expect(overallProgress(job)).toBeCloseTo(0.625);
@@ -133,29 +135,19 @@ describe('display helpers', () => {
   });
 
   test('outcome says what came out', () => {
-    const tasks = [
-      { format: 'a', state: 'completed' as const, progress: 1 },
-      { format: 'b', state: 'completed' as const, progress: 1 },
-      { format: 'c', state: 'failed' as const, progress: 0 },
-    ];
+    const tasks = [taskJson('a', 'completed', 1), taskJson('b', 'completed', 1), taskJson('c', 'failed', 0)];
     expect(outcomeSummary(makeSnapshot({ state: 'partial', tasks }))).toBe('2 formats ready · 1 failed');
     expect(outcomeSummary(makeSnapshot({ state: 'completed', tasks: tasks.slice(0, 1) }))).toBe('1 format ready');
     expect(outcomeSummary(makeSnapshot({ state: 'failed', error: 'DNS failure', tasks: [] }))).toBe('Failed: DNS failure');
   });
 
   test('source labels', () => {
-    expect(sourceLabel({ url: 'https://example.com/a/' })).toBe('example.com/a');
+    expect(sourceLabel(urlSource('https://example.com/a/'))).toBe('example.com/a');
     // Long URLs keep the host and the end of the path, so jobs on one site stay distinguishable.
-    const long = sourceLabel({ url: 'http://127.0.0.1:34125/articles/2026/some-long-slug?page=3' }, 30);
+    const long = sourceLabel(urlSource('http://127.0.0.1:34125/articles/2026/some-long-slug?page=3'), 30);
     expect(long).toHaveLength(30);
     expect(long.startsWith('127.0.0.1')).toBe(true);
     expect(long.endsWith('page=3')).toBe(true);
-    expect(sourceLabel({ text: '  Some\nnotes  ' })).toBe('“Some notes”');
-  });
-
-  test('normaliseJob tolerates percentages, upper case and flat sources', () => {
-    const job = normaliseJob({ jobId: 'x', state: 'Running', url: 'https://a.test', tasks: [{ format: 'pdf', state: 'RUNNING', progress: 40 }], seq: 3 });
-    expect(job).toMatchObject({ id: 'x', state: 'running', source: { url: 'https://a.test' }, formats: ['pdf'], seq: 3 });
-    expect(job.tasks[0]).toMatchObject({ state: 'running', progress: 0.4 });
+    expect(sourceLabel({ url: null, text: '  Some\nnotes  ', textLength: 13 })).toBe('“Some notes”');
   });
 });

@@ -1,36 +1,29 @@
-// The live view of one job: a REST snapshot plus the job's events folded in seq order (see event-merge.ts).
+// The live view of one job: a REST snapshot plus the job's events folded in seq order (see event-merge.ts). Both come
+// typed from the Api's OpenAPI document (types/api.ts, generated): nothing here guesses at their shape.
 import { applySnapshot, createSeqStore, mergeEvents, type SeqStore } from '@/lib/event-merge';
-import {
-  terminalJobStates,
-  type JobEvent,
-  type JobSnapshot,
-  type JobSource,
-  type JobState,
-  type TaskSnapshot,
-  type TaskState,
-} from '@/types/api';
+import type { JobEventView, JobSourceView, JobState, JobView, ResultView, TaskState, TaskView } from '@/types/api';
+
+/** A task as shown: the snapshot's fields, kept current by events (which carry no download URL, and a progress message). */
+export type LiveTask = Omit<TaskView, 'result'> & { result: Omit<ResultView, 'url'> | null; message?: string | null };
+
+/** A job as shown: its REST snapshot (`seq` = the last event folded in), kept current by its events. */
+export type LiveJob = Omit<JobView, 'tasks'> & { tasks: LiveTask[] };
 
 export interface JobLive {
-  job: JobSnapshot;
+  job: LiveJob;
   /** State changes and results (progress and streamed text are folded, not listed), oldest first. */
-  timeline: JobEvent[];
+  timeline: JobEventView[];
   /** Timeline and streamed outputs are complete only for events after this seq (0 = from the start). */
   historyFrom: number;
   /** Streamed partial output per format ("task.output" events appended in seq order). */
   outputs: Record<string, string>;
 }
 
-export type JobStore = SeqStore<JobLive, JobEvent>;
-
-export const jobEventTypes = {
-  jobState: 'job.state',
-  taskState: 'task.state',
-  taskProgress: 'task.progress',
-  taskOutput: 'task.output',
-  taskResult: 'task.result',
-} as const;
+export type JobStore = SeqStore<JobLive, JobEventView>;
 
 const maxTimelineEntries = 1_000;
+
+const terminalJobStates: readonly JobState[] = ['completed', 'partial', 'failed', 'cancelled', 'expired'];
 
 export function isTerminal(state: JobState): boolean {
   return terminalJobStates.includes(state);
@@ -40,84 +33,15 @@ export function isActive(state: JobState): boolean {
   return !isTerminal(state);
 }
 
-// ---------------------------------------------------------------- wire normalisation (tolerant of small shape differences)
-
-type Loose = Record<string, unknown>;
-
-const asRecord = (value: unknown): Loose => (value && typeof value === 'object' ? (value as Loose) : {});
-const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-const asNumber = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
-const lower = (value: unknown, fallback: string): string => (typeof value === 'string' ? value.toLowerCase() : fallback);
-
-function normaliseProgress(value: unknown): number | undefined {
-  const n = asNumber(value);
-  if (n === undefined) return undefined;
-  const fraction = n > 1 ? n / 100 : n; // tolerate percentages
-  return Math.min(1, Math.max(0, fraction));
-}
-
-export function normaliseSource(raw: Loose): JobSource {
-  const source = asRecord(raw.source);
-  const url = asString(source.url) ?? asString(raw.url) ?? asString(raw.sourceUrl);
-  if (url) return { url };
-  const text = asString(source.text) ?? asString(raw.text) ?? asString(raw.sourceText) ?? asString(raw.textPreview) ?? '';
-  return { text };
-}
-
-export function normaliseTask(value: unknown): TaskSnapshot {
-  const raw = asRecord(value);
-  const state = lower(raw.state, 'pending') as TaskState;
-  const result = raw.result && typeof raw.result === 'object' ? (raw.result as TaskSnapshot['result']) : undefined;
-  return {
-    format: asString(raw.format) ?? asString(raw.name) ?? 'unknown',
-    state,
-    progress: normaliseProgress(raw.progress) ?? (state === 'completed' ? 1 : 0),
-    message: asString(raw.message),
-    error: asString(raw.error) ?? undefined,
-    attempts: asNumber(raw.attempts),
-    result: result ?? (asString(raw.contentType) ? { contentType: asString(raw.contentType) } : undefined),
-  };
-}
-
-export function normaliseJob(value: unknown): JobSnapshot {
-  const raw = asRecord(value);
-  const tasks = Array.isArray(raw.tasks) ? raw.tasks.map(normaliseTask) : [];
-  const formats = Array.isArray(raw.formats) ? raw.formats.map(String) : tasks.map((task) => task.format);
-  for (const format of formats) {
-    if (!tasks.some((task) => task.format === format)) tasks.push({ format, state: 'pending', progress: 0 });
-  }
-  return {
-    id: String(raw.id ?? raw.jobId ?? ''),
-    state: lower(raw.state, 'queued') as JobState,
-    source: normaliseSource(raw),
-    formats,
-    tasks,
-    queuePosition: asNumber(raw.queuePosition) ?? null,
-    attempt: asNumber(raw.attempt),
-    error: asString(raw.error) ?? null,
-    createdAt: asString(raw.createdAt),
-    startedAt: asString(raw.startedAt) ?? null,
-    finishedAt: asString(raw.finishedAt) ?? null,
-    seq: asNumber(raw.seq) ?? asNumber(raw.lastSeq) ?? 0,
-  };
-}
-
-export function normaliseEvent(value: unknown, jobId?: string): JobEvent {
-  const raw = asRecord(value);
-  return {
-    jobId: String(raw.jobId ?? jobId ?? ''),
-    seq: asNumber(raw.seq) ?? 0,
-    type: String(raw.type ?? ''),
-    at: asString(raw.at) ?? new Date().toISOString(),
-    data: asRecord(raw.data),
-  };
+export function pendingTask(format: string): LiveTask {
+  return { format, state: 'pending', progress: 0, attempts: 0, error: null, startedAt: null, finishedAt: null, result: null };
 }
 
 // ---------------------------------------------------------------- folding events
 
-function updateTask(job: JobSnapshot, format: string, change: (task: TaskSnapshot) => TaskSnapshot): JobSnapshot {
+function updateTask(job: LiveJob, format: string, change: (task: LiveTask) => LiveTask): LiveJob {
   const index = job.tasks.findIndex((task) => task.format === format);
-  const current = index >= 0 ? job.tasks[index] : { format, state: 'pending' as TaskState, progress: 0 };
+  const current = index >= 0 ? job.tasks[index] : pendingTask(format);
   const tasks = [...job.tasks];
   if (index >= 0) tasks[index] = change(current);
   else tasks.push(change(current));
@@ -126,83 +50,68 @@ function updateTask(job: JobSnapshot, format: string, change: (task: TaskSnapsho
 }
 
 /** Applies one event (already in seq order) to the live job. */
-export function reduceJobEvent(live: JobLive, event: JobEvent): JobLive {
-  const data = event.data ?? {};
-  const format = asString(data.format);
+export function reduceJobEvent(live: JobLive, event: JobEventView): JobLive {
   let { job, outputs, timeline } = live;
   job = { ...job, seq: event.seq };
 
   switch (event.type) {
-    case jobEventTypes.jobState: {
-      const state = lower(data.state, job.state) as JobState;
+    case 'job.state': {
+      const { state, attempt, error } = event.data;
       const isRetry = state === 'queued' && isTerminal(live.job.state);
       if (isRetry) {
-        job = {
-          ...job,
-          tasks: job.tasks.map((task) => ({ format: task.format, state: 'pending', progress: 0 })),
-          startedAt: null,
-          finishedAt: null,
-        };
+        job = { ...job, tasks: job.tasks.map((task) => pendingTask(task.format)), startedAt: null, finishedAt: null };
         outputs = {};
       }
       job = {
         ...job,
         state,
-        attempt: asNumber(data.attempt) ?? job.attempt,
-        error: asString(data.error) ?? (isTerminal(state) ? job.error : null),
+        attempt: attempt ?? job.attempt,
+        error: error ?? (isTerminal(state) ? job.error : null),
         queuePosition: state === 'queued' ? job.queuePosition : null,
         startedAt: state === 'running' && !job.startedAt ? event.at : job.startedAt,
         finishedAt: isTerminal(state) ? (job.finishedAt ?? event.at) : null,
       };
       break;
     }
-    case jobEventTypes.taskState:
-      if (format) {
-        const state = lower(data.state, 'pending') as TaskState;
-        const previous = job.tasks.find((task) => task.format === format)?.state;
-        // A new try streams its text from the start again.
-        if (state === 'running' && previous !== 'running') outputs = { ...outputs, [format]: '' };
-        job = updateTask(job, format, (task) => ({
-          ...task,
-          state,
-          attempts: asNumber(data.attempts) ?? task.attempts,
-          error: asString(data.error) ?? (state === 'failed' ? task.error : undefined),
-          progress: state === 'completed' ? 1 : state === 'pending' ? 0 : task.progress,
-        }));
-      }
+    case 'task.state': {
+      const { format, state, attempts, error } = event.data;
+      const previous = job.tasks.find((task) => task.format === format)?.state;
+      // A new try streams its text from the start again.
+      if (state === 'running' && previous !== 'running') outputs = { ...outputs, [format]: '' };
+      job = updateTask(job, format, (task) => ({
+        ...task,
+        state,
+        attempts: attempts ?? task.attempts,
+        error: error ?? (state === 'failed' ? task.error : null),
+        progress: state === 'completed' ? 1 : state === 'pending' ? 0 : task.progress,
+      }));
       break;
-    case jobEventTypes.taskProgress:
-      if (format) {
-        job = updateTask(job, format, (task) => ({
-          ...task,
-          progress: normaliseProgress(data.progress) ?? task.progress,
-          message: asString(data.message) ?? task.message,
-        }));
-      }
+    }
+    case 'task.progress': {
+      const { format, progress, message } = event.data;
+      job = updateTask(job, format, (task) => ({ ...task, progress, message: message ?? task.message }));
       break;
-    case jobEventTypes.taskOutput:
-      if (format) outputs = { ...outputs, [format]: (outputs[format] ?? '') + (asString(data.text) ?? '') };
+    }
+    case 'task.output': {
+      const { format, text } = event.data;
+      outputs = { ...outputs, [format]: (outputs[format] ?? '') + text };
       break;
-    case jobEventTypes.taskResult:
-      if (format) {
-        job = updateTask(job, format, (task) => ({
-          ...task,
-          result: { contentType: asString(data.contentType), size: asNumber(data.size), sha256: asString(data.sha256) },
-        }));
-      }
+    }
+    case 'task.result': {
+      const { format, contentType, size, sha256 } = event.data;
+      job = updateTask(job, format, (task) => ({ ...task, result: { contentType, size, sha256 } }));
       break;
-    default:
-      break;
+    }
   }
 
-  if (event.type !== jobEventTypes.taskProgress && event.type !== jobEventTypes.taskOutput) {
+  if (event.type !== 'task.progress' && event.type !== 'task.output') {
     timeline = [...timeline, event];
     if (timeline.length > maxTimelineEntries) timeline = timeline.slice(timeline.length - maxTimelineEntries);
   }
   return { job, outputs, timeline, historyFrom: live.historyFrom };
 }
 
-function liveFromSnapshot(snapshot: JobSnapshot): JobLive {
+function liveFromSnapshot(snapshot: LiveJob): JobLive {
   return { job: snapshot, timeline: [], historyFrom: snapshot.seq, outputs: {} };
 }
 
@@ -210,7 +119,7 @@ function liveFromSnapshot(snapshot: JobSnapshot): JobLive {
  * A REST or hub snapshot. Newer than what we hold → it replaces the state (history restarts at its seq).
  * Not newer → events already told us more; only fields no event carries (queue position, source, created) are refreshed.
  */
-export function applyJobSnapshot(store: JobStore | undefined, snapshot: JobSnapshot): JobStore {
+export function applyJobSnapshot(store: JobStore | undefined, snapshot: LiveJob): JobStore {
   if (!store || snapshot.seq > store.seq) {
     return applySnapshot(store, liveFromSnapshot(snapshot), snapshot.seq, reduceJobEvent);
   }
@@ -223,7 +132,7 @@ export function applyJobSnapshot(store: JobStore | undefined, snapshot: JobSnaps
     current.createdAt === (snapshot.createdAt ?? current.createdAt) &&
     sourceKey(current.source) === sourceKey(snapshot.source);
   if (unchanged) return store;
-  const job: JobSnapshot = {
+  const job: LiveJob = {
     ...current,
     id: current.id || snapshot.id,
     source: snapshot.source,
@@ -235,17 +144,17 @@ export function applyJobSnapshot(store: JobStore | undefined, snapshot: JobSnaps
   return { ...store, state: { ...store.state, job } };
 }
 
-export function applyJobEvents(store: JobStore, events: readonly JobEvent[]): JobStore {
+export function applyJobEvents(store: JobStore, events: readonly JobEventView[]): JobStore {
   return mergeEvents(store, events, reduceJobEvent);
 }
 
 /** The job as it was before its first event: the starting point for replaying its whole history. */
-export function initialJob(job: JobSnapshot): JobSnapshot {
+export function initialJob(job: LiveJob): LiveJob {
   return {
     ...job,
     state: 'queued',
-    tasks: job.formats.map((format) => ({ format, state: 'pending', progress: 0 })),
-    attempt: undefined,
+    tasks: job.formats.map(pendingTask),
+    attempt: 1,
     error: null,
     queuePosition: null,
     startedAt: null,
@@ -258,9 +167,9 @@ export function initialJob(job: JobSnapshot): JobSnapshot {
  * Rebuilds timeline and streamed outputs from the full event history (events 1..n from REST), then re-applies
  * anything buffered. Unchanged when the history does not reach what we already hold (it cannot be joined safely).
  */
-export function backfillHistory(store: JobStore, events: readonly JobEvent[]): JobStore {
+export function backfillHistory(store: JobStore, events: readonly JobEventView[]): JobStore {
   if (store.state.historyFrom === 0) return store;
-  const start = createSeqStore<JobLive, JobEvent>({ job: initialJob(store.state.job), timeline: [], historyFrom: 0, outputs: {} });
+  const start = createSeqStore<JobLive, JobEventView>({ job: initialJob(store.state.job), timeline: [], historyFrom: 0, outputs: {} });
   let rebuilt = mergeEvents(start, events, reduceJobEvent);
   if (rebuilt.seq < store.seq) return store;
   rebuilt = mergeEvents({ ...rebuilt, pending: [] }, store.pending, reduceJobEvent);
@@ -274,7 +183,7 @@ export function backfillHistory(store: JobStore, events: readonly JobEvent[]): J
   return { ...rebuilt, state: { ...rebuilt.state, job } };
 }
 
-export function createJobStore(snapshot: JobSnapshot): JobStore {
+export function createJobStore(snapshot: LiveJob): JobStore {
   return applyJobSnapshot(undefined, snapshot);
 }
 
@@ -283,7 +192,7 @@ export function createJobStore(snapshot: JobSnapshot): JobStore {
 const finishedTaskStates: readonly TaskState[] = ['completed', 'failed', 'cancelled', 'skipped'];
 
 /** Overall progress 0..1: the mean of the tasks (finished tasks count as done), not an index in a sequence. */
-export function overallProgress(job: JobSnapshot): number {
+export function overallProgress(job: LiveJob): number {
   // A cancelled or expired job stopped part way: show how much actually came out.
   if (job.state === 'cancelled' || job.state === 'expired') {
     return job.tasks.length ? countTasks(job, 'completed') / job.tasks.length : 0;
@@ -294,12 +203,12 @@ export function overallProgress(job: JobSnapshot): number {
   return sum / job.tasks.length;
 }
 
-export function countTasks(job: JobSnapshot, state: TaskState): number {
+export function countTasks(job: LiveJob, state: TaskState): number {
   return job.tasks.filter((task) => task.state === state).length;
 }
 
 /** What came out of a finished job, in words ("6 formats ready · 1 failed"). */
-export function outcomeSummary(job: JobSnapshot): string {
+export function outcomeSummary(job: LiveJob): string {
   const ready = countTasks(job, 'completed');
   const failed = countTasks(job, 'failed');
   const parts: string[] = [];
@@ -326,7 +235,7 @@ export function stateLabel(state: JobState): string {
   return stateLabels[state] ?? state;
 }
 
-export function sourceKey(source: JobSource): string {
+export function sourceKey(source: JobSourceView): string {
   return source.url ? `url:${source.url}` : `text:${source.text ?? ''}`;
 }
 
@@ -334,7 +243,7 @@ export function sourceKey(source: JobSource): string {
  * Short human label for a job's source: the URL without scheme, or the first words of the text. A long URL keeps its
  * host and the end of its path (what tells jobs on one site apart) and loses the middle.
  */
-export function sourceLabel(source: JobSource, max = 80): string {
+export function sourceLabel(source: JobSourceView, max = 80): string {
   if (source.url) {
     const label = source.url.replace(/^https?:\/\//, '').replace(/\/$/, '');
     if (label.length <= max) return label;

@@ -4,7 +4,7 @@ import { LiveConnection, type ConnectionStatus, type LiveConnectionOptions } fro
 import { queryKeys } from '@/lib/query-keys';
 import { FakeHub } from '@/testing/fake-hub';
 import { eventLog, makeSnapshot } from '@/testing/job-fixtures';
-import type { Usage } from '@/types/api';
+import type { UsageView } from '@/types/api';
 
 function setup(options: Partial<LiveConnectionOptions> = {}) {
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } });
@@ -119,7 +119,7 @@ test('user events keep usage live', async () => {
   live.start();
   await vi.waitFor(() => expect(live.status).toBe('connected'));
   hub.push('userEvent', { type: 'usage', data: { running: 3, runningLimit: 3, queued: 1, queuedLimit: 5 } });
-  expect(queryClient.getQueryData<Usage>(queryKeys.usage)).toEqual({ running: 3, runningLimit: 3, queued: 1, queuedLimit: 5 });
+  expect(queryClient.getQueryData<UsageView>(queryKeys.usage)).toEqual({ running: 3, runningLimit: 3, queued: 1, queuedLimit: 5 });
 });
 
 test('the last watcher leaving unsubscribes after a short delay; a quick return keeps the subscription', async () => {

@@ -7,11 +7,11 @@ import {
   type RetryContext,
 } from '@microsoft/signalr';
 import type { QueryClient } from '@tanstack/react-query';
+import { jobLiveQueryOptions } from '@/lib/api/get-job';
 import { missingRange } from '@/lib/event-merge';
-import { jobLiveQueryOptions } from '@/lib/jobs-api';
-import { applyJobEvents, applyJobSnapshot, isActive, normaliseEvent, normaliseJob, type JobStore } from '@/lib/job-state';
+import { applyJobEvents, applyJobSnapshot, isActive, type JobStore } from '@/lib/job-state';
 import { queryKeys } from '@/lib/query-keys';
-import type { Usage, UserEvent } from '@/types/api';
+import type { JobEventView, JobSubscription, UsageView, UserEvent } from '@/types/api';
 
 export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
@@ -125,8 +125,8 @@ export class LiveConnection {
     this.connection = connection;
 
     const current = () => generation === this.generation;
-    connection.on(hubMethods.jobEvent, ((raw: unknown) => current() && this.onJobEvent(raw)) as (...args: never[]) => void);
-    connection.on(hubMethods.userEvent, ((raw: unknown) => current() && this.onUserEvent(raw)) as (...args: never[]) => void);
+    connection.on(hubMethods.jobEvent, ((event: JobEventView) => current() && this.onJobEvent(event)) as (...args: never[]) => void);
+    connection.on(hubMethods.userEvent, ((event: UserEvent) => current() && this.onUserEvent(event)) as (...args: never[]) => void);
     connection.onreconnecting(() => {
       if (current()) this.setStatus('reconnecting');
     });
@@ -240,7 +240,7 @@ export class LiveConnection {
     const jobs = [...this.watchers.keys()];
     await Promise.all([
       this.connection
-        ?.invoke<unknown>(hubMethods.subscribeUser)
+        ?.invoke<UsageView>(hubMethods.subscribeUser)
         .then((usage) => generation === this.generation && this.setUsage(usage))
         .catch(() => undefined),
       ...jobs.map((jobId) => this.subscribeJob(jobId, generation)),
@@ -260,7 +260,7 @@ export class LiveConnection {
       if (generation !== this.generation) return;
       const current = this.queryClient.getQueryData<JobStore>(queryKeys.jobs.live(jobId)) ?? store;
       this.lastHeard.set(jobId, Date.now());
-      const result = await connection.invoke<unknown>(hubMethods.subscribeJob, jobId, current.seq);
+      const result = await connection.invoke<JobSubscription>(hubMethods.subscribeJob, jobId, current.seq);
       if (generation !== this.generation) return;
       this.applySubscribeResult(jobId, result);
     } catch {
@@ -269,19 +269,16 @@ export class LiveConnection {
     }
   }
 
-  private applySubscribeResult(jobId: string, result: unknown): void {
-    const body = (result ?? {}) as { events?: unknown[]; snapshot?: unknown };
+  private applySubscribeResult(jobId: string, result: JobSubscription): void {
     this.updateStore(jobId, (store) => {
       let next = store;
-      if (body.snapshot) next = applyJobSnapshot(next, normaliseJob(body.snapshot));
-      if (Array.isArray(body.events)) next = applyJobEvents(next, body.events.map((e) => normaliseEvent(e, jobId)));
+      if (result.snapshot) next = applyJobSnapshot(next, result.snapshot);
+      if (result.events) next = applyJobEvents(next, result.events);
       return next;
     });
   }
 
-  private onJobEvent(raw: unknown): void {
-    const event = normaliseEvent(raw);
-    if (!event.jobId) return;
+  private onJobEvent(event: JobEventView): void {
     this.updateStore(event.jobId, (store) => applyJobEvents(store, [event]));
     if (event.type === 'job.state') this.scheduleListRefresh();
   }
@@ -344,27 +341,19 @@ export class LiveConnection {
   }
 
   /** SubscribeUser answers with the current usage; "usage" user events carry it later. */
-  private setUsage(value: unknown): void {
-    const usage = value as Partial<Usage> | null | undefined;
-    if (typeof usage?.running !== 'number' || typeof usage.runningLimit !== 'number') return;
-    this.queryClient.setQueryData<Usage>(queryKeys.usage, {
-      running: usage.running,
-      runningLimit: usage.runningLimit,
-      queued: usage.queued ?? 0,
-      queuedLimit: usage.queuedLimit ?? 0,
-    });
+  private setUsage(usage: UsageView): void {
+    this.queryClient.setQueryData<UsageView>(queryKeys.usage, usage);
   }
 
-  private onUserEvent(raw: unknown): void {
-    const event = (raw ?? {}) as UserEvent;
-    const data = (event.data ?? {}) as Record<string, unknown>;
-    this.setUsage(data.usage ?? data);
-    const type = String(event.type ?? '');
-    const jobId = typeof data.id === 'string' ? data.id : undefined;
-    if (type.includes('deleted') && jobId) this.queryClient.removeQueries({ queryKey: queryKeys.jobs.live(jobId) });
+  private onUserEvent(event: UserEvent): void {
+    if (event.type === 'usage') {
+      this.setUsage(event.data);
+      return;
+    }
     // "job.changed" carries the job's latest seq: a watched job that is behind catches up as if it had a gap.
-    if (jobId && typeof data.seq === 'number' && this.watchers.has(jobId)) this.noteLatestSeq(jobId, data.seq);
-    if (type !== 'usage') this.scheduleListRefresh();
+    const { id, seq } = event.data;
+    if (this.watchers.has(id)) this.noteLatestSeq(id, seq);
+    this.scheduleListRefresh();
   }
 
   private noteLatestSeq(jobId: string, seq: number): void {

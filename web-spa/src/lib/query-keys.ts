@@ -17,7 +17,12 @@ export const queryKeys = {
     list: (params: JobListParams) => ['jobs', 'list', params] as const,
     /** The live JobStore (snapshot + events by seq) of one job. */
     live: (jobId: string) => ['jobs', 'live', jobId] as const,
+    /** The job's whole event history (the job page's timeline). */
+    history: (jobId: string) => ['jobs', 'history', jobId] as const,
     result: (jobId: string, format: string, version: string) => ['jobs', 'result', jobId, format, version] as const,
   },
-  ops: ['ops'] as const,
+  ops: {
+    instances: ['ops', 'instances'] as const,
+    queue: ['ops', 'queue'] as const,
+  },
 };

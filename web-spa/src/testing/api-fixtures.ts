@@ -1,29 +1,41 @@
+// Answers of the Api for component tests, typed by the generated contract (types/api.ts): a fixture cannot drift from
+// what the Api sends without failing `tsc`.
 import { reply, type MockReply } from '@/testing/mock-api';
+import type { AccountView, FormatView, JobEventsPage, JobEventView, JobPage, JobView, TaskState, TaskView, UsageView } from '@/types/api';
 
-export const me = reply({ email: 'ada@example.com', roles: [] });
-export const usage = (running = 0, queued = 0) => reply({ running, runningLimit: 3, queued, queuedLimit: 5 });
-export const formats: MockReply = reply([
-  { name: 'markdown', description: 'Clean Markdown of the main content', needs: 'Capture', isDefault: true, contentType: 'text/markdown' },
-  { name: 'screenshot', description: 'Full-page PNG', needs: 'Capture', isDefault: true, contentType: 'image/png' },
-  { name: 'summary', description: 'Key sentences', needs: 'Text', isDefault: false, contentType: 'text/plain' },
-]);
-export const emptyList = reply({ items: [], total: 0, page: 1, pageSize: 30 });
+export const me = reply({ email: 'ada@example.com', roles: [] } satisfies AccountView);
+export const usage = (running = 0, queued = 0) => reply({ running, runningLimit: 3, queued, queuedLimit: 5 } satisfies UsageView);
+export const formatList: FormatView[] = [
+  { name: 'markdown', description: 'Clean Markdown of the main content', needs: ['capture'], default: true, contentType: 'text/markdown', maxInputChars: null },
+  { name: 'screenshot', description: 'Full-page PNG', needs: ['capture'], default: true, contentType: 'image/png', maxInputChars: null },
+  { name: 'summary', description: 'Key sentences', needs: ['text'], default: false, contentType: 'text/plain', maxInputChars: null },
+];
+export const formats: MockReply = reply(formatList);
+export const emptyList = reply({ items: [], total: 0, page: 1, pageSize: 30 } satisfies JobPage);
 
-export function jobJson(id: string, overrides: Record<string, unknown> = {}) {
+export function taskJson(format: string, state: TaskState = 'pending', progress = 0, overrides: Partial<TaskView> = {}): TaskView {
+  return { format, state, progress, attempts: state === 'pending' ? 0 : 1, error: null, startedAt: null, finishedAt: null, result: null, ...overrides };
+}
+
+export function jobJson(id: string, overrides: Partial<JobView> = {}): JobView {
   return {
     id,
     state: 'running',
-    source: { url: `https://example.com/${id}` },
+    source: { url: `https://example.com/${id}`, text: null, textLength: null },
     formats: ['markdown', 'screenshot'],
-    tasks: [
-      { format: 'markdown', state: 'running', progress: 0.5 },
-      { format: 'screenshot', state: 'pending', progress: 0 },
-    ],
+    tasks: [taskJson('markdown', 'running', 0.5), taskJson('screenshot')],
     queuePosition: null,
+    seq: 2,
+    attempt: 1,
+    maxAttempts: 3,
+    options: {},
     createdAt: new Date().toISOString(),
     startedAt: new Date().toISOString(),
     finishedAt: null,
-    seq: 2,
+    error: null,
     ...overrides,
   };
 }
+
+export const eventsPage = (events: JobEventView[]) => reply({ events, lastSeq: events.at(-1)?.seq ?? 0 } satisfies JobEventsPage);
+export const jobPage = (items: JobView[]) => reply({ items, total: items.length, page: 1, pageSize: 30 } satisfies JobPage);

@@ -22,17 +22,19 @@ export const problem = (status: number, body: Record<string, unknown>, headers: 
 export function mockApi(routes: Record<string, MockHandler | MockReply>) {
   const requests: MockRequest[] = [];
   const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, 'http://localhost');
-    const method = (init?.method ?? 'GET').toUpperCase();
+    // The API client sends Request objects; read method, headers and body from whichever form arrived.
+    const sent = input instanceof Request ? input : new Request(new URL(String(input), 'http://localhost'), init);
+    const url = new URL(sent.url);
+    const text = await sent.clone().text();
     const request: MockRequest = {
-      method,
+      method: sent.method.toUpperCase(),
       path: url.pathname,
       query: url.searchParams,
-      body: typeof init?.body === 'string' ? JSON.parse(init.body) : undefined,
-      headers: (init?.headers ?? {}) as Record<string, string>,
+      body: text ? JSON.parse(text) : undefined,
+      headers: Object.fromEntries(sent.headers.entries()),
     };
     requests.push(request);
-    const route = routes[`${method} ${url.pathname}`];
+    const route = routes[`${request.method} ${url.pathname}`];
     const answer = typeof route === 'function' ? await route(request) : (route ?? problem(404, { title: 'Not Found' }));
     if (answer instanceof Response) return answer;
     const body = answer.body === undefined ? null : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);

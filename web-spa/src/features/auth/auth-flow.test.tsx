@@ -1,6 +1,6 @@
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { emptyList, formats, jobJson, usage } from '@/testing/api-fixtures';
+import { emptyList, eventsPage, formats, jobJson, usage } from '@/testing/api-fixtures';
 import { mockApi, problem, reply } from '@/testing/mock-api';
 import { renderApp } from '@/testing/render-app';
 
@@ -13,7 +13,7 @@ test('an unauthenticated visit goes to sign-in and comes back after signing in',
       return reply(undefined, 204);
     },
     'GET /api/jobs/j1': reply(jobJson('j1')),
-    'GET /api/jobs/j1/events': reply([]),
+    'GET /api/jobs/j1/events': eventsPage([]),
     'GET /api/jobs': emptyList,
     'GET /api/me/usage': usage(),
     'GET /api/formats': formats,

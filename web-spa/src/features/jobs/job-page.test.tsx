@@ -1,8 +1,9 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { emptyList, formats, jobJson, me, usage } from '@/testing/api-fixtures';
+import { emptyList, eventsPage, formats, jobJson, me, taskJson, usage } from '@/testing/api-fixtures';
 import { mockApi, problem, reply, type MockHandler, type MockReply } from '@/testing/mock-api';
 import { renderApp } from '@/testing/render-app';
+import type { JobEventView, JobState } from '@/types/api';
 
 const at = () => new Date().toISOString();
 
@@ -20,12 +21,12 @@ function setup(routes: Record<string, MockHandler | MockReply>, path = '/jobs/j1
 const llmJob = jobJson('j1', {
   formats: ['markdown', 'llm-summary'],
   tasks: [
-    { format: 'markdown', state: 'running', progress: 0.5 },
-    { format: 'llm-summary', state: 'running', progress: 0.2 },
+    taskJson('markdown', 'running', 0.5),
+    taskJson('llm-summary', 'running', 0.2),
   ],
   seq: 4,
 });
-const history = [
+const history: JobEventView[] = [
   { jobId: 'j1', seq: 1, type: 'job.state', at: at(), data: { state: 'running', attempt: 1 } },
   { jobId: 'j1', seq: 2, type: 'task.state', at: at(), data: { format: 'markdown', state: 'running' } },
   { jobId: 'j1', seq: 3, type: 'task.state', at: at(), data: { format: 'llm-summary', state: 'running' } },
@@ -35,7 +36,7 @@ const history = [
 test('after a refresh the page rebuilds the timeline and the text streamed so far, then continues live', async () => {
   const { hub } = setup({
     'GET /api/jobs/j1': reply(llmJob),
-    'GET /api/jobs/j1/events': (request) => reply(history.filter((e) => e.seq > Number(request.query.get('after')))),
+    'GET /api/jobs/j1/events': (request) => eventsPage(history.filter((e) => e.seq > Number(request.query.get('after')))),
   });
   const page = await screen.findByTestId('job-page');
   await waitFor(() => expect(hub.calls('SubscribeJob')).toEqual([['j1', 4]]));
@@ -66,15 +67,15 @@ test('links and metadata results render as a table and definitions', async () =>
     state: 'completed',
     formats: ['links', 'metadata'],
     tasks: [
-      { format: 'links', state: 'completed', progress: 1 },
-      { format: 'metadata', state: 'completed', progress: 1 },
+      taskJson('links', 'completed', 1),
+      taskJson('metadata', 'completed', 1),
     ],
     finishedAt: at(),
     seq: 9,
   });
   setup({
     'GET /api/jobs/j1': reply(done),
-    'GET /api/jobs/j1/events': reply([]),
+    'GET /api/jobs/j1/events': eventsPage([]),
     'GET /api/jobs/j1/tasks/links/result': reply([{ url: 'https://a.test/x', text: 'X', internal: true }]),
     'GET /api/jobs/j1/tasks/metadata/result': reply({ title: 'A page', language: 'en' }),
   });
@@ -85,18 +86,18 @@ test('links and metadata results render as a table and definitions', async () =>
 });
 
 test('cancel, then retry and delete once finished', async () => {
-  let state = 'running';
+  let state: JobState = 'running';
   const { api, hub, router } = setup({
-    'GET /api/jobs/j1': () => reply(jobJson('j1', { state, seq: state === 'running' ? 2 : 3 })),
-    'GET /api/jobs/j1/events': reply([]),
-    'POST /api/jobs/j1/cancel': () => reply(undefined, 202),
-    'POST /api/jobs/j1/retry': () => reply(undefined, 202),
+    'GET /api/jobs/j1': () => reply(jobJson('j1', { state, seq: state === 'running' ? 2 : 4 })),
+    'GET /api/jobs/j1/events': eventsPage([]),
+    'POST /api/jobs/j1/cancel': () => reply(jobJson('j1', { state: 'cancelling', seq: 3 }), 202),
+    'POST /api/jobs/j1/retry': () => reply(jobJson('j1', { state: 'queued', seq: 5, attempt: 2 }), 202),
     'DELETE /api/jobs/j1': () => reply(undefined, 204),
   });
   await userEvent.click(await screen.findByTestId('job-cancel'));
   await waitFor(() => expect(api.find('POST', '/api/jobs/j1/cancel')).toHaveLength(1));
   state = 'cancelled';
-  hub.push('jobEvent', { jobId: 'j1', seq: 3, type: 'job.state', at: at(), data: { state: 'cancelled' } });
+  hub.push('jobEvent', { jobId: 'j1', seq: 4, type: 'job.state', at: at(), data: { state: 'cancelled' } });
 
   await userEvent.click(await screen.findByTestId('job-retry'));
   await waitFor(() => expect(api.find('POST', '/api/jobs/j1/retry')).toHaveLength(1));
@@ -120,6 +121,8 @@ test('history filters by state and searches by source through the URL', async ()
       reply({
         items: request.query.get('state') === 'failed' ? [jobJson('f1', { state: 'failed' })] : [jobJson('r1'), jobJson('r2')],
         total: 2,
+        page: 1,
+        pageSize: 30,
       }),
   });
   const { router } = renderApp('/jobs');

@@ -1,19 +1,20 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { formats, jobJson, me, usage } from '@/testing/api-fixtures';
+import { formats, jobJson, jobPage, me, taskJson, usage } from '@/testing/api-fixtures';
 import { mockApi, reply } from '@/testing/mock-api';
 import { renderApp } from '@/testing/render-app';
+import type { JobView } from '@/types/api';
 
 function minutesAgo(minutes: number) {
   return new Date(Date.now() - minutes * 60_000).toISOString();
 }
 
-function setup(jobs: Record<string, unknown>[]) {
+function setup(jobs: JobView[]) {
   const routes: Parameters<typeof mockApi>[0] = {
     'GET /api/account/me': me,
     'GET /api/me/usage': usage(3, 1),
     'GET /api/formats': formats,
-    'GET /api/jobs': reply({ items: jobs, total: jobs.length }),
+    'GET /api/jobs': jobPage(jobs),
   };
   for (const job of jobs) routes[`GET /api/jobs/${job.id}`] = reply(job);
   const api = mockApi(routes);
@@ -53,7 +54,7 @@ test('a card shows source, state, progress and a chip per format, and follows li
 });
 
 test('finished cards stay until dismissed, and a dismissal survives a refresh', async () => {
-  const done = jobJson('done', { state: 'completed', finishedAt: minutesAgo(1), tasks: [{ format: 'markdown', state: 'completed', progress: 1 }], formats: ['markdown'] });
+  const done = jobJson('done', { state: 'completed', finishedAt: minutesAgo(1), tasks: [taskJson('markdown', 'completed', 1)], formats: ['markdown'] });
   const first = setup([done]);
   const card = await screen.findByTestId('job-card');
   expect(within(card).getByTestId('job-card-outcome')).toHaveTextContent('1 format ready');
@@ -70,7 +71,7 @@ test('finished cards stay until dismissed, and a dismissal survives a refresh', 
 test('cancel from a card posts the cancel', async () => {
   const { api } = setup([jobJson('j1')]);
   const card = await screen.findByTestId('job-card');
-  mockApi({ 'POST /api/jobs/j1/cancel': reply(undefined, 202), 'GET /api/jobs/j1': reply(jobJson('j1', { state: 'cancelling', seq: 3 })) });
+  mockApi({ 'POST /api/jobs/j1/cancel': reply(jobJson('j1', { state: 'cancelling', seq: 3 }), 202), 'GET /api/jobs/j1': reply(jobJson('j1', { state: 'cancelling', seq: 3 })) });
   await userEvent.click(within(card).getByTestId('job-card-cancel'));
   await waitFor(() => expect(card).toHaveAttribute('data-state', 'cancelling'));
   expect(api.requests.length).toBeGreaterThan(0);

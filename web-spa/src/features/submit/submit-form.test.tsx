@@ -20,7 +20,7 @@ function setup(routes: Record<string, MockHandler | ReturnType<typeof reply>>) {
 test('several URLs become one job each through the batch endpoint, with the default formats and options', async () => {
   const api = setup({
     'POST /api/jobs/batch': (request) =>
-      reply({ items: (request.body as { urls: string[] }).urls.map((url, i) => ({ url, status: 202, job: jobJson(`b${i}`, { source: { url } }) })) }, 200),
+      reply({ items: (request.body as { urls: string[] }).urls.map((url, i) => ({ index: i, url, status: 202, job: jobJson(`b${i}`, { source: { url, text: null, textLength: null } }), problem: null })) }, 200),
   });
   const urls = await screen.findByLabelText('URLs');
   await userEvent.type(urls, 'https://a.test/1{enter}https://a.test/2{enter}b.test');
@@ -51,7 +51,7 @@ test('one URL goes to POST /api/jobs with an idempotency key and the chosen opti
     formats: ['markdown', 'screenshot', 'summary'],
     options: { capture: { fullPage: false, wait: 'selector', selector: 'main article', timeoutMs: 30000 } },
   });
-  expect(request.headers['Idempotency-Key']).toBeTruthy();
+  expect(request.headers['idempotency-key']).toBeTruthy();
 });
 
 test('pasted text only offers formats that need no capture', async () => {
@@ -105,8 +105,14 @@ test('a batch with some refusals puts the refused URLs back with their reasons',
   setup({
     'POST /api/jobs/batch': reply({
       items: [
-        { url: 'https://a.test/1', status: 202, job: jobJson('b1') },
-        { url: 'https://a.test/2', status: 429, problem: { status: 429, title: 'Queue full', running: 3, runningLimit: 3, queued: 5, queuedLimit: 5 } },
+        { index: 0, url: 'https://a.test/1', status: 202, job: jobJson('b1'), problem: null },
+        {
+          index: 1,
+          url: 'https://a.test/2',
+          status: 429,
+          job: null,
+          problem: { status: 429, title: 'Queue full', running: 3, runningLimit: 3, queued: 5, queuedLimit: 5 },
+        },
       ],
     }),
   });

@@ -1,7 +1,16 @@
+// GET /api/jobs/{id}/tasks/{format}/result: a task's artifact, as text or as a blob (not JSON, so a raw fetch).
 import { useQuery } from '@tanstack/react-query';
-import { apiFetch } from '@/lib/api-client';
-import { taskResultUrl } from '@/lib/jobs-api';
+import { apiFetch, buildUrl } from '@/lib/api-client';
 import { queryKeys } from '@/lib/query-keys';
+import type { paths } from '@/types/api';
+
+const resultPath: keyof paths = '/api/jobs/{id}/tasks/{format}/result';
+
+/** The result's address (also the download link: `download` makes it an attachment). */
+export function taskResultUrl(jobId: string, format: string, download = false): string {
+  const path = resultPath.replace('{id}', encodeURIComponent(jobId)).replace('{format}', encodeURIComponent(format));
+  return buildUrl(path, { download: download ? 'true' : undefined });
+}
 
 export interface TaskResultContent {
   contentType: string;

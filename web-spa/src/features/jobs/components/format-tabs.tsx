@@ -2,10 +2,10 @@ import { useSearchParams } from 'react-router';
 import { Tabs } from '@/components/tabs';
 import { TaskChip } from '@/components/task-chip';
 import { TaskResult } from '@/features/jobs/components/task-result';
-import type { JobSnapshot } from '@/types/api';
+import type { LiveJob } from '@/lib/job-state';
 
 interface FormatTabsProps {
-  job: JobSnapshot;
+  job: LiveJob;
   outputs: Record<string, string>;
 }
 

@@ -1,13 +1,13 @@
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { Button } from '@/components/button';
-import { useCancelJob } from '@/hooks/use-cancel-job';
-import { isTerminal } from '@/lib/job-state';
-import { useDeleteJob, useRetryJob } from '@/features/jobs/api/job-actions';
+import { useCancelJob } from '@/lib/api/cancel-job';
+import { isTerminal, type LiveJob } from '@/lib/job-state';
+import { useDeleteJob } from '@/features/jobs/api/delete-job';
+import { useRetryJob } from '@/features/jobs/api/retry-job';
 import styles from '@/features/jobs/components/job-page.module.css';
-import type { JobSnapshot } from '@/types/api';
 
-export function JobActions({ job }: { job: JobSnapshot }) {
+export function JobActions({ job }: { job: LiveJob }) {
   const cancel = useCancelJob();
   const retry = useRetryJob();
   const remove = useDeleteJob();

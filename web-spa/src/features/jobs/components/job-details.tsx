@@ -9,7 +9,7 @@ import { useDocumentTitle } from '@/hooks/use-document-title';
 import { useLiveJob } from '@/hooks/use-live-job';
 import { describeError, isApiError } from '@/lib/api-client';
 import { isTerminal, outcomeSummary, overallProgress, sourceLabel } from '@/lib/job-state';
-import { useJobHistory } from '@/features/jobs/api/get-job-history';
+import { useJobHistory } from '@/features/jobs/api/get-job-events';
 import { FormatTabs } from '@/features/jobs/components/format-tabs';
 import { JobActions } from '@/features/jobs/components/job-actions';
 import { JobTimeline } from '@/features/jobs/components/job-timeline';

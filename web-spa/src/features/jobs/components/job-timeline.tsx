@@ -1,28 +1,28 @@
 import { stateLabel } from '@/lib/job-state';
 import styles from '@/features/jobs/components/job-page.module.css';
-import type { JobEvent, JobState } from '@/types/api';
+import type { JobEventView } from '@/types/api';
 import { formatBytes, formatName, formatTime } from '@/utils/format';
 
-export function describeEvent(event: JobEvent): string {
-  const data = event.data ?? {};
-  const format = typeof data.format === 'string' ? formatName(data.format) : '';
-  const error = typeof data.error === 'string' ? ` — ${data.error}` : '';
+export function describeEvent(event: JobEventView): string {
+  const error = (text: string | null | undefined) => (text ? ` — ${text}` : '');
   switch (event.type) {
     case 'job.state': {
-      const attempt = typeof data.attempt === 'number' && data.attempt > 1 ? ` (attempt ${data.attempt})` : '';
-      return `Job ${stateLabel(String(data.state) as JobState).toLowerCase()}${attempt}${error}`;
+      const { state, attempt } = event.data;
+      return `Job ${stateLabel(state).toLowerCase()}${attempt && attempt > 1 ? ` (attempt ${attempt})` : ''}${error(event.data.error)}`;
     }
-    case 'task.state':
-      return `${format}: ${String(data.state)}${typeof data.attempts === 'number' && data.attempts > 1 ? ` (try ${data.attempts})` : ''}${error}`;
+    case 'task.state': {
+      const { format, state, attempts } = event.data;
+      return `${formatName(format)}: ${state}${attempts && attempts > 1 ? ` (try ${attempts})` : ''}${error(event.data.error)}`;
+    }
     case 'task.result':
-      return `${format} result ready${typeof data.size === 'number' ? ` (${formatBytes(data.size)})` : ''}`;
+      return `${formatName(event.data.format)} result ready (${formatBytes(event.data.size)})`;
     default:
       return event.type;
   }
 }
 
 interface JobTimelineProps {
-  events: JobEvent[];
+  events: JobEventView[];
   /** Events up to this seq are not loaded (yet). */
   historyFrom: number;
   loading: boolean;

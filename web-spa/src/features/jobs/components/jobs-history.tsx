@@ -8,10 +8,10 @@ import { Loading } from '@/components/spinner';
 import { StateBadge } from '@/components/state-badge';
 import { TaskChip } from '@/components/task-chip';
 import { describeError } from '@/lib/api-client';
-import { sourceLabel, stateLabel } from '@/lib/job-state';
-import { jobListQueryOptions } from '@/lib/jobs-api';
+import { jobListQueryOptions } from '@/lib/api/get-jobs';
+import { sourceLabel, stateLabel, type LiveJob } from '@/lib/job-state';
 import styles from '@/features/jobs/components/jobs-history.module.css';
-import { jobStates, type JobSnapshot } from '@/types/api';
+import { jobStateValues } from '@/types/api';
 import { formatDateTime, formatDuration } from '@/utils/format';
 
 const pageSize = 20;
@@ -41,6 +41,7 @@ export function JobsHistory() {
     if (searchInput === search) return;
     const timer = setTimeout(() => update({ q: searchInput.trim(), page: '' }), 300);
     return () => clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only typing restarts the pause, not the URL it writes
   }, [searchInput]);
 
   const query = useQuery({ ...jobListQueryOptions({ page, pageSize, state: state || undefined, search: search || undefined }), placeholderData: keepPreviousData });
@@ -62,7 +63,7 @@ export function JobsHistory() {
         />
         <SelectField id="history-state" label="State" value={state} onChange={(e) => update({ state: e.target.value, page: '' })}>
           <option value="">All states</option>
-          {jobStates.map((s) => (
+          {jobStateValues.map((s) => (
             <option key={s} value={s}>
               {stateLabel(s)}
             </option>
@@ -123,7 +124,7 @@ export function JobsHistory() {
   );
 }
 
-function JobRow({ job }: { job: JobSnapshot }) {
+function JobRow({ job }: { job: LiveJob }) {
   const took = job.startedAt && job.finishedAt ? formatDuration(Date.parse(job.finishedAt) - Date.parse(job.startedAt)) : '—';
   return (
     <tr data-testid="history-row" data-job-id={job.id} data-state={job.state}>
@@ -147,7 +148,7 @@ function JobRow({ job }: { job: JobSnapshot }) {
 }
 
 /** The server filters by source; this keeps the page honest if it returns a broader list. */
-function filterBySource(jobs: JobSnapshot[], search: string): JobSnapshot[] {
+function filterBySource(jobs: LiveJob[], search: string): LiveJob[] {
   const q = search.trim().toLowerCase();
   if (!q) return jobs;
   return jobs.filter((job) => (job.source.url ?? job.source.text ?? '').toLowerCase().includes(q));

@@ -4,18 +4,17 @@ import { buttonClass } from '@/components/button';
 import { Loading } from '@/components/spinner';
 import { ProgressBar } from '@/components/progress-bar';
 import { describeError } from '@/lib/api-client';
-import { taskResultUrl } from '@/lib/jobs-api';
-import { useTaskResult, type TaskResultContent } from '@/features/jobs/api/get-task-result';
+import type { LiveJob, LiveTask } from '@/lib/job-state';
+import { taskResultUrl, useTaskResult, type TaskResultContent } from '@/features/jobs/api/get-task-result';
 import { DataView } from '@/features/jobs/components/data-view';
 import { LinksTable, parseLinks } from '@/features/jobs/components/links-table';
 import { MarkdownView } from '@/features/jobs/components/markdown-view';
 import styles from '@/features/jobs/components/result-views.module.css';
-import type { JobSnapshot, TaskSnapshot } from '@/types/api';
 import { formatBytes, formatName, formatPercent } from '@/utils/format';
 
 interface TaskResultProps {
-  job: JobSnapshot;
-  task: TaskSnapshot;
+  job: LiveJob;
+  task: LiveTask;
   /** Text streamed so far (model-written formats). */
   streamed?: string;
 }
@@ -69,7 +68,7 @@ export function TaskResult({ job, task, streamed }: TaskResultProps) {
   }
 }
 
-function fileName(job: JobSnapshot, format: string, contentType: string): string {
+function fileName(job: LiveJob, format: string, contentType: string): string {
   const extension = contentType.includes('pdf')
     ? 'pdf'
     : contentType.includes('png')
@@ -86,7 +85,7 @@ function fileName(job: JobSnapshot, format: string, contentType: string): string
   return `${format}-${job.id.slice(0, 8)}.${extension}`;
 }
 
-function ResultToolbar({ job, task, content }: { job: JobSnapshot; task: TaskSnapshot; content: TaskResultContent }) {
+function ResultToolbar({ job, task, content }: { job: LiveJob; task: LiveTask; content: TaskResultContent }) {
   const size = task.result?.size ?? content.blob?.size ?? (content.text ? new Blob([content.text]).size : undefined);
   return (
     <div className={styles.toolbar}>

@@ -5,16 +5,15 @@ import { ElapsedTime } from '@/components/elapsed-time';
 import { ProgressBar } from '@/components/progress-bar';
 import { StateBadge } from '@/components/state-badge';
 import { TaskChip } from '@/components/task-chip';
-import { useCancelJob } from '@/hooks/use-cancel-job';
 import { useLiveJob } from '@/hooks/use-live-job';
-import { isTerminal, outcomeSummary, overallProgress, sourceLabel, stateLabel } from '@/lib/job-state';
+import { useCancelJob } from '@/lib/api/cancel-job';
+import { isTerminal, outcomeSummary, overallProgress, sourceLabel, stateLabel, type LiveJob } from '@/lib/job-state';
 import { announce } from '@/features/notifications/hooks/use-announcer';
 import styles from '@/features/notifications/components/notification-stack.module.css';
-import type { JobSnapshot } from '@/types/api';
 
 interface JobCardProps {
   /** From the job list; the live view replaces it as soon as it loads. */
-  listed: JobSnapshot;
+  listed: LiveJob;
   onDismiss: (jobId: string) => void;
   /** Narrow screens start cards compact so the stack does not cover the page. */
   startMinimized?: boolean;
@@ -34,7 +33,7 @@ export function JobCard({ listed, onDismiss, startMinimized = false }: JobCardPr
   return (
     <li className={styles.card} data-testid="job-card" data-job-id={job.id} data-state={job.state} aria-label={`${source}: ${stateLabel(job.state)}`}>
       <div className={styles.head}>
-        <Link to={`/jobs/${job.id}`} className={styles.source} title={job.source.url ?? job.source.text}>
+        <Link to={`/jobs/${job.id}`} className={styles.source} title={job.source.url ?? job.source.text ?? undefined}>
           {source}
         </Link>
         <StateBadge state={job.state} />
@@ -107,7 +106,7 @@ export function JobCard({ listed, onDismiss, startMinimized = false }: JobCardPr
   );
 }
 
-function useAnnounceStateChanges(job: JobSnapshot, source: string) {
+function useAnnounceStateChanges(job: LiveJob, source: string) {
   const previous = useRef(job.state);
   useEffect(() => {
     if (previous.current === job.state) return;

@@ -16,18 +16,9 @@ function flattenRow(row: Row, now: number): Row {
   return result;
 }
 
-export function toRows(value: unknown, now = Date.now()): Row[] {
-  if (Array.isArray(value)) return (value.filter((v) => v && typeof v === 'object') as Row[]).map((row) => flattenRow(row, now));
-  const body = value as Record<string, unknown> | null;
-  if (body && Array.isArray(body.instances)) return toRows(body.instances);
-  if (body && Array.isArray(body.items)) return toRows(body.items);
-  if (body && typeof body === 'object') {
-    // { "api-0": {...}, "scraper-0": {...} }
-    return Object.entries(body)
-      .filter(([, v]) => v && typeof v === 'object' && !Array.isArray(v))
-      .map(([name, v]) => ({ name, ...(v as Row) }));
-  }
-  return [];
+/** Rows of a typed list (instances, users): the table shows each object's plain values. */
+export function toRows(value: readonly object[], now = Date.now()): Row[] {
+  return value.map((row) => flattenRow(row as Row, now));
 }
 
 function columnsOf(rows: Row[]): string[] {
@@ -54,7 +45,7 @@ function cell(key: string, value: unknown) {
 
 const humanKey = (key: string) => key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (c) => c.toUpperCase());
 
-export function InstancesTable({ value, label, testId = 'ops-instances' }: { value: unknown; label: string; testId?: string }) {
+export function InstancesTable({ value, label, testId = 'ops-instances' }: { value: readonly object[]; label: string; testId?: string }) {
   const rows = toRows(value);
   if (rows.length === 0) return <p className={styles.note}>Nothing reported.</p>;
   const columns = columnsOf(rows);

@@ -41,6 +41,7 @@ export function LiveChart({ title, data, height = 120 }: LiveChartProps) {
       plot.current = null;
     };
     // The chart is created once; data updates go through setData below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [title, height]);
 
   useEffect(() => {

@@ -3,11 +3,13 @@ import { Alert } from '@/components/alert';
 import { Card } from '@/components/card';
 import { Loading } from '@/components/spinner';
 import { describeError, isApiError } from '@/lib/api-client';
-import { useOpsResource } from '@/features/ops/api/get-ops';
+import { useInstances } from '@/features/ops/api/get-instances';
+import { useQueue } from '@/features/ops/api/get-queue';
 import { InstancesTable } from '@/features/ops/components/instances-table';
 import { LiveChart } from '@/features/ops/components/live-chart';
 import styles from '@/features/ops/components/ops-dashboard.module.css';
 import { appendSample, flattenNumbers, seriesData, type Sample } from '@/features/ops/utils/flatten-metrics';
+import type { InstanceHeartbeatView, QueueView } from '@/types/api';
 import { formatDuration } from '@/utils/format';
 
 const pollMs = 2_000;
@@ -18,20 +20,12 @@ function ResourceError({ error }: { error: unknown }) {
   return <Alert tone="error">{describeError(error)}</Alert>;
 }
 
-interface QueueView {
-  queued?: number;
-  running?: number;
-  cancelling?: number;
-  oldestQueuedAt?: string | null;
-  users?: unknown[];
-}
-
 /** The cluster at a glance: instances from their heartbeats, the queue, and live charts of both. */
 export function OpsDashboard() {
-  const instances = useOpsResource('instances', pollMs);
-  const queue = useOpsResource('queue', pollMs);
+  const instances = useInstances(pollMs);
+  const queue = useQueue(pollMs);
   const samples = useSamples(instances.data, queue.data, instances.dataUpdatedAt + queue.dataUpdatedAt);
-  const queueView = (queue.data ?? {}) as QueueView;
+  const queueView = queue.data;
 
   return (
     <div data-testid="ops-dashboard">
@@ -46,13 +40,14 @@ export function OpsDashboard() {
         ) : (
           <>
             <dl className={styles.grid} data-testid="ops-queue">
-              <Figure label="Queued" value={queueView.queued} />
-              <Figure label="Running" value={queueView.running} />
-              <Figure label="Cancelling" value={queueView.cancelling} />
-              <Figure label="Oldest queued" value={queueView.oldestQueuedAt ? formatDuration(Date.now() - Date.parse(queueView.oldestQueuedAt)) : '—'} />
+              <Figure label="Queued" value={queueView?.queued} />
+              <Figure label="Running" value={queueView?.running} />
+              <Figure label="Cancelling" value={queueView?.cancelling} />
+              {/* eslint-disable-next-line react-hooks/purity -- the age is read at each poll's render */}
+              <Figure label="Oldest queued" value={queueView?.oldestQueuedAt ? formatDuration(Date.now() - Date.parse(queueView.oldestQueuedAt)) : '—'} />
             </dl>
             <h3 style={{ marginTop: 16 }}>Busiest users</h3>
-            <InstancesTable value={queueView.users ?? []} label="Busiest users" testId="ops-users" />
+            <InstancesTable value={queueView?.users ?? []} label="Busiest users" testId="ops-users" />
           </>
         )}
       </Card>
@@ -73,29 +68,29 @@ function Figure({ label, value }: { label: string; value: number | string | unde
 }
 
 /** One sample per poll: the queue's numbers and each instance's slots, plus the cluster's total slots in use. */
-function useSamples(instances: unknown, queue: unknown, version: number): Sample[] {
+function useSamples(instances: InstanceHeartbeatView[] | undefined, queue: QueueView | undefined, version: number): Sample[] {
   const [samples, setSamples] = useState<Sample[]>([]);
   useEffect(() => {
     if (instances === undefined && queue === undefined) return;
     const values: Record<string, number> = {};
-    const queueNumbers = flattenNumbers({ queued: (queue as QueueView)?.queued, running: (queue as QueueView)?.running, cancelling: (queue as QueueView)?.cancelling });
-    for (const [key, value] of Object.entries(queueNumbers)) values[`queue.${key}`] = value;
-    if (Array.isArray(instances)) {
+    if (queue) {
+      const queueNumbers = flattenNumbers({ queued: queue.queued, running: queue.running, cancelling: queue.cancelling });
+      for (const [key, value] of Object.entries(queueNumbers)) values[`queue.${key}`] = value;
+    }
+    if (instances) {
       let inUse = 0;
-      for (const item of instances as Record<string, unknown>[]) {
-        const name = String(item.instance ?? item.name ?? '?');
-        if (typeof item.slotsInUse === 'number') {
-          values[`${name}.slotsInUse`] = item.slotsInUse;
-          inUse += item.slotsInUse;
-        }
+      for (const item of instances) {
+        values[`${item.instance}.slotsInUse`] = item.slotsInUse;
+        inUse += item.slotsInUse;
       }
       values['cluster.slotsInUse'] = inUse;
       values['cluster.instances'] = instances.length;
-    } else {
-      Object.assign(values, flattenNumbers(instances, 'instances'));
     }
+    // One sample per poll answer: the effect is the poll's consequence, not a render's.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     setSamples((current) => appendSample(current, { t: Date.now() / 1000, values }));
     // `version` changes when either poll brings new data.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [version]);
   return samples;
 }

@@ -1,10 +1,10 @@
 import { Button } from '@/components/button';
 import styles from '@/features/submit/components/submit-form.module.css';
-import type { FormatInfo } from '@/types/api';
+import type { FormatView } from '@/types/api';
 import { formatName } from '@/utils/format';
 
 interface FormatPickerProps {
-  formats: FormatInfo[];
+  formats: FormatView[];
   selected: ReadonlySet<string>;
   onChange: (selected: Set<string>) => void;
   error?: string[];
@@ -23,7 +23,7 @@ export function FormatPicker({ formats, selected, onChange, error }: FormatPicke
       <legend className={styles.legend}>
         Outputs
         <span className={styles.legendActions}>
-          <Button size="sm" variant="ghost" onClick={() => onChange(new Set(formats.filter((f) => f.isDefault).map((f) => f.name)))}>
+          <Button size="sm" variant="ghost" onClick={() => onChange(new Set(formats.filter((f) => f.default).map((f) => f.name)))}>
             Defaults
           </Button>
           <Button size="sm" variant="ghost" onClick={() => onChange(new Set(formats.map((f) => f.name)))}>

@@ -5,7 +5,8 @@ import { TextAreaField } from '@/components/field';
 import { Loading } from '@/components/spinner';
 import { describeError, isApiError } from '@/lib/api-client';
 import { showToast } from '@/lib/toast';
-import { useCreateJob, useCreateJobBatch, type BatchItemResult } from '@/features/submit/api/create-jobs';
+import { useCreateJob } from '@/features/submit/api/create-job';
+import { useCreateJobBatch, type BatchItemResult } from '@/features/submit/api/create-job-batch';
 import { formatsFor, useFormats } from '@/features/submit/api/get-formats';
 import { CaptureOptions, type CaptureOptionValues } from '@/features/submit/components/capture-options';
 import { FormatPicker } from '@/features/submit/components/format-picker';
@@ -13,7 +14,8 @@ import styles from '@/features/submit/components/submit-form.module.css';
 import { describeRefusal } from '@/features/submit/utils/describe-refusal';
 import { mapServerErrors, type SubmitErrors } from '@/features/submit/utils/field-errors';
 import { maxUrlsPerSubmit, parseUrls } from '@/features/submit/utils/parse-urls';
-import type { FormatInfo, JobOptions } from '@/types/api';
+import type { JobOptions } from '@/features/submit/types/job-options';
+import type { FormatView } from '@/types/api';
 
 type SourceKind = 'url' | 'text';
 const customInstructionFormat = 'llm-custom';
@@ -35,7 +37,9 @@ export function SubmitForm() {
   const allFormats = useMemo(() => formatsQuery.data ?? [], [formatsQuery.data]);
   const available = useMemo(() => formatsFor(allFormats, kind), [allFormats, kind]);
   useEffect(() => {
-    if (selected === null && allFormats.length) setSelected(new Set(allFormats.filter((f) => f.isDefault).map((f) => f.name)));
+    // The defaults are chosen once, when the registry first arrives.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
+    if (selected === null && allFormats.length) setSelected(new Set(allFormats.filter((f) => f.default).map((f) => f.name)));
   }, [allFormats, selected]);
   const chosen = available.filter((format) => selected?.has(format.name)).map((format) => format.name);
   const parsedUrls = useMemo(() => parseUrls(urls), [urls]);
@@ -220,7 +224,7 @@ export function SubmitForm() {
   );
 }
 
-function summaryText(jobCount: number, chosen: string[], available: FormatInfo[]): string {
+function summaryText(jobCount: number, chosen: string[], available: FormatView[]): string {
   if (jobCount === 0 || chosen.length === 0) return '';
   const outputs = `${chosen.length} of ${available.length} outputs`;
   return jobCount === 1 ? `1 job · ${outputs}` : `${jobCount} jobs · ${outputs} each`;

@@ -1,8 +1,28 @@
+// GET /api/jobs/{id}/events: the job's event history, folded into the live store for the job page's timeline.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
+import { apiClient, dataOf } from '@/lib/api-client';
 import { backfillHistory, type JobStore } from '@/lib/job-state';
-import { getAllJobEvents } from '@/lib/jobs-api';
 import { queryKeys } from '@/lib/query-keys';
+import type { JobEventView, JobEventsPage } from '@/types/api';
+
+export function getJobEvents(jobId: string, after: number, signal?: AbortSignal): Promise<JobEventsPage> {
+  return dataOf(apiClient.GET('/api/jobs/{id}/events', { params: { path: { id: jobId }, query: { after } }, signal }));
+}
+
+/** Every event of a job from seq 1, following pages until the server has nothing newer (bounded). */
+export async function getAllJobEvents(jobId: string, signal?: AbortSignal): Promise<JobEventView[]> {
+  const all: JobEventView[] = [];
+  let after = 0;
+  for (let page = 0; page < 100; page++) {
+    const { events } = await getJobEvents(jobId, after, signal);
+    const newer = events.filter((event) => event.seq > after);
+    if (newer.length === 0) break;
+    all.push(...newer);
+    after = Math.max(...newer.map((event) => event.seq));
+  }
+  return all;
+}
 
 const maxJoinAttempts = 3;
 
@@ -15,7 +35,7 @@ export function useJobHistory(jobId: string, store: JobStore | undefined) {
   const needed = !!store && store.state.historyFrom > 0;
   const attempts = useRef(0);
   const history = useQuery({
-    queryKey: ['jobs', 'history', jobId],
+    queryKey: queryKeys.jobs.history(jobId),
     queryFn: ({ signal }) => getAllJobEvents(jobId, signal),
     enabled: needed,
     staleTime: Infinity,
