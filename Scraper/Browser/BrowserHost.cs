@@ -238,19 +238,19 @@ public sealed class BrowserHost : IHostedService, IAsyncDisposable
     }
 
     /// <summary>
-    /// Asks the current browser a trivial CDP question every <see cref="BrowserOptions.ProbeIntervalMs"/>. A browser that
-    /// answered nothing for <see cref="BrowserOptions.UnresponsiveAfterMs"/> (and failed two probes in a row, so a pause of
-    /// this whole process is not mistaken for a hang) is replaced: its captures then fail as transient instead of waiting
-    /// for their hard timeout, and the next ones get a fresh browser.
+    /// Asks the current browser a trivial CDP question, one at a time, and gives each probe a
+    /// <see cref="BrowserOptions.ProbeIntervalMs"/> per tick to be answered; a slow answer still counts when it comes. A
+    /// browser whose probe stays unanswered for <see cref="BrowserOptions.UnresponsiveAfterMs"/> is replaced: its captures
+    /// then fail as transient instead of waiting for their hard timeout, and the next ones get a fresh browser. Silence is
+    /// counted in ticks this process was awake for, so a pause of the whole Scraper (its browser with it) is not a hang.
     /// </summary>
     private async Task WatchResponsivenessAsync(CancellationToken ct)
     {
-        var o = _options.CurrentValue;
-        var interval = TimeSpan.FromMilliseconds(o.ProbeIntervalMs);
+        var interval = TimeSpan.FromMilliseconds(_options.CurrentValue.ProbeIntervalMs);
         using var timer = new PeriodicTimer(interval);
         BrowserGeneration? watched = null;
-        var answeredAt = Stopwatch.GetTimestamp();
-        var failures = 0;
+        Task? probe = null;
+        var silentTicks = 0;
         try
         {
             while (await timer.WaitForNextTickAsync(ct))
@@ -262,16 +262,16 @@ public sealed class BrowserHost : IHostedService, IAsyncDisposable
                 }
                 if (generation != watched)
                 {
-                    (watched, answeredAt, failures) = (generation, Stopwatch.GetTimestamp(), 0);
+                    (watched, probe, silentTicks) = (generation, null, 0);
                 }
-                if (await generation.AnswersAsync(interval, ct))
+                probe ??= generation.ProbeAsync();
+                if (await Task.WhenAny(probe, Task.Delay(interval, ct)) == probe)
                 {
-                    (answeredAt, failures) = (Stopwatch.GetTimestamp(), 0);
+                    (probe, silentTicks) = (null, 0); // answered (or the browser is gone, which its Disconnected handler deals with)
                     continue;
                 }
-                failures++;
-                var silent = Stopwatch.GetElapsedTime(answeredAt);
-                if (failures >= 2 && silent >= TimeSpan.FromMilliseconds(_options.CurrentValue.UnresponsiveAfterMs))
+                var silent = interval * ++silentTicks;
+                if (silent >= TimeSpan.FromMilliseconds(_options.CurrentValue.UnresponsiveAfterMs))
                 {
                     ReplaceUnresponsive(generation, silent);
                 }
@@ -425,24 +425,17 @@ public sealed class BrowserGeneration(int id, IBrowser browser, int captureBudge
     private bool _unresponsive;
     private Task<ICDPSession>? _probeSession;
 
-    /// <summary>True when the browser answers a CDP <c>Browser.getVersion</c> within <paramref name="timeout"/>.</summary>
-    public async Task<bool> AnswersAsync(TimeSpan timeout, CancellationToken ct)
+    /// <summary>Completes when the browser answered a CDP <c>Browser.getVersion</c>, or could not be asked (disconnected).</summary>
+    public async Task ProbeAsync()
     {
         try
         {
             _probeSession ??= Browser.NewBrowserCDPSessionAsync();
-            var session = await _probeSession.WaitAsync(timeout, ct);
-            await session.SendAsync("Browser.getVersion").WaitAsync(timeout, ct);
-            return true;
-        }
-        catch (TimeoutException)
-        {
-            return false; // the session or the answer may still come; the next probe waits on them again
+            await (await _probeSession).SendAsync("Browser.getVersion");
         }
         catch (PlaywrightException)
         {
-            _probeSession = null; // disconnected or refused: the host's Disconnected handler deals with a dead browser
-            return false;
+            _probeSession = null;
         }
     }
 
