@@ -43,7 +43,7 @@ public sealed class HardTimeoutTests(HardTimeoutFixture fixture) : IClassFixture
     {
         using var client = fixture.Scraper.CreateScraperClient();
         var browsers = fixture.Scraper.Browsers;
-        await HungChromium.WaitForBrowserAsync(browsers, Ct);
+        await fixture.Scraper.WaitForBrowserAsync(Ct);
         var generation = browsers.Stats.Generation;
         var article = new CaptureRequest { Url = fixture.Site.Url("article").AbsoluteUri, Outputs = [CaptureOutput.Markdown] };
 
@@ -97,7 +97,7 @@ public sealed class UnresponsiveBrowserTests(UnresponsiveBrowserFixture fixture)
     {
         using var client = fixture.Scraper.CreateScraperClient();
         var browsers = fixture.Scraper.Browsers;
-        await HungChromium.WaitForBrowserAsync(browsers, Ct);
+        await fixture.Scraper.WaitForBrowserAsync(Ct);
         var before = browsers.Stats;
 
         var slow = CaptureCalls.RunAsync(client, new CaptureRequest { Url = fixture.Site.Url("slow?ms=5000").AbsoluteUri, Outputs = [CaptureOutput.Html] }, Ct);
@@ -152,15 +152,5 @@ internal static class HungChromium
         {
             ProcessProbe.Resume(process);
         }
-    }
-
-    public static async Task WaitForBrowserAsync(BrowserHost browsers, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!browsers.IsConnected && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50, ct);
-        }
-        Assert.True(browsers.IsConnected);
     }
 }

@@ -39,7 +39,8 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
         var faults = new FaultLog();
         var cancels = new List<Guid>();
 
-        // A round waits only for what it strikes to be healthy, so one replica's restart overlaps the next rounds' faults.
+        // A round waits only for what it strikes to be healthy, so a killed replica's restart overlaps the next rounds: the
+        // Api killed first comes back during the Scraper rounds, the Scraper killed last during the Redis and PostgreSQL ones.
         for (var repetition = 0; repetition < Repetitions; repetition++)
         {
             var leaveHung = repetition % 2 == 1;
@@ -47,19 +48,21 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
             [
                 (fixture.ApisHealthyAsync, () => KillBusiestApiAsync(faults)),
                 (fixture.ScrapersHealthyAsync, () => KillChromiumAsync(faults)),
-                (fixture.ApisHealthyAsync, () => RedisStoppedAsync(faults)),
+                (fixture.ScrapersHealthyAsync, () => PauseChromiumAsync(faults, leaveHung)),
+                (fixture.ScrapersHealthyAsync, () => PauseBusiestScraperAsync(faults)),
                 (fixture.ScrapersHealthyAsync, () => KillBusiestScraperAsync(faults)),
+                (fixture.ApisHealthyAsync, () => RedisStoppedAsync(faults)),
                 (fixture.ApisHealthyAsync, () => PauseBusiestApiAsync(faults)),
                 (fixture.ApisHealthyAsync, () => RedisRestartedEmptyAsync(faults)),
-                (fixture.ScrapersHealthyAsync, () => PauseChromiumAsync(faults, leaveHung)),
                 (fixture.ApisHealthyAsync, () => RedisReadOnlyAsync(faults)),
                 (fixture.ApisHealthyAsync, () => CutGatewayUpstreamAsync(load, faults)),
-                (fixture.ScrapersHealthyAsync, () => PauseBusiestScraperAsync(faults)),
                 (fixture.ApisHealthyAsync, () => PostgresRestartedAsync(faults)),
             ];
             foreach (var (needs, strike) in rounds)
             {
+                var waiting = Stopwatch.StartNew();
                 await needs();
+                faults.WaitedForRecovery(waiting.Elapsed);
                 await WaitForRunningAsync(load, ct);
                 faults.StartRound();
                 await strike();
@@ -67,7 +70,6 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
                 await Task.Delay(Settle, ct);
             }
         }
-        await fixture.AllHealthyAsync();
         await RollingRestartWithCancelsAsync(load, faults, cancels);
 
         await load.StopSubmittingAsync();
@@ -185,6 +187,7 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
     /// <summary>The gateway's connections to the Api replicas reset while both run: the hub WebSockets it relays drop mid-stream.</summary>
     private async Task CutGatewayUpstreamAsync(ChaosLoad load, FaultLog faults)
     {
+        await load.WaitConnectedAsync(TimeSpan.FromSeconds(30)); // every user's hub WebSocket is up, to be cut
         var gateway = fixture.App.Gateway.Pid ?? throw new InvalidOperationException("the gateway is not running");
         var cut = await UpstreamCut.CutAsync(gateway, [.. fixture.App.Api.Select(api => api.Url!.Port)]);
         // At least each user's hub connection (a WebSocket through the gateway), besides pooled REST connections.
@@ -290,6 +293,9 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
     private async Task RollingRestartWithCancelsAsync(ChaosLoad load, FaultLog faults, List<Guid> cancels)
     {
         var ct = TestContext.Current.CancellationToken;
+        var waiting = Stopwatch.StartNew();
+        await fixture.ApisHealthyAsync();
+        faults.WaitedForRecovery(waiting.Elapsed);
         foreach (var replica in fixture.App.Api)
         {
             await WaitForRunningAsync(load, ct);
@@ -414,7 +420,12 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
         private readonly List<(string Name, TimeSpan? Took)> _faults = [];
         private readonly Stopwatch _round = new();
 
+        private TimeSpan _recovery;
+
         public int Count => _faults.Count;
+
+        /// <summary>Time spent before rounds waiting for what they strike to be healthy again.</summary>
+        public void WaitedForRecovery(TimeSpan wait) => _recovery += wait;
 
         public void StartRound() => _round.Restart();
 
@@ -429,7 +440,8 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
         }
 
         public string Summary() => string.Join(", ", _faults.GroupBy(f => Kind(f.Name))
-            .Select(g => $"{g.Key} ×{g.Count()} ({g.Average(f => f.Took?.TotalSeconds ?? 0):F0} s)"));
+            .Select(g => $"{g.Key} ×{g.Count()} ({g.Average(f => f.Took?.TotalSeconds ?? 0):F0} s)"))
+            + $"; rounds {_faults.Sum(f => f.Took?.TotalSeconds ?? 0):F0} s in all, waiting between them for recoveries {_recovery.TotalSeconds:F0} s";
 
         /// <summary>"rolling restart api-x (1 cancel(s) pending)" → "rolling restart": the table counts kinds of faults.</summary>
         private static string Kind(string fault) =>
