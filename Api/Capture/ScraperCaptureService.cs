@@ -1,6 +1,7 @@
 using System.Net.Http;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Platform.Api.Formats;
 using Platform.Scraper.Contracts;
 using ApiCaptureRequest = Platform.Api.Formats.CaptureRequest;
@@ -11,9 +12,12 @@ namespace Platform.Api.Capture;
 /// <summary>
 /// The job engine's capture seam over the Scraper: one capture per job attempt with every capture format the job asked for,
 /// progress frames mapped to <see cref="CaptureProgress"/>, outputs to artifacts, and failures classified so the engine
-/// retries what is transient (saturation, browser crash, timeouts, target 5xx) and fails what is not.
+/// retries what is transient (saturation, browser crash, timeouts, target 5xx) and fails what is not. The whole capture,
+/// streaming included, ends by <see cref="ScraperClientOptions.CaptureTimeoutMs"/>: a Scraper that stops sending (a stopped
+/// or wedged replica keeps the connection open) must not hold a job forever.
 /// </summary>
-public sealed class ScraperCaptureService(ScraperClient scraper, ILogger<ScraperCaptureService> logger) : ICaptureService
+public sealed class ScraperCaptureService(ScraperClient scraper, IOptions<ScraperClientOptions> options, ILogger<ScraperCaptureService> logger)
+    : ICaptureService
 {
     public async Task<CaptureResult> CaptureAsync(ApiCaptureRequest request, IProgress<CaptureProgress> progress, CancellationToken cancellationToken)
     {
@@ -52,9 +56,12 @@ public sealed class ScraperCaptureService(ScraperClient scraper, ILogger<Scraper
         Uri? finalUrl = null;
         var produced = 0;
         progress.Report(new CaptureProgress(0.02, "queued at the scraper"));
+        var captureTimeout = TimeSpan.FromMilliseconds(options.Value.CaptureTimeoutMs);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(captureTimeout);
         try
         {
-            await foreach (var frame in scraper.CaptureAsync(scraperRequest, cancellationToken))
+            await foreach (var frame in scraper.CaptureAsync(scraperRequest, deadline.Token))
             {
                 switch (frame.Type)
                 {
@@ -95,6 +102,11 @@ public sealed class ScraperCaptureService(ScraperClient scraper, ILogger<Scraper
                         break;
                 }
             }
+        }
+        catch (Exception e) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogInformation("Capture of {Url} took longer than {Timeout:F0} s; aborted", request.Url, captureTimeout.TotalSeconds);
+            throw new TransientFormatException($"The capture took longer than {captureTimeout.TotalSeconds:F0} s.", null, e);
         }
         catch (ScraperRefusedException e)
         {

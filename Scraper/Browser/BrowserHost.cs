@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Microsoft.Playwright;
 using Platform.Scraper.Capture;
@@ -9,8 +10,9 @@ namespace Platform.Scraper.Browser;
 /// Owns this replica's one Chromium, launched through Playwright and kept warm. Captures take a <see cref="BrowserLease"/>
 /// on the current <see cref="BrowserGeneration"/>. A generation that crashes is replaced at once (its captures fail as
 /// transient); one that reached its capture budget or memory threshold is retired: new captures go to a fresh browser and
-/// the old one closes when its last capture ends. At most two generations exist at a time (current + one draining).
-/// Owner of the launch lock and the memory sampling loop (cancelled on stop).
+/// the old one closes when its last capture ends; one that stops answering (hung, stopped) is killed and replaced. At most
+/// two generations exist at a time (current + one draining).
+/// Owner of the launch lock, the memory sampling loop and the responsiveness probe loop (both cancelled on stop).
 /// </summary>
 public sealed class BrowserHost : IHostedService, IAsyncDisposable
 {
@@ -25,6 +27,7 @@ public sealed class BrowserHost : IHostedService, IAsyncDisposable
     private IPlaywright? _playwright;
     private BrowserGeneration? _current;
     private Task? _monitor;
+    private Task? _watchdog;
     private Task _warmUp = Task.CompletedTask;
     private int _generationCounter;
     private long _restarts;
@@ -67,6 +70,7 @@ public sealed class BrowserHost : IHostedService, IAsyncDisposable
         _playwright = await Playwright.CreateAsync();
         await EnsureLaunchedAsync(cancellationToken);
         _monitor = MonitorMemoryAsync(_stopping.Token);
+        _watchdog = WatchResponsivenessAsync(_stopping.Token);
     }
 
     /// <summary>A lease on a connected browser for one capture; dispose it when the capture's context is closed.</summary>
@@ -233,6 +237,74 @@ public sealed class BrowserHost : IHostedService, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Asks the current browser a trivial CDP question, one at a time, and gives each probe a
+    /// <see cref="BrowserOptions.ProbeIntervalMs"/> per tick to be answered; a slow answer still counts when it comes. A
+    /// browser whose probe stays unanswered for <see cref="BrowserOptions.UnresponsiveAfterMs"/> is replaced: its captures
+    /// then fail as transient instead of waiting for their hard timeout, and the next ones get a fresh browser. Silence is
+    /// counted in ticks this process was awake for, so a pause of the whole Scraper (its browser with it) is not a hang.
+    /// </summary>
+    private async Task WatchResponsivenessAsync(CancellationToken ct)
+    {
+        var interval = TimeSpan.FromMilliseconds(_options.CurrentValue.ProbeIntervalMs);
+        using var timer = new PeriodicTimer(interval);
+        BrowserGeneration? watched = null;
+        Task? probe = null;
+        var silentTicks = 0;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                var generation = Volatile.Read(ref _current);
+                if (generation is null || !generation.IsActive)
+                {
+                    continue;
+                }
+                if (generation != watched)
+                {
+                    (watched, probe, silentTicks) = (generation, null, 0);
+                }
+                probe ??= generation.ProbeAsync();
+                if (await Task.WhenAny(probe, Task.Delay(interval, ct)) == probe)
+                {
+                    (probe, silentTicks) = (null, 0); // answered (or the browser is gone, which its Disconnected handler deals with)
+                    continue;
+                }
+                var silent = interval * ++silentTicks;
+                if (silent >= TimeSpan.FromMilliseconds(_options.CurrentValue.UnresponsiveAfterMs))
+                {
+                    ReplaceUnresponsive(generation, silent);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Kills a hung generation's whole process tree (a stopped process takes SIGKILL too) and launches a fresh one.</summary>
+    private void ReplaceUnresponsive(BrowserGeneration generation, TimeSpan silent)
+    {
+        if (!generation.MarkUnresponsive())
+        {
+            return; // crashed or closed meanwhile
+        }
+        Interlocked.CompareExchange(ref _current, null, generation);
+        Interlocked.Increment(ref _restarts);
+        _metrics.BrowserRestarted("unresponsive");
+        _logger.LogWarning("Chromium generation {Generation} (pid {Pid}) answered nothing for {Silent:F1} s with {InFlight} captures in flight; killing and relaunching it",
+            generation.Id, generation.ProcessId, silent.TotalSeconds, generation.InFlight);
+        if (generation.ProcessId is { } pid)
+        {
+            ChromiumProcessTree.Kill(pid);
+        }
+        else
+        {
+            _ = generation.Browser.CloseAsync(); // Playwright kills what it launched when the close gets no answer
+        }
+        WarmUp();
+    }
+
     private async Task MonitorMemoryAsync(CancellationToken ct)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_options.CurrentValue.MemorySampleIntervalMs));
@@ -295,6 +367,10 @@ public sealed class BrowserHost : IHostedService, IAsyncDisposable
         {
             await _monitor;
         }
+        if (_watchdog is not null)
+        {
+            await _watchdog;
+        }
         await _warmUp.ContinueWith(_ => { }, TaskScheduler.Default);
         List<BrowserGeneration> all;
         lock (_gate)
@@ -343,6 +419,26 @@ public sealed class BrowserGeneration(int id, IBrowser browser, int captureBudge
     /// <summary>True once the browser went away without us closing it: captures on it failed because of the browser.</summary>
     public bool IsDead { get { lock (_gate) return _state == State.Dead; } }
 
+    /// <summary>Set when the browser was killed for not answering: its captures failed because of the browser.</summary>
+    public bool WasUnresponsive { get { lock (_gate) return _unresponsive; } }
+
+    private bool _unresponsive;
+    private Task<ICDPSession>? _probeSession;
+
+    /// <summary>Completes when the browser answered a CDP <c>Browser.getVersion</c>, or could not be asked (disconnected).</summary>
+    public async Task ProbeAsync()
+    {
+        try
+        {
+            _probeSession ??= Browser.NewBrowserCDPSessionAsync();
+            await (await _probeSession).SendAsync("Browser.getVersion");
+        }
+        catch (PlaywrightException)
+        {
+            _probeSession = null;
+        }
+    }
+
     public bool TryEnter(out bool budgetSpent)
     {
         lock (_gate)
@@ -387,6 +483,18 @@ public sealed class BrowserGeneration(int id, IBrowser browser, int captureBudge
         }
     }
 
+    /// <summary>Closing because it hung (see <see cref="BrowserHost"/>): unlike a retirement, its captures are lost with it.</summary>
+    public bool MarkUnresponsive()
+    {
+        lock (_gate)
+        {
+            if (_state is State.Closing or State.Dead) return false;
+            _state = State.Closing;
+            _unresponsive = true;
+            return true;
+        }
+    }
+
     /// <summary>Returns true when the disconnect was unexpected (a crash or a kill), false when we closed it.</summary>
     public bool MarkDead()
     {
@@ -406,8 +514,8 @@ public sealed class BrowserLease(BrowserHost host, BrowserGeneration generation)
     public IBrowser Browser => generation.Browser;
     public BrowserGeneration Generation => generation;
 
-    /// <summary>The browser crashed or was killed under this capture.</summary>
-    public bool BrowserLost => generation.IsDead || !generation.Browser.IsConnected;
+    /// <summary>The browser crashed, was killed, or hung and was replaced under this capture.</summary>
+    public bool BrowserLost => generation.IsDead || generation.WasUnresponsive || !generation.Browser.IsConnected;
 
     public void Dispose()
     {

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Platform.Scraper.Browser;
 
-public sealed class BrowserOptions
+public sealed class BrowserOptions : IValidatableObject
 {
     public const string SectionName = "Browser";
 
@@ -33,4 +33,24 @@ public sealed class BrowserOptions
     /// <summary>How often the Chromium process tree's memory is read from /proc.</summary>
     [Range(100, 60_000)]
     public int MemorySampleIntervalMs { get; set; } = 2_000;
+
+    /// <summary>How often the browser is asked a trivial CDP question (each probe may take this long to be answered).</summary>
+    [Range(100, 60_000)]
+    public int ProbeIntervalMs { get; set; } = 2_000;
+
+    /// <summary>
+    /// A browser that answered no probe for this long (a hung or stopped Chromium) is killed and replaced; its captures fail
+    /// as transient instead of waiting for their hard timeout.
+    /// </summary>
+    [Range(1_000, 600_000)]
+    public int UnresponsiveAfterMs { get; set; } = 30_000;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (UnresponsiveAfterMs < 2 * ProbeIntervalMs)
+        {
+            yield return new ValidationResult("Browser:UnresponsiveAfterMs must be at least two probe intervals (one late answer is not a hang).",
+                [nameof(UnresponsiveAfterMs), nameof(ProbeIntervalMs)]);
+        }
+    }
 }

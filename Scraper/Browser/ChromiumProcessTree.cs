@@ -65,6 +65,25 @@ public static class ChromiumProcessTree
         return result;
     }
 
+    /// <summary>
+    /// SIGKILL to the process and every descendant, listed first: renderers and zygotes of a stopped browser would not
+    /// notice their parent's death and linger, stopped, as orphans. A process already gone is skipped.
+    /// </summary>
+    public static void Kill(int rootPid)
+    {
+        foreach (var pid in Descendants(rootPid))
+        {
+            try
+            {
+                using var process = System.Diagnostics.Process.GetProcessById(pid);
+                process.Kill(); // SIGKILL on Unix
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+            }
+        }
+    }
+
     private static long ResidentBytes(int pid)
     {
         // statm: size resident shared text lib data dt (in pages).

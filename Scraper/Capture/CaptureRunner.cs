@@ -12,7 +12,8 @@ namespace Platform.Scraper.Capture;
 /// <summary>
 /// Runs one admitted capture in a fresh BrowserContext: navigate, wait, produce each requested output, stream frames.
 /// The context is closed on every path — completion, failure, the hard timeout, the host lease being lost, or the caller
-/// aborting (closing it is what makes pending Playwright calls return, so cancellation is prompt).
+/// aborting. Every Playwright call also ends with the capture (<see cref="Bounded{T}"/>): a hung Chromium (stopped, wedged)
+/// answers neither the call nor the close, and the capture must still end at its hard timeout and free its slots.
 /// </summary>
 public sealed class CaptureRunner(
     BrowserHost browsers,
@@ -50,16 +51,26 @@ public sealed class CaptureRunner(
         {
             lease = await browsers.AcquireAsync(ct);
             generation = lease.Generation.Id;
-            var context = await lease.Browser.NewContextAsync(new BrowserNewContextOptions
+            var creating = lease.Browser.NewContextAsync(new BrowserNewContextOptions
             {
                 ViewportSize = new ViewportSize { Width = request.Viewport.Width, Height = request.Viewport.Height },
                 AcceptDownloads = false,          // a download link or attachment response is cancelled, never waited on
                 ServiceWorkers = ServiceWorkerPolicy.Block, // service workers' fetches would bypass the request guard
             });
+            IBrowserContext context;
+            try
+            {
+                context = await Bounded(creating, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                _ = session.AttachLateAsync(creating); // a browser that answers after we gave up: its context is closed at once
+                throw;
+            }
             session.Attach(context);
             await using var closeOnCancel = ct.Register(() => _ = session.CloseAsync());
-            await guard.AttachAsync(context);
-            var page = await context.NewPageAsync();
+            await Bounded(guard.AttachAsync(context), ct);
+            var page = await Bounded(context.NewPageAsync(), ct);
             session.PageOpened();
             pageOpenedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             // Nothing in the page may block the capture: dialogs are dismissed, file choosers intercepted and left alone,
@@ -72,17 +83,17 @@ public sealed class CaptureRunner(
             await Progress(CaptureFrame.Stages.Navigating);
             var navigationTimeout = Math.Min(request.TimeoutMs, remaining());
             var navigationStarted = Stopwatch.GetTimestamp();
-            var response = await page.GotoAsync(url.AbsoluteUri, new PageGotoOptions
+            var response = await Bounded(page.GotoAsync(url.AbsoluteUri, new PageGotoOptions
             {
                 WaitUntil = request.Wait == CaptureWait.NetworkIdle ? WaitUntilState.NetworkIdle : WaitUntilState.Load,
                 Timeout = navigationTimeout,
-            });
+            }), ct);
             if (request.Wait == CaptureWait.Selector)
             {
                 var left = navigationTimeout - (float)Stopwatch.GetElapsedTime(navigationStarted).TotalMilliseconds;
-                await page.WaitForSelectorAsync(request.Selector!, new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached, Timeout = Math.Max(1, left) });
+                await Bounded(page.WaitForSelectorAsync(request.Selector!, new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached, Timeout = Math.Max(1, left) }), ct);
             }
-            if (response is not null && await response.HeaderValueAsync(EgressProxy.BlockedHeader) is { } egressReason)
+            if (response is not null && await Bounded(response.HeaderValueAsync(EgressProxy.BlockedHeader), ct) is { } egressReason)
             {
                 outcome = "blocked-address";
                 await WriteErrorAsync(writer, BlockedProblem((response.Url, egressReason)), null, requestAborted);
@@ -143,10 +154,10 @@ public sealed class CaptureRunner(
                 switch (output)
                 {
                     case CaptureOutput.Html:
-                        await WriteTextAsync(output, await page.ContentAsync());
+                        await WriteTextAsync(output, await Bounded(page.ContentAsync(), ct));
                         break;
                     case CaptureOutput.Markdown or CaptureOutput.Text or CaptureOutput.Links or CaptureOutput.Metadata:
-                        extracted ??= await page.EvaluateAsync<JsonElement>(scripts.Extract, new
+                        extracted ??= await Bounded(page.EvaluateAsync<JsonElement>(scripts.Extract, new
                         {
                             markdown = wanted.Contains(CaptureOutput.Markdown),
                             text = wanted.Contains(CaptureOutput.Text),
@@ -154,7 +165,7 @@ public sealed class CaptureRunner(
                             metadata = wanted.Contains(CaptureOutput.Metadata),
                             maxLinks = 5_000,
                             maxHeadings = 500,
-                        });
+                        }), ct);
                         var value = extracted.Value.GetProperty(output.Name());
                         if (value.ValueKind == JsonValueKind.String)
                         {
@@ -169,8 +180,8 @@ public sealed class CaptureRunner(
                         // Always clipped, never an open-ended full page: a page that grows after it was measured, or is very
                         // wide, still gives at most MaxScreenshotWidth × MaxScreenshotHeight pixels (Playwright trims a clip
                         // larger than the page), instead of a raster that can crash Chromium.
-                        var size = await page.EvaluateAsync<double[]>(PageScripts.ScrollSize);
-                        await WriteBinaryAsync(output, await page.ScreenshotAsync(new PageScreenshotOptions
+                        var size = await Bounded(page.EvaluateAsync<double[]>(PageScripts.ScrollSize), ct);
+                        await WriteBinaryAsync(output, await Bounded(page.ScreenshotAsync(new PageScreenshotOptions
                         {
                             Type = ScreenshotType.Png,
                             FullPage = request.FullPage,
@@ -182,10 +193,10 @@ public sealed class CaptureRunner(
                                 Width = request.FullPage ? Bound(size[0], request.Viewport.Width, o.MaxScreenshotWidth) : request.Viewport.Width,
                                 Height = request.FullPage ? Bound(size[1], request.Viewport.Height, o.MaxScreenshotHeight) : request.Viewport.Height,
                             },
-                        }));
+                        }), ct));
                         break;
                     case CaptureOutput.Pdf:
-                        await WriteBinaryAsync(output, await page.PdfAsync(new PagePdfOptions { Format = "A4", PrintBackground = true }));
+                        await WriteBinaryAsync(output, await Bounded(page.PdfAsync(new PagePdfOptions { Format = "A4", PrintBackground = true }), ct));
                         break;
                 }
             }
@@ -238,6 +249,29 @@ public sealed class CaptureRunner(
             var closedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             metrics.CaptureFinished(Stopwatch.GetElapsedTime(started), outcome);
             log.Add(new CaptureTimeline(url.IdnHost, outcome, slot.HostSlotAt, pageOpenedAt, closedAt, closedAt, generation));
+        }
+    }
+
+    /// <summary>
+    /// Waits for a Playwright call, or for the capture to end (hard timeout, host lease lost, caller gone), whichever comes
+    /// first. A call given up on is left to finish (or fail) when Chromium answers, if ever; its failure is observed here.
+    /// </summary>
+    private static async Task<T> Bounded<T>(Task<T> call, CancellationToken ct)
+    {
+        await Bounded((Task)call, ct);
+        return await call;
+    }
+
+    private static async Task Bounded(Task call, CancellationToken ct)
+    {
+        try
+        {
+            await call.WaitAsync(ct);
+        }
+        catch (OperationCanceledException) when (!call.IsCompleted)
+        {
+            _ = call.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw;
         }
     }
 
@@ -331,6 +365,19 @@ public sealed class CaptureRunner(
                 {
                     _closing ??= CloseCoreAsync(context);
                 }
+            }
+        }
+
+        /// <summary>A context that arrived after the capture gave up waiting for it (a hung browser that came back).</summary>
+        public async Task AttachLateAsync(Task<IBrowserContext> creating)
+        {
+            try
+            {
+                Attach(await creating);
+            }
+            catch (PlaywrightException)
+            {
+                // The browser died instead: nothing was created.
             }
         }
 

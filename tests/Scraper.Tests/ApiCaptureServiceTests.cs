@@ -3,6 +3,7 @@ using System.Text.Json;
 using api::Platform.Api.Capture;
 using api::Platform.Api.Formats;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Platform.Fixtures;
 using Platform.Scraper.Tests.Infrastructure;
 using ApiCaptureRequest = api::Platform.Api.Formats.CaptureRequest;
@@ -14,10 +15,11 @@ public sealed class ApiCaptureServiceTests(ScraperFixture fixture) : IClassFixtu
 {
     private CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private ScraperCaptureService Service()
+    private ScraperCaptureService Service(int captureTimeoutMs = 180_000)
     {
         var http = fixture.Scraper.CreateScraperClient();
-        return new ScraperCaptureService(new ScraperClient(http), NullLogger<ScraperCaptureService>.Instance);
+        return new ScraperCaptureService(new ScraperClient(http), Options.Create(new ScraperClientOptions { CaptureTimeoutMs = captureTimeoutMs }),
+            NullLogger<ScraperCaptureService>.Instance);
     }
 
     private ApiCaptureRequest Request(string path, string[] formats, bool needsText = false, string? options = null) =>
@@ -91,6 +93,23 @@ public sealed class ApiCaptureServiceTests(ScraperFixture fixture) : IClassFixtu
         }
         Assert.True(fixture.Scraper.Pool.OpenPages == 0, $"page still open {stopwatch.ElapsedMilliseconds} ms after the cancel");
         Assert.True(stopwatch.ElapsedMilliseconds < 1_000, $"page closed {stopwatch.ElapsedMilliseconds} ms after the cancel");
+    }
+
+    [Fact]
+    public async Task A_capture_still_streaming_at_the_capture_timeout_is_aborted_as_transient_and_its_page_closed()
+    {
+        // The Scraper would wait 60 s for this page's load event; the Api gives the whole capture 2 s.
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<TransientFormatException>(() => Service(captureTimeoutMs: 2_000).CaptureAsync(
+            Request("never", ["html"], options: """{"capture":{"timeoutMs":60000}}"""), new RecordingProgress(), Ct));
+
+        Assert.Contains("longer than", e.Message);
+        Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(30), $"gave up after {elapsed.Elapsed.TotalSeconds:F1} s");
+        while (fixture.Scraper.Pool.OpenPages > 0 && elapsed.Elapsed < TimeSpan.FromSeconds(40))
+        {
+            await Task.Delay(10, Ct);
+        }
+        Assert.Equal(0, fixture.Scraper.Pool.OpenPages);
     }
 
     private sealed class RecordingProgress : IProgress<CaptureProgress>

@@ -20,7 +20,7 @@ public sealed class BrowserHygieneTests(SmallBudgetFixture fixture) : IClassFixt
     {
         using var client = fixture.Scraper.CreateScraperClient();
         var browsers = fixture.Scraper.Browsers;
-        await WaitForBrowser(browsers);
+        await fixture.Scraper.WaitForBrowserAsync(Ct);
         var before = browsers.Stats;
         Assert.NotNull(before.ProcessId);
 
@@ -50,7 +50,7 @@ public sealed class BrowserHygieneTests(SmallBudgetFixture fixture) : IClassFixt
     {
         using var client = fixture.Scraper.CreateScraperClient();
         var browsers = fixture.Scraper.Browsers;
-        await WaitForBrowser(browsers);
+        await fixture.Scraper.WaitForBrowserAsync(Ct);
         var first = browsers.Stats;
 
         for (var i = 0; i < 4; i++)
@@ -59,7 +59,7 @@ public sealed class BrowserHygieneTests(SmallBudgetFixture fixture) : IClassFixt
             Assert.NotNull(run.Result);
         }
 
-        await WaitForBrowser(browsers);
+        await fixture.Scraper.WaitForBrowserAsync(Ct);
         var after = browsers.Stats;
         Assert.True(after.Generation > first.Generation, $"generation {after.Generation} after {first.Generation}");
         // The retired browser's whole process tree is gone once its last capture ended.
@@ -69,15 +69,5 @@ public sealed class BrowserHygieneTests(SmallBudgetFixture fixture) : IClassFixt
             await Task.Delay(50, Ct);
         }
         Assert.Empty(ChromiumProcessTree.Descendants(first.ProcessId!.Value));
-    }
-
-    private async Task WaitForBrowser(BrowserHost browsers)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!browsers.IsConnected && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50, Ct);
-        }
-        Assert.True(browsers.IsConnected);
     }
 }

@@ -109,6 +109,12 @@ public static class ProcessProbe
     /// <summary>SIGKILL; a process already gone is no error.</summary>
     public static void Kill(int pid) => _ = kill(pid, 9);
 
+    /// <summary>SIGSTOP (the process hangs, its sockets stay open); a process already gone is no error.</summary>
+    public static void Pause(int pid) => _ = kill(pid, 19);
+
+    /// <summary>SIGCONT; a process already gone is no error.</summary>
+    public static void Resume(int pid) => _ = kill(pid, 18);
+
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);
 

@@ -2,15 +2,18 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
 using Npgsql;
+using Platform.Fixtures;
 using Platform.Integration.Tests.Jobs;
 using Platform.Integration.Tests.Live;
 
 namespace Platform.Integration.Tests.Chaos;
 
 /// <summary>
-/// Jobs in flight while faults are injected: each user keeps up to <see cref="InFlightPerUser"/> diagnostic jobs
-/// submitted through the gateway (one Idempotency-Key per job, resent until it is answered, so an unknown answer never
+/// Jobs in flight while faults are injected: each user keeps up to <see cref="InFlightPerUser"/> jobs — every other one a
+/// diagnostic text job, the others URL captures of a slow page of the local fixture site (markdown and metadata, through
+/// a Scraper and its Chromium), spread over the site's hosts so per-host politeness is contended — submitted through the gateway (one Idempotency-Key per job, resent until it is answered, so an unknown answer never
 /// makes a duplicate nor an unknown job) and follows each on a hub connection of its own, as a browser tab does.
 /// Owner of its submit loops (one per user, cancelled by <see cref="StopSubmittingAsync"/>).
 /// </summary>
@@ -22,18 +25,27 @@ public sealed class ChaosLoad : IAsyncDisposable
     private readonly ChaosFixture _fixture;
     private readonly List<(LiveUser User, string Id, LiveJobClient Client)> _users = [];
     private readonly ConcurrentDictionary<Guid, (string UserId, LiveJobClient Client)> _jobs = new();
+    private readonly ConcurrentDictionary<Guid, bool> _captures = new();
+    private readonly FixtureSite _site;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
 
-    private ChaosLoad(ChaosFixture fixture) => _fixture = fixture;
+    private ChaosLoad(ChaosFixture fixture, FixtureSite site)
+    {
+        _fixture = fixture;
+        _site = site;
+    }
 
     public IReadOnlyCollection<Guid> Submitted => [.. _jobs.Keys];
 
+    /// <summary>The URL capture jobs among <see cref="Submitted"/>.</summary>
+    public IReadOnlyCollection<Guid> Captures => [.. _captures.Keys];
+
     public IReadOnlyList<string> UserIds => [.. _users.Select(u => u.Id)];
 
-    public static async Task<ChaosLoad> StartAsync(ChaosFixture fixture, int users, CancellationToken ct)
+    public static async Task<ChaosLoad> StartAsync(ChaosFixture fixture, FixtureSite site, int users, CancellationToken ct)
     {
-        var load = new ChaosLoad(fixture);
+        var load = new ChaosLoad(fixture, site);
         for (var i = 0; i < users; i++)
         {
             var email = $"chaos-{i}-{Guid.NewGuid():N}@chaos.test";
@@ -53,6 +65,7 @@ public sealed class ChaosLoad : IAsyncDisposable
     {
         var ct = _stop.Token;
         var mine = new List<Guid>();
+        var capture = false;
         while (!ct.IsCancellationRequested)
         {
             try
@@ -63,12 +76,17 @@ public sealed class ChaosLoad : IAsyncDisposable
                     await Task.Delay(200, ct);
                     continue;
                 }
-                var id = await SubmitUntilAnsweredAsync(user, ct);
+                capture = !capture;
+                var id = await SubmitUntilAnsweredAsync(user, capture ? CaptureJob() : TextJob(), ct);
                 if (id is not { } jobId)
                 {
                     continue;
                 }
                 mine.Add(jobId);
+                if (capture)
+                {
+                    _captures[jobId] = true;
+                }
                 _jobs[jobId] = (userId, client);
                 client.Stream(jobId);
                 _ = SubscribeUntilDoneAsync(client, jobId);
@@ -84,17 +102,25 @@ public sealed class ChaosLoad : IAsyncDisposable
         }
     }
 
+    private static object TextJob() => new
+    {
+        source = new { text = "Chaos: a job in flight while faults are injected." },
+        formats = new[] { "diagnostic", "text-stats" },
+        options = new { diagnostic = new { delayMs = Random.Shared.Next(800, 2500), steps = 4 } },
+    };
+
+    /// <summary>A page that answers after 0.8–2.5 s, on one of the site's hosts.</summary>
+    private object CaptureJob() => new
+    {
+        source = new { url = _site.Url($"slow?ms={Random.Shared.Next(800, 2500)}", Random.Shared.Next(_site.Hosts.Count)).AbsoluteUri },
+        formats = new[] { "markdown", "metadata" },
+        options = new { },
+    };
+
     /// <summary>One job: the same key until the server answers 202 (or refuses with 429: not submitted).</summary>
-    private async Task<Guid?> SubmitUntilAnsweredAsync(LiveUser user, CancellationToken ct)
+    private static async Task<Guid?> SubmitUntilAnsweredAsync(LiveUser user, object body, CancellationToken ct)
     {
         var key = Guid.NewGuid().ToString("N");
-        var delayMs = Random.Shared.Next(800, 2500);
-        var body = new
-        {
-            source = new { text = "Chaos: a job in flight while faults are injected." },
-            formats = new[] { "diagnostic", "text-stats" },
-            options = new { diagnostic = new { delayMs, steps = 4 } },
-        };
         while (true)
         {
             ct.ThrowIfCancellationRequested();
@@ -198,6 +224,24 @@ public sealed class ChaosLoad : IAsyncDisposable
             await Task.Delay(250);
         }
         throw new TimeoutException($"Cancel of {jobId} got no answer.");
+    }
+
+    /// <summary>Hub reconnects the users' clients went through (a stateful reconnect that resumes the same connection is not one).</summary>
+    public int Reconnects => _users.Sum(u => u.Client.Reconnects);
+
+    /// <summary>Waits until every user's hub connection is connected again (after a cut it reconnects on its own).</summary>
+    public async Task WaitConnectedAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (_users.Any(u => u.Client.Connection.State != HubConnectionState.Connected))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Hub connections not back within {timeout.TotalSeconds:F0} s: " +
+                    string.Join(", ", _users.Select(u => $"{u.Client.Name} {u.Client.Connection.State}")));
+            }
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>SubscribeJob from the seq the client holds, as the SPA does for a job that still looks active.</summary>

@@ -28,6 +28,17 @@ public sealed class ScraperFactory(string redisConnectionString, IReadOnlyDictio
     public BrowserHost Browsers => Services.GetRequiredService<BrowserHost>();
     public PagePool Pool => Services.GetRequiredService<PagePool>();
 
+    /// <summary>Waits (up to 30 s) until Chromium is launched and connected.</summary>
+    public async Task WaitForBrowserAsync(CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!Browsers.IsConnected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, ct);
+        }
+        Xunit.Assert.True(Browsers.IsConnected, "Chromium is not connected");
+    }
+
     public HttpClient CreateScraperClient()
     {
         var client = CreateClient();
