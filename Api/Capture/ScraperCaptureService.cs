@@ -35,6 +35,7 @@ public sealed class ScraperCaptureService(ScraperClient scraper, ILogger<Scraper
             outputs.Add(CaptureOutput.Metadata); // nothing asked: still prove the page loads and report its final URL
         }
         var settings = CaptureSettings.From(request.Options);
+        var reservation = request.Reservation;
         var scraperRequest = new ScraperCaptureRequest
         {
             Url = request.Url.AbsoluteUri,
@@ -44,6 +45,7 @@ public sealed class ScraperCaptureService(ScraperClient scraper, ILogger<Scraper
             TimeoutMs = Math.Clamp(settings.TimeoutMs ?? 30_000, 500, 300_000),
             FullPage = settings.FullPage ?? true,
             Viewport = settings.Viewport ?? new CaptureViewport(),
+            HostReservation = reservation?.Host is { } host ? new HostReservation(host.Resource, host.LeaseId) : null,
         };
 
         var artifacts = new Dictionary<string, FormatOutput>();
@@ -52,9 +54,12 @@ public sealed class ScraperCaptureService(ScraperClient scraper, ILogger<Scraper
         Uri? finalUrl = null;
         var produced = 0;
         progress.Report(new CaptureProgress(0.02, "queued at the scraper"));
+        // A reservation that can no longer be guaranteed (Redis forgot it) ends the capture like a cancel, as a transient failure.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, reservation?.Lost ?? CancellationToken.None);
+        var replica = reservation?.Scraper;
         try
         {
-            await foreach (var frame in scraper.CaptureAsync(scraperRequest, cancellationToken))
+            await foreach (var frame in scraper.CaptureAsync(scraperRequest, replica, linked.Token))
             {
                 switch (frame.Type)
                 {
@@ -101,8 +106,22 @@ public sealed class ScraperCaptureService(ScraperClient scraper, ILogger<Scraper
             logger.LogInformation("Scraper refused capture of {Url}: {Message}", request.Url, e.Message);
             throw e.Transient ? new TransientFormatException(e.Message, e.RetryAfter, e) : new PermanentFormatException(e.Message, e);
         }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && reservation?.Lost.IsCancellationRequested == true)
+        {
+            throw new TransientFormatException("The capture's reservation (host politeness slot or page) was lost.", null, e);
+        }
+        catch (ScraperTimeoutException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TransientFormatException(e.Message, null, e);
+        }
         catch (Exception e) when (e is HttpRequestException or IOException or InvalidDataException && !cancellationToken.IsCancellationRequested)
         {
+            if (replica is not null && e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } && reservation is not null)
+            {
+                // The reserved replica is gone: the next try goes to whichever replica service discovery picks.
+                logger.LogInformation("Scraper replica {Replica} could not be reached; retrying through service discovery.", replica);
+                await reservation.ReleasePageAsync();
+            }
             throw new TransientFormatException($"The Scraper connection failed: {e.Message}", null, e);
         }
         catch (Exception e) when (e is not OperationCanceledException && e is not TransientFormatException && e is not PermanentFormatException

@@ -3,6 +3,7 @@ using System.Text.Json;
 using api::Platform.Api.Capture;
 using api::Platform.Api.Formats;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Platform.Fixtures;
 using Platform.Scraper.Tests.Infrastructure;
 using ApiCaptureRequest = api::Platform.Api.Formats.CaptureRequest;
@@ -17,7 +18,7 @@ public sealed class ApiCaptureServiceTests(ScraperFixture fixture) : IClassFixtu
     private ScraperCaptureService Service()
     {
         var http = fixture.Scraper.CreateScraperClient();
-        return new ScraperCaptureService(new ScraperClient(http), NullLogger<ScraperCaptureService>.Instance);
+        return new ScraperCaptureService(new ScraperClient(http, Options.Create(new ScraperClientOptions())), NullLogger<ScraperCaptureService>.Instance);
     }
 
     private ApiCaptureRequest Request(string path, string[] formats, bool needsText = false, string? options = null) =>

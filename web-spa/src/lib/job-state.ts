@@ -6,6 +6,7 @@ import {
   type JobSnapshot,
   type JobSource,
   type JobState,
+  type JobWaiting,
   type TaskSnapshot,
   type TaskState,
 } from '@/types/api';
@@ -79,6 +80,12 @@ export function normaliseTask(value: unknown): TaskSnapshot {
   };
 }
 
+function normaliseWaiting(value: unknown): JobWaiting | null {
+  const raw = asRecord(value);
+  const reason = asString(raw.reason);
+  return reason ? { reason, host: asString(raw.host) ?? null } : null;
+}
+
 export function normaliseJob(value: unknown): JobSnapshot {
   const raw = asRecord(value);
   const tasks = Array.isArray(raw.tasks) ? raw.tasks.map(normaliseTask) : [];
@@ -93,6 +100,7 @@ export function normaliseJob(value: unknown): JobSnapshot {
     formats,
     tasks,
     queuePosition: asNumber(raw.queuePosition) ?? null,
+    waiting: normaliseWaiting(raw.waiting),
     attempt: asNumber(raw.attempt),
     error: asString(raw.error) ?? null,
     createdAt: asString(raw.createdAt),
@@ -151,6 +159,7 @@ export function reduceJobEvent(live: JobLive, event: JobEvent): JobLive {
         attempt: asNumber(data.attempt) ?? job.attempt,
         error: asString(data.error) ?? (isTerminal(state) ? job.error : null),
         queuePosition: state === 'queued' ? job.queuePosition : null,
+        waiting: state === 'queued' ? job.waiting : null,
         startedAt: state === 'running' && !job.startedAt ? event.at : job.startedAt,
         finishedAt: isTerminal(state) ? (job.finishedAt ?? event.at) : null,
       };
@@ -215,10 +224,13 @@ export function applyJobSnapshot(store: JobStore | undefined, snapshot: JobSnaps
     return applySnapshot(store, liveFromSnapshot(snapshot), snapshot.seq, reduceJobEvent);
   }
   const current = store.state.job;
-  const queuePosition = current.state === 'queued' && snapshot.state === 'queued' ? snapshot.queuePosition : current.queuePosition;
+  const bothQueued = current.state === 'queued' && snapshot.state === 'queued';
+  const queuePosition = bothQueued ? snapshot.queuePosition : current.queuePosition;
+  const waiting = bothQueued ? (snapshot.waiting ?? null) : (current.waiting ?? null);
   const missingTasks = snapshot.tasks.filter((task) => !current.tasks.some((t) => t.format === task.format));
   const unchanged =
     queuePosition === current.queuePosition &&
+    waitingKey(waiting) === waitingKey(current.waiting) &&
     missingTasks.length === 0 &&
     current.createdAt === (snapshot.createdAt ?? current.createdAt) &&
     sourceKey(current.source) === sourceKey(snapshot.source);
@@ -229,6 +241,7 @@ export function applyJobSnapshot(store: JobStore | undefined, snapshot: JobSnaps
     source: snapshot.source,
     createdAt: snapshot.createdAt ?? current.createdAt,
     queuePosition,
+    waiting,
     tasks: [...current.tasks, ...missingTasks],
     formats: [...current.formats, ...missingTasks.map((task) => task.format).filter((f) => !current.formats.includes(f))],
   };
@@ -248,6 +261,7 @@ export function initialJob(job: JobSnapshot): JobSnapshot {
     attempt: undefined,
     error: null,
     queuePosition: null,
+    waiting: null,
     startedAt: null,
     finishedAt: null,
     seq: 0,
@@ -268,6 +282,7 @@ export function backfillHistory(store: JobStore, events: readonly JobEvent[]): J
   const job = {
     ...rebuilt.state.job,
     queuePosition: rebuilt.state.job.state === 'queued' ? current.queuePosition : null,
+    waiting: rebuilt.state.job.state === 'queued' ? (current.waiting ?? null) : null,
     createdAt: current.createdAt,
     source: current.source,
   };
@@ -324,6 +339,25 @@ const stateLabels: Record<JobState, string> = {
 
 export function stateLabel(state: JobState): string {
   return stateLabels[state] ?? state;
+}
+
+const waitingKey = (waiting: JobWaiting | null | undefined): string => (waiting ? `${waiting.reason}:${waiting.host ?? ''}` : '');
+
+/** What a queued job waits for, in words; null when nothing holds it back (it starts with the next free slot). */
+export function waitingLabel(job: Pick<JobSnapshot, 'state' | 'waiting'>): string | null {
+  if (job.state !== 'queued' || !job.waiting) return null;
+  switch (job.waiting.reason) {
+    case 'host':
+      return job.waiting.host ? `Waiting for host ${job.waiting.host}` : 'Waiting for the site to be free';
+    case 'user-limit':
+      return 'Waiting for one of your running jobs to finish';
+    case 'scraper':
+      return 'Waiting for a free browser page';
+    case 'coordination':
+      return 'Waiting for coordination (Redis) to come back';
+    default:
+      return null;
+  }
 }
 
 export function sourceKey(source: JobSource): string {

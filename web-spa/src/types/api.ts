@@ -26,6 +26,12 @@ export interface TaskSnapshot {
   result?: TaskResultInfo;
 }
 
+/** Why a queued job has not started: `user-limit`, `host` (with `host`), `scraper`, `coordination` or `ready`. */
+export interface JobWaiting {
+  reason: string;
+  host?: string | null;
+}
+
 /** `GET /api/jobs/{id}`: the job as of `seq`. */
 export interface JobSnapshot {
   id: string;
@@ -34,6 +40,8 @@ export interface JobSnapshot {
   formats: string[];
   tasks: TaskSnapshot[];
   queuePosition?: number | null;
+  /** What a queued job waits for (`host` names the busy host). */
+  waiting?: JobWaiting | null;
   attempt?: number;
   error?: string | null;
   createdAt?: string;

@@ -7,7 +7,7 @@ import { StateBadge } from '@/components/state-badge';
 import { TaskChip } from '@/components/task-chip';
 import { useCancelJob } from '@/hooks/use-cancel-job';
 import { useLiveJob } from '@/hooks/use-live-job';
-import { isTerminal, outcomeSummary, overallProgress, sourceLabel, stateLabel } from '@/lib/job-state';
+import { isTerminal, outcomeSummary, overallProgress, sourceLabel, stateLabel, waitingLabel } from '@/lib/job-state';
 import { announce } from '@/features/notifications/hooks/use-announcer';
 import styles from '@/features/notifications/components/notification-stack.module.css';
 import type { JobSnapshot } from '@/types/api';
@@ -76,7 +76,11 @@ export function JobCard({ listed, onDismiss, startMinimized = false }: JobCardPr
           </div>
           <div className={styles.meta}>
             {job.state === 'queued' ? (
-              <span>{job.queuePosition ? `Position ${job.queuePosition} in your queue` : 'Waiting for a slot'}</span>
+              <span data-testid="job-card-waiting">
+                {[job.queuePosition ? `Position ${job.queuePosition} in your queue` : 'Waiting for a slot', waitingLabel(job)]
+                  .filter(Boolean)
+                  .join(' · ')}
+              </span>
             ) : (
               <span>
                 <ElapsedTime from={job.startedAt ?? job.createdAt} to={terminal ? job.finishedAt : null} />
