@@ -10,7 +10,7 @@ namespace Microsoft.Extensions.Hosting;
 /// the event's own level, naming the outcome by type and message: no stack trace per attempt. Polly's own log lines,
 /// which attach the exception to every attempt, are lowered to Debug. Metrics are unchanged (Polly's meter).
 /// </summary>
-internal sealed class ResilienceEventLog(ILogger logger) : TelemetryListener
+public sealed class ResilienceEventLog(ILogger logger) : TelemetryListener
 {
     private static readonly HashSet<string> NotEvents = ["ExecutionAttempt", "PipelineExecuting", "PipelineExecuted"];
 

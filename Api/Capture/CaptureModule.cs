@@ -23,7 +23,10 @@ public sealed class CaptureModule : IApiModule
         builder.Services.AddSingleton<ICaptureCapacity, ScraperReservations>();
     }
 
-    /// <summary>The typed client and its pipeline (also used by the tests of the timeout model).</summary>
+    /// <summary>
+    /// The typed client and its pipeline (also used by the tests of the timeout model). ServiceDefaults gives every client the
+    /// standard handler with default settings under a name of its own; this client replaces it with one reshaped for captures.
+    /// </summary>
     public static IHttpClientBuilder AddScraperClient(IServiceCollection services)
     {
         var client = services.AddHttpClient<ScraperClient>((sp, http) =>
@@ -37,8 +40,11 @@ public sealed class CaptureModule : IApiModule
                 ConnectTimeout = TimeSpan.FromMilliseconds(sp.GetRequiredService<IOptions<ScraperClientOptions>>().Value.ConnectTimeoutMs),
                 PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             });
-        services.AddOptions<HttpStandardResilienceOptions>($"{nameof(ScraperClient)}-standard")
-            .Configure<IOptions<ScraperClientOptions>>((resilience, options) => ConfigureResilience(resilience, options.Value));
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to replace the default handler.
+        client.RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        client.AddStandardResilienceHandler()
+            .Configure((resilience, sp) => ConfigureResilience(resilience, sp.GetRequiredService<IOptions<ScraperClientOptions>>().Value));
         return client;
     }
 

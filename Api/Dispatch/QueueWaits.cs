@@ -54,8 +54,14 @@ public sealed class QueueWaits(PostgresTransactions db, ICaptureCapacity capacit
         {
             return new Dictionary<Guid, QueueStanding>();
         }
-        var userFull = running >= limits.CurrentValue.RunningPerUser;
         var view = await ViewAsync(queued.Where(j => j.Url is not null).Select(j => j.Target), ct);
+        return Rank(queued, running >= limits.CurrentValue.RunningPerUser, view);
+    }
+
+    /// <summary>The standings of one user's queued jobs, oldest first (<paramref name="view"/> null: Redis unreachable).</summary>
+    internal static IReadOnlyDictionary<Guid, QueueStanding> Rank(
+        IReadOnlyList<(Guid Id, string? Url, string? Target)> queued, bool userFull, CaptureCapacityView? view)
+    {
         var reasons = queued.Select(j => Classify(userFull, j.Url is not null, j.Target, view)).ToList();
         var standings = new Dictionary<Guid, QueueStanding>();
         for (var i = 0; i < queued.Count; i++)
