@@ -27,6 +27,9 @@ public sealed record CaptureRequest
 
     /// <summary>How binary outputs travel: raw frames (default) or base64 inside JSON (kept for measurement and simple clients).</summary>
     public BinaryEncoding BinaryEncoding { get; init; } = BinaryEncoding.Frame;
+
+    /// <summary>The target server's politeness slot, reserved by the caller; null: the Scraper waits for one itself.</summary>
+    public HostReservation? HostReservation { get; init; }
 }
 
 public sealed record CaptureViewport

@@ -29,6 +29,8 @@ public static class Extensions
             http.AddStandardResilienceHandler();
             http.AddServiceDiscovery();
         });
+        // An operator's log has one line per retry or timeout, not a stack trace per attempt.
+        ResilienceEventLog.AddTo(builder.Services);
         return builder;
     }
 

@@ -101,8 +101,8 @@ public static class JobsApi
         for (var i = 0; i < request.Urls!.Length; i++)
         {
             var url = request.Urls[i];
-            var (uri, urlErrors) = await services.Validator.ValidateBatchUrlAsync(url, i, ct);
-            if (uri is null)
+            var (validated, urlErrors) = await services.Validator.ValidateBatchUrlAsync(url, i, ct);
+            if (validated is null)
             {
                 items.Add(new BatchItemResult(i, url, StatusCodes.Status400BadRequest, null,
                     new HttpValidationProblemDetails(urlErrors) { Status = StatusCodes.Status400BadRequest, Title = "Invalid URL" }));
@@ -110,7 +110,7 @@ public static class JobsApi
             }
             // Each item is its own submission: admission may accept the first ones and refuse the rest.
             var itemKey = idempotencyKey is null ? null : JobRequestValidator.BatchItemKey(idempotencyKey, i);
-            var outcome = await services.Submitter.SubmitAsync(user.UserId(), new ValidatedJob(uri, null, formats, options), itemKey, ct);
+            var outcome = await services.Submitter.SubmitAsync(user.UserId(), new ValidatedJob(validated.Url, null, formats, options, validated.Server), itemKey, ct);
             items.Add(outcome switch
             {
                 SubmitOutcome.Accepted a => new BatchItemResult(i, url, StatusCodes.Status202Accepted, await services.Queries.GetAsync(user.UserId(), a.JobId, ct), null),

@@ -1,7 +1,6 @@
 using System.Net.Http;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.Options;
 using Platform.Api.Formats;
 using Platform.Scraper.Contracts;
 using ApiCaptureRequest = Platform.Api.Formats.CaptureRequest;
@@ -12,11 +11,11 @@ namespace Platform.Api.Capture;
 /// <summary>
 /// The job engine's capture seam over the Scraper: one capture per job attempt with every capture format the job asked for,
 /// progress frames mapped to <see cref="CaptureProgress"/>, outputs to artifacts, and failures classified so the engine
-/// retries what is transient (saturation, browser crash, timeouts, target 5xx) and fails what is not. The whole capture,
-/// streaming included, ends by <see cref="ScraperClientOptions.CaptureTimeoutMs"/>: a Scraper that stops sending (a stopped
-/// or wedged replica keeps the connection open) must not hold a job forever.
+/// retries what is transient (saturation, browser crash, timeouts, target 5xx) and fails what is not. A Scraper that stops
+/// sending (a stopped or wedged replica keeps the connection open) ends the capture by the client's frame idle timeout or
+/// its deadline (<see cref="ScraperClientOptions"/>), never holding a job forever.
 /// </summary>
-public sealed class ScraperCaptureService(ScraperClient scraper, IOptions<ScraperClientOptions> options, ILogger<ScraperCaptureService> logger)
+public sealed class ScraperCaptureService(ScraperClient scraper, ILogger<ScraperCaptureService> logger)
     : ICaptureService
 {
     public async Task<CaptureResult> CaptureAsync(ApiCaptureRequest request, IProgress<CaptureProgress> progress, CancellationToken cancellationToken)
@@ -39,6 +38,7 @@ public sealed class ScraperCaptureService(ScraperClient scraper, IOptions<Scrape
             outputs.Add(CaptureOutput.Metadata); // nothing asked: still prove the page loads and report its final URL
         }
         var settings = CaptureSettings.From(request.Options);
+        var reservation = request.Reservation;
         var scraperRequest = new ScraperCaptureRequest
         {
             Url = request.Url.AbsoluteUri,
@@ -48,6 +48,7 @@ public sealed class ScraperCaptureService(ScraperClient scraper, IOptions<Scrape
             TimeoutMs = Math.Clamp(settings.TimeoutMs ?? 30_000, 500, 300_000),
             FullPage = settings.FullPage ?? true,
             Viewport = settings.Viewport ?? new CaptureViewport(),
+            HostReservation = reservation?.Host is { } host ? new HostReservation(host.Resource, host.LeaseId) : null,
         };
 
         var artifacts = new Dictionary<string, FormatOutput>();
@@ -56,12 +57,12 @@ public sealed class ScraperCaptureService(ScraperClient scraper, IOptions<Scrape
         Uri? finalUrl = null;
         var produced = 0;
         progress.Report(new CaptureProgress(0.02, "queued at the scraper"));
-        var captureTimeout = TimeSpan.FromMilliseconds(options.Value.CaptureTimeoutMs);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(captureTimeout);
+        // A reservation that can no longer be guaranteed (Redis forgot it) ends the capture like a cancel, as a transient failure.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, reservation?.Lost ?? CancellationToken.None);
+        var replica = reservation?.Scraper;
         try
         {
-            await foreach (var frame in scraper.CaptureAsync(scraperRequest, deadline.Token))
+            await foreach (var frame in scraper.CaptureAsync(scraperRequest, replica, linked.Token))
             {
                 switch (frame.Type)
                 {
@@ -103,18 +104,27 @@ public sealed class ScraperCaptureService(ScraperClient scraper, IOptions<Scrape
                 }
             }
         }
-        catch (Exception e) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            logger.LogInformation("Capture of {Url} took longer than {Timeout:F0} s; aborted", request.Url, captureTimeout.TotalSeconds);
-            throw new TransientFormatException($"The capture took longer than {captureTimeout.TotalSeconds:F0} s.", null, e);
-        }
         catch (ScraperRefusedException e)
         {
             logger.LogInformation("Scraper refused capture of {Url}: {Message}", request.Url, e.Message);
             throw e.Transient ? new TransientFormatException(e.Message, e.RetryAfter, e) : new PermanentFormatException(e.Message, e);
         }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && reservation?.Lost.IsCancellationRequested == true)
+        {
+            throw new TransientFormatException("The capture's reservation (host politeness slot or page) was lost.", null, e);
+        }
+        catch (ScraperTimeoutException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TransientFormatException(e.Message, null, e);
+        }
         catch (Exception e) when (e is HttpRequestException or IOException or InvalidDataException && !cancellationToken.IsCancellationRequested)
         {
+            if (replica is not null && e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } && reservation is not null)
+            {
+                // The reserved replica is gone: the next try goes to whichever replica service discovery picks.
+                logger.LogInformation("Scraper replica {Replica} could not be reached; retrying through service discovery.", replica);
+                await reservation.ReleasePageAsync();
+            }
             throw new TransientFormatException($"The Scraper connection failed: {e.Message}", null, e);
         }
         catch (Exception e) when (e is not OperationCanceledException && e is not TransientFormatException && e is not PermanentFormatException

@@ -2,19 +2,44 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Platform.Api.Capture;
 
+/// <summary>
+/// Section "Scraper": how the Api reaches the Scraper and how long it waits for it. The timeout model: while a capture
+/// is queued (before the Scraper answers) only a guard against a Scraper that never answers applies, longer than the
+/// Scraper's own admission bound (Capture:HostWaitTimeoutMs + PagePool:WaitTimeoutMs, after which it answers 503 itself);
+/// once the stream has started, an idle timeout between frames and an overall deadline. The job's token cancels all.
+/// </summary>
 public sealed class ScraperClientOptions
 {
     public const string SectionName = "Scraper";
 
-    /// <summary>Resolved by service discovery (services__scraper__http__N), as under Aspire.</summary>
+    /// <summary>Resolved by service discovery (services__scraper__http__N), as under Aspire; used when no replica is reserved.</summary>
     [Required]
     public Uri BaseAddress { get; set; } = new("http://scraper");
 
-    /// <summary>Until the response starts: the Scraper's admission may wait for a page and a host slot (30 s each by default).</summary>
-    [Range(1_000, 600_000)]
-    public int AttemptTimeoutMs { get; set; } = 75_000;
+    /// <summary>Opening a TCP connection to a Scraper replica.</summary>
+    [Range(100, 60_000)]
+    public int ConnectTimeoutMs { get; set; } = 5_000;
 
-    /// <summary>Whole capture, streaming included; the Scraper's own hard timeout is 120 s.</summary>
+    /// <summary>
+    /// Guard for a Scraper that accepted a capture and never answers: must exceed the Scraper's own admission bound (60 s by
+    /// default), so it never fires while a capture is legitimately queued there. Not retried: the Scraper may still be working.
+    /// </summary>
     [Range(1_000, 1_800_000)]
-    public int CaptureTimeoutMs { get; set; } = 180_000;
+    public int ResponseStartTimeoutMs { get; set; } = 150_000;
+
+    /// <summary>Longest silence between two frames of a running capture; while the page loads, the job's own load budget (timeoutMs) is added.</summary>
+    [Range(100, 600_000)]
+    public int FrameIdleTimeoutMs { get; set; } = 30_000;
+
+    /// <summary>A whole capture from its first frame to its result; the Scraper's own hard timeout (Capture:HardTimeoutMs, 120 s) ends it first.</summary>
+    [Range(1_000, 3_600_000)]
+    public int CaptureDeadlineMs { get; set; } = 180_000;
+
+    /// <summary>How often the dispatcher re-reads the Scraper registry ("platform:scrapers").</summary>
+    [Range(100, 60_000)]
+    public int RegistryRefreshMs { get; set; } = 1_000;
+
+    /// <summary>Politeness limit per target server when no Scraper has advertised its own (Capture:PerHostConcurrency).</summary>
+    [Range(1, 100)]
+    public int PerHostConcurrency { get; set; } = 2;
 }

@@ -36,6 +36,9 @@ public sealed class DispatchOptions
     /// <summary>Users considered per dispatch round (each gets at most one job per round: round-robin).</summary>
     [Range(1, 1000)] public int UsersPerRound { get; set; } = 32;
 
+    /// <summary>Distinct target servers of queued URL jobs whose capacity a round checks (one Redis round trip for all).</summary>
+    [Range(1, 100_000)] public int TargetServersPerRound { get; set; } = 1_000;
+
     /// <summary>Progress events per task at most this often (latest wins in between).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")] public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 

@@ -27,6 +27,28 @@ public sealed class DispatchSignal
 }
 
 /// <summary>
+/// Wakes every replica's dispatcher (NOTIFY on <see cref="DispatchNotification.Channel"/>) when capacity frees before a
+/// job ends: a capture released its host slot and page while the job's text formats still run.
+/// </summary>
+public sealed class DispatchNotifier(NpgsqlDataSource dataSource, DispatchSignal signal, ILogger<DispatchNotifier> logger)
+{
+    public async Task CapacityFreedAsync()
+    {
+        signal.Wake();
+        try
+        {
+            await using var notify = dataSource.CreateCommand($"SELECT pg_notify('{DispatchNotification.Channel}', '')");
+            await notify.ExecuteNonQueryAsync();
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            // The other replicas' safety poll picks the capacity up instead.
+            logger.LogDebug(ex, "Capacity-freed notification not sent.");
+        }
+    }
+}
+
+/// <summary>
 /// Holds one PostgreSQL connection in LISTEN on <see cref="DispatchNotification.Channel"/> and turns every NOTIFY
 /// (submit, retry, requeue, a finished job freeing its user's slot) into a wake-up. Reconnects with a pause on error and
 /// wakes the dispatcher after reconnecting, in case it missed a notification meanwhile.

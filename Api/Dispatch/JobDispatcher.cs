@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Platform.Api.Formats;
 using Platform.Api.Jobs;
 using Platform.Api.Live;
 using Platform.Api.Ops;
@@ -8,16 +9,19 @@ namespace Platform.Api.Dispatch;
 
 /// <summary>
 /// Every replica runs one. Woken by NOTIFY (or the safety poll), it fills its free executor slots round-robin across
-/// users: per user, first a slot of the Redis semaphore "user-jobs:{userId}" (fast path, shared by all replicas), then
-/// the PostgreSQL claim that re-checks the limit under the user's advisory lock (the guarantee). Owns the executor
-/// slots (bound: JobLimits:ExecutorSlotsPerReplica; metric: platform.jobs.executor.slots_in_use) and the running
-/// executions, which it stops and hands back on shutdown.
+/// users with jobs that can run now: each round first asks capture capacity which target servers are full and whether any
+/// Scraper page is free, and passes over the URL jobs that could not start. Per user, first a slot of the Redis semaphore
+/// "user-jobs:{userId}" (fast path, shared by all replicas), then the PostgreSQL claim that re-checks the limit under the
+/// user's advisory lock (the guarantee) and, for a URL job, reserves its capture (host slot, page) before it commits.
+/// Owns the executor slots (bound: JobLimits:ExecutorSlotsPerReplica; metric: platform.jobs.executor.slots_in_use) and
+/// the running executions, which it stops and hands back on shutdown.
 /// </summary>
 public sealed class JobDispatcher(
     JobQueue queue,
     JobExecutor executor,
     ExecutingJobs executing,
     IDistributedSemaphore semaphore,
+    ICaptureCapacity capacity,
     DispatchSignal signal,
     InstanceIdentity instance,
     IJobEventPublisher publisher,
@@ -58,11 +62,12 @@ public sealed class JobDispatcher(
         while (FreeSlots > 0 && !ct.IsCancellationRequested)
         {
             var runningPerUser = limits.CurrentValue.RunningPerUser;
-            var users = await queue.NextUsersAsync(dispatch.CurrentValue.UsersPerRound, runningPerUser, ct);
+            var filter = await CaptureFilterAsync(ct);
+            var users = await queue.NextUsersAsync(dispatch.CurrentValue.UsersPerRound, runningPerUser, filter, ct);
             // One job per user per round: the round-robin. The next round re-reads the order (these users now go last).
             // Claims of different users take different locks, so a round claims them concurrently.
             var round = users.Take(FreeSlots).ToList();
-            var started = await Task.WhenAll(round.Select(user => TryStartAsync(user, runningPerUser, ct)));
+            var started = await Task.WhenAll(round.Select(user => TryStartAsync(user, runningPerUser, filter, ct)));
             if (!started.Contains(true))
             {
                 return;
@@ -70,7 +75,24 @@ public sealed class JobDispatcher(
         }
     }
 
-    private async Task<bool> TryStartAsync(string userId, int runningPerUser, CancellationToken ct)
+    /// <summary>What this round passes over: URL jobs of full target servers; every URL job when no page is free or Redis is down.</summary>
+    private async Task<QueueFilter> CaptureFilterAsync(CancellationToken ct)
+    {
+        var servers = await queue.QueuedServersAsync(dispatch.CurrentValue.TargetServersPerRound, ct);
+        try
+        {
+            var view = await capacity.ViewAsync(servers, ct);
+            return new QueueFilter(view.FullServers, CaptureBlocked: !view.PageFree);
+        }
+        catch (CoordinationUnavailableException ex)
+        {
+            // Politeness cannot be checked, so no capture may start (the Scraper would refuse it); text jobs go on.
+            logger.LogDebug(ex, "Redis unavailable; URL jobs wait until capture capacity can be reserved.");
+            return new QueueFilter([], CaptureBlocked: true);
+        }
+    }
+
+    private async Task<bool> TryStartAsync(string userId, int runningPerUser, QueueFilter filter, CancellationToken ct)
     {
         SemaphoreLease? userSlot = null;
         try
@@ -89,7 +111,7 @@ public sealed class JobDispatcher(
 
         try
         {
-            var claim = await queue.ClaimNextAsync(userId, instance.Id, leases.CurrentValue.Duration, runningPerUser, ct);
+            var claim = await queue.ClaimNextAsync(userId, instance.Id, leases.CurrentValue.Duration, runningPerUser, filter, capacity, ct);
             if (claim is not { } claimed)
             {
                 if (userSlot is not null)
@@ -102,7 +124,7 @@ public sealed class JobDispatcher(
             {
                 await publisher.PublishAsync(e, ct);
             }
-            Start(new JobRun(claimed.Job, userSlot));
+            Start(new JobRun(claimed.Job, userSlot, claimed.Capture));
             return true;
         }
         catch
@@ -117,7 +139,7 @@ public sealed class JobDispatcher(
 
     private void Start(JobRun run)
     {
-        metrics.Started(DateTimeOffset.UtcNow - run.Job.QueuedAt);
+        metrics.Started(DateTimeOffset.UtcNow - run.Job.QueuedAt, run.Job.SourceUrl is null ? "text" : "url");
         if (!executing.TryAdd(run))
         {
             // A run nobody tracks is never renewed nor cancellable: refuse it; its lease expires and it is rescued.
@@ -139,6 +161,10 @@ public sealed class JobDispatcher(
                 if (run.UserSlot is not null)
                 {
                     await run.UserSlot.DisposeAsync();
+                }
+                if (run.Capture is not null)
+                {
+                    await run.Capture.DisposeAsync(); // normally released when the capture ended
                 }
                 run.Dispose();
                 signal.Wake();

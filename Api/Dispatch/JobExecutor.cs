@@ -17,6 +17,7 @@ public sealed class JobExecutor(
     ICaptureService capture,
     FencedJobWriter writer,
     TaskRetryPolicy retries,
+    DispatchNotifier notifier,
     IOptionsMonitor<JobLimitsOptions> limits,
     IOptionsMonitor<DispatchOptions> dispatch,
     JobMetrics metrics,
@@ -113,14 +114,22 @@ public sealed class JobExecutor(
         });
         try
         {
-            var result = await retries.ExecuteAsync("capture", async (attempt, token) =>
+            CaptureResult result;
+            try
             {
-                if (formats.Count > 0)
+                result = await retries.ExecuteAsync("capture", async (attempt, token) =>
                 {
-                    await reporter.ExclusiveAsync(() => writer.TaskStartedAsync(job, formats, attempt, CancellationToken.None), token);
-                }
-                return await capture.CaptureAsync(new CaptureRequest(job.Id, url, formats, needsText, jobOptions), progress, token);
-            }, run.Token);
+                    if (formats.Count > 0)
+                    {
+                        await reporter.ExclusiveAsync(() => writer.TaskStartedAsync(job, formats, attempt, CancellationToken.None), token);
+                    }
+                    return await capture.CaptureAsync(new CaptureRequest(job.Id, url, formats, needsText, jobOptions, run.Capture), progress, token);
+                }, run.Token);
+            }
+            finally
+            {
+                await ReleaseCaptureAsync(run);
+            }
 
             foreach (var format in formats)
             {
@@ -146,6 +155,16 @@ public sealed class JobExecutor(
         {
             await EndStoppedTasksAsync(run, reporter, formats, states, errors, started);
             throw;
+        }
+    }
+
+    /// <summary>The capture is over (done, failed or stopped): its host slot and page serve the next job now.</summary>
+    private async Task ReleaseCaptureAsync(JobRun run)
+    {
+        if (run.Capture is { IsReleased: false } reservation)
+        {
+            await reservation.DisposeAsync();
+            await notifier.CapacityFreedAsync();
         }
     }
 

@@ -1,32 +1,44 @@
+using Platform.Api.Formats;
 using Platform.Api.Infrastructure;
 using Platform.Api.Jobs;
 using Platform.Api.Live;
+using Platform.Coordination;
 
 namespace Platform.Api.Dispatch;
 
 /// <summary>
 /// The queue is the jobs table. Order: round-robin across users (the user whose job was dispatched longest ago — or
-/// never — goes first), FIFO within a user. Claims take the user's advisory lock and re-count running jobs in the same
-/// transaction, which keeps the per-user limit even when the Redis semaphore has forgotten its leases.
+/// never — goes first), FIFO within a user among the jobs that can run now: a URL job whose target server is at its
+/// politeness limit, or any URL job while no Scraper page is free, is passed over (<see cref="QueueFilter"/>) and keeps
+/// its place. Claims take the user's advisory lock and re-count running jobs in the same transaction, which keeps the
+/// per-user limit even when the Redis semaphore has forgotten its leases.
 /// </summary>
 public sealed class JobQueue(PostgresTransactions db)
 {
+    /// <summary>What may run now: queued text jobs always; a URL job unless captures are blocked or its target server is full.</summary>
+    private const string Runnable =
+        "(source_url IS NULL OR (NOT @captureBlocked AND (target_server IS NULL OR NOT (target_server = ANY(@fullServers)))))";
+
     /// <summary>Users with queued work and a free running slot, in round-robin order.</summary>
     public Task<IReadOnlyList<string>> NextUsersAsync(int count, int runningPerUser, CancellationToken ct) =>
+        NextUsersAsync(count, runningPerUser, QueueFilter.None, ct);
+
+    /// <summary>Users with a queued job that <paramref name="filter"/> lets run and a free running slot, in round-robin order.</summary>
+    public Task<IReadOnlyList<string>> NextUsersAsync(int count, int runningPerUser, QueueFilter filter, CancellationToken ct) =>
         db.RunAsync<IReadOnlyList<string>>(async (connection, tx, token) =>
         {
             await using var command = connection.Command(tx,
-                """
+                $"""
                 SELECT h.owner_id
                 FROM (SELECT DISTINCT ON (owner_id) owner_id, created_at, id
-                      FROM jobs WHERE state = 'queued'
+                      FROM jobs WHERE state = 'queued' AND {Runnable}
                       ORDER BY owner_id, created_at, id) AS h
                 JOIN users u ON u.id = h.owner_id
                 WHERE (SELECT count(*) FROM jobs r WHERE r.owner_id = h.owner_id AND r.state IN ('running', 'cancelling')) < @limit
                 ORDER BY u.last_dispatched_at NULLS FIRST, h.created_at, h.id
                 LIMIT @count
                 """,
-                ("limit", (long)runningPerUser), ("count", count));
+                ("limit", (long)runningPerUser), ("count", count), ("captureBlocked", filter.CaptureBlocked), ("fullServers", filter.FullServers.ToArray()));
             await using var reader = await command.ExecuteReaderAsync(token);
             var users = new List<string>();
             while (await reader.ReadAsync(token))
@@ -36,71 +48,173 @@ public sealed class JobQueue(PostgresTransactions db)
             return users;
         }, ct);
 
+    /// <summary>The distinct target servers of queued URL jobs (at most <paramref name="limit"/>): what a round asks capacity about.</summary>
+    public Task<IReadOnlyList<string>> QueuedServersAsync(int limit, CancellationToken ct) =>
+        db.RunAsync<IReadOnlyList<string>>(async (connection, tx, token) =>
+        {
+            await using var command = connection.Command(tx,
+                "SELECT DISTINCT target_server FROM jobs WHERE state = 'queued' AND target_server IS NOT NULL LIMIT @limit", ("limit", limit));
+            await using var reader = await command.ExecuteReaderAsync(token);
+            var servers = new List<string>();
+            while (await reader.ReadAsync(token))
+            {
+                servers.Add(reader.GetString(0));
+            }
+            return servers;
+        }, ct);
+
     /// <summary>
     /// Claims the user's oldest queued job for this instance: running, lease_epoch + 1, lease for <paramref name="lease"/>.
     /// Null when the user has no queued job left or already runs <paramref name="runningPerUser"/> jobs.
     /// </summary>
-    public async Task<(ClaimedJob Job, IReadOnlyList<JobEventMessage> Events)?> ClaimNextAsync(
-        string ownerId, string instance, TimeSpan lease, int runningPerUser, CancellationToken ct)
-    {
-        // clock_timestamp(), not now(): claims serialized by the user lock must be stamped in the order they happened,
-        // and now() is when each transaction began.
-        return await db.RunAsync<(ClaimedJob, IReadOnlyList<JobEventMessage>)?>(async (connection, tx, token) =>
-        {
-            await connection.LockUserAsync(tx, ownerId, token);
-            var usage = await connection.CountAsync(tx, ownerId, token);
-            if (usage.Running >= runningPerUser)
-            {
-                return null;
-            }
+    public async Task<(ClaimedJob Job, IReadOnlyList<JobEventMessage> Events, CaptureReservation? Capture)?> ClaimNextAsync(
+        string ownerId, string instance, TimeSpan lease, int runningPerUser, CancellationToken ct) =>
+        await ClaimNextAsync(ownerId, instance, lease, runningPerUser, QueueFilter.None, capacity: null, ct);
 
-            Guid id;
-            long epoch;
-            int attempt;
-            string? url, text;
-            string options;
-            string? traceParent;
-            DateTimeOffset queuedAt;
-            await using (var claim = connection.Command(tx,
-                """
-                UPDATE jobs SET state = 'running', lease_epoch = lease_epoch + 1, lease_expires_at = clock_timestamp() + @lease,
-                                owner_instance = @instance, started_at = clock_timestamp(), error = NULL
-                WHERE id = (SELECT id FROM jobs WHERE owner_id = @owner AND state = 'queued'
-                            ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-                RETURNING id, lease_epoch, attempt, source_url, source_text, options::text, queued_at, trace_parent
-                """,
-                ("lease", lease), ("instance", instance), ("owner", ownerId)))
-            await using (var reader = await claim.ExecuteReaderAsync(token))
+    /// <summary>
+    /// Claims the user's oldest queued job that can run now. A URL job is claimed only with its capture reserved
+    /// (<paramref name="capacity"/>): its host's politeness slot and a page. When the reservation is refused the job stays
+    /// queued, untouched, and the user's next job is considered (another host, or a text job). Null when nothing of the
+    /// user's can run now.
+    /// </summary>
+    public async Task<(ClaimedJob Job, IReadOnlyList<JobEventMessage> Events, CaptureReservation? Capture)?> ClaimNextAsync(
+        string ownerId, string instance, TimeSpan lease, int runningPerUser, QueueFilter filter, ICaptureCapacity? capacity, CancellationToken ct)
+    {
+        // Taken inside the transaction, so a candidate's row lock keeps other replicas off it while we reserve; released
+        // if the transaction does not commit (or runs again after a transient error).
+        CaptureReservation? reserved = null;
+        try
+        {
+            var claimed = await db.RunAsync<(ClaimedJob, IReadOnlyList<JobEventMessage>, CaptureReservation?)?>(async (connection, tx, token) =>
             {
-                if (!await reader.ReadAsync(token))
+                if (reserved is not null)
+                {
+                    await reserved.DisposeAsync();
+                    reserved = null;
+                }
+                await connection.LockUserAsync(tx, ownerId, token);
+                var usage = await connection.CountAsync(tx, ownerId, token);
+                if (usage.Running >= runningPerUser)
                 {
                     return null;
                 }
-                id = reader.GetGuid(0);
-                epoch = reader.GetInt64(1);
-                attempt = reader.GetInt32(2);
-                url = reader.IsDBNull(3) ? null : reader.GetString(3);
-                text = reader.IsDBNull(4) ? null : reader.GetString(4);
-                options = reader.GetString(5);
-                queuedAt = reader.GetFieldValue<DateTimeOffset>(6);
-                traceParent = reader.IsDBNull(7) ? null : reader.GetString(7);
-            }
-
-            var events = await new JobEventBatch()
-                .Add(JobEventTypes.JobState, new { state = JobState.Running, attempt, instance })
-                .AppendAsync(connection, tx, id, epoch, token) ?? throw new InvalidOperationException("A job claimed in this transaction must accept its events.");
-            await connection.ExecuteAsync(tx, "UPDATE users SET last_dispatched_at = clock_timestamp() WHERE id = @owner", token, ("owner", ownerId));
-
-            var tasks = new List<ClaimedTask>();
-            await using (var load = connection.Command(tx, "SELECT format, state, attempts FROM tasks WHERE job_id = @id ORDER BY format", ("id", id)))
-            await using (var reader = await load.ExecuteReaderAsync(token))
-            {
-                while (await reader.ReadAsync(token))
+                var full = new HashSet<string>(filter.FullServers, StringComparer.Ordinal);
+                var captureBlocked = filter.CaptureBlocked;
+                Guid candidate;
+                while (true)
                 {
-                    tasks.Add(new ClaimedTask(reader.GetString(0), StateNames.ParseTaskState(reader.GetString(1)), reader.GetInt32(2)));
+                    string? url, target;
+                    await using (var select = connection.Command(tx,
+                        $"""
+                        SELECT id, source_url, target_server FROM jobs
+                        WHERE owner_id = @owner AND state = 'queued' AND {Runnable}
+                        ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
+                        """,
+                        ("owner", ownerId), ("captureBlocked", captureBlocked), ("fullServers", full.ToArray())))
+                    await using (var reader = await select.ExecuteReaderAsync(token))
+                    {
+                        if (!await reader.ReadAsync(token))
+                        {
+                            return null;
+                        }
+                        candidate = reader.GetGuid(0);
+                        url = reader.IsDBNull(1) ? null : reader.GetString(1);
+                        target = reader.IsDBNull(2) ? null : reader.GetString(2);
+                    }
+                    if (url is null || capacity is null)
+                    {
+                        break;
+                    }
+                    var refusal = CaptureRefusal.NoPage;
+                    try
+                    {
+                        var result = await capacity.TryReserveAsync(target, token);
+                        (reserved, refusal) = (result.Reservation, result.Refusal);
+                    }
+                    catch (CoordinationUnavailableException)
+                    {
+                        // No capture can be reserved now; the user's text jobs still can run.
+                    }
+                    if (reserved is not null)
+                    {
+                        break;
+                    }
+                    if (refusal == CaptureRefusal.HostFull && target is not null)
+                    {
+                        full.Add(target);
+                    }
+                    else
+                    {
+                        captureBlocked = true;
+                    }
                 }
+
+                Guid id;
+                long epoch;
+                int attempt;
+                string? sourceUrl, text;
+                string options;
+                string? traceParent;
+                DateTimeOffset queuedAt;
+                await using (var claim = connection.Command(tx,
+                    """
+                    UPDATE jobs SET state = 'running', lease_epoch = lease_epoch + 1, lease_expires_at = clock_timestamp() + @lease,
+                                    owner_instance = @instance, started_at = clock_timestamp(), error = NULL
+                    WHERE id = @candidate
+                    RETURNING id, lease_epoch, attempt, source_url, source_text, options::text, queued_at, trace_parent
+                    """,
+                    ("lease", lease), ("instance", instance), ("candidate", candidate)))
+                await using (var reader = await claim.ExecuteReaderAsync(token))
+                {
+                    if (!await reader.ReadAsync(token))
+                    {
+                        return null;
+                    }
+                    id = reader.GetGuid(0);
+                    epoch = reader.GetInt64(1);
+                    attempt = reader.GetInt32(2);
+                    sourceUrl = reader.IsDBNull(3) ? null : reader.GetString(3);
+                    text = reader.IsDBNull(4) ? null : reader.GetString(4);
+                    options = reader.GetString(5);
+                    queuedAt = reader.GetFieldValue<DateTimeOffset>(6);
+                    traceParent = reader.IsDBNull(7) ? null : reader.GetString(7);
+                }
+
+                var events = await new JobEventBatch()
+                    .Add(JobEventTypes.JobState, new { state = JobState.Running, attempt, instance })
+                    .AppendAsync(connection, tx, id, epoch, token) ?? throw new InvalidOperationException("A job claimed in this transaction must accept its events.");
+                await connection.ExecuteAsync(tx, "UPDATE users SET last_dispatched_at = clock_timestamp() WHERE id = @owner", token, ("owner", ownerId));
+
+                var tasks = new List<ClaimedTask>();
+                await using (var load = connection.Command(tx, "SELECT format, state, attempts FROM tasks WHERE job_id = @id ORDER BY format", ("id", id)))
+                await using (var reader = await load.ExecuteReaderAsync(token))
+                {
+                    while (await reader.ReadAsync(token))
+                    {
+                        tasks.Add(new ClaimedTask(reader.GetString(0), StateNames.ParseTaskState(reader.GetString(1)), reader.GetInt32(2)));
+                    }
+                }
+                return (new ClaimedJob(id, ownerId, epoch, attempt, sourceUrl, text, options, queuedAt, tasks, traceParent), events, reserved);
+            }, ct);
+            if (claimed is null && reserved is not null)
+            {
+                await reserved.DisposeAsync();
             }
-            return (new ClaimedJob(id, ownerId, epoch, attempt, url, text, options, queuedAt, tasks, traceParent), events);
-        }, ct);
+            return claimed;
+        }
+        catch
+        {
+            if (reserved is not null)
+            {
+                await reserved.DisposeAsync();
+            }
+            throw;
+        }
     }
+}
+
+/// <summary>What a dispatch round passes over: URL jobs of full target servers, or every URL job when no capture can start.</summary>
+public sealed record QueueFilter(IReadOnlyCollection<string> FullServers, bool CaptureBlocked)
+{
+    public static readonly QueueFilter None = new([], false);
 }

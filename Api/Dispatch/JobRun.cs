@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Platform.Api.Formats;
 using Platform.Coordination;
 
 namespace Platform.Api.Dispatch;
@@ -15,8 +16,11 @@ public enum StopReason
     Shutdown,
 }
 
-/// <summary>One job executing on this replica: its claim, its cancellation and why it was stopped. Owned by the dispatcher.</summary>
-public sealed class JobRun(ClaimedJob job, SemaphoreLease? userSlot) : IDisposable
+/// <summary>
+/// One job executing on this replica: its claim, what it holds (the user's slot, its capture reservation), its cancellation
+/// and why it was stopped. Owned by the dispatcher.
+/// </summary>
+public sealed class JobRun(ClaimedJob job, SemaphoreLease? userSlot, CaptureReservation? capture = null) : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private int _reason;
@@ -25,6 +29,10 @@ public sealed class JobRun(ClaimedJob job, SemaphoreLease? userSlot) : IDisposab
 
     /// <summary>The Redis fast-path slot of the user's running limit (null when Redis was unavailable at claim time).</summary>
     public SemaphoreLease? UserSlot { get; } = userSlot;
+
+    /// <summary>What the dispatcher reserved for the job's capture (host politeness slot, Scraper page); released as soon as
+    /// the capture ends, so the host and the page serve the next job while this one's text formats run.</summary>
+    public CaptureReservation? Capture { get; } = capture;
 
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 

@@ -8,11 +8,12 @@ namespace Platform.Api.Dispatch;
 /// <summary>
 /// Runs on every replica (they coordinate through SKIP LOCKED): jobs whose lease expired are requeued as their next
 /// attempt, failed when attempts ran out, or cancelled if a cancel was pending; queued jobs that waited longer than
-/// JobLimits:MaxQueueWait expire. Also samples the queue depth gauge. Bound: a batch per tick; metric:
+/// JobLimits:MaxQueueWait expire. Also samples the queue depth and the queued-jobs-by-reason gauges. Bound: a batch per tick; metric:
 /// platform.jobs.lease.expiries, platform.jobs.queue.expired.
 /// </summary>
 public sealed class LeaseRescuer(
     PostgresTransactions db,
+    QueueWaits waits,
     IJobEventPublisher publisher,
     IOptionsMonitor<LeaseOptions> leases,
     IOptionsMonitor<JobLimitsOptions> limits,
@@ -31,6 +32,7 @@ public sealed class LeaseRescuer(
                 await RescueExpiredLeasesAsync(stoppingToken);
                 await ExpireStaleQueuedJobsAsync(stoppingToken);
                 metrics.SetQueueDepth(await QueueDepthAsync(stoppingToken));
+                metrics.SetWaiting(await waits.CountByReasonAsync(stoppingToken));
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {

@@ -90,7 +90,9 @@ public static class Extensions
         // Dispatch and execution (one of each per replica).
         services.AddSingleton<ExecutingJobs>();
         services.AddSingleton<DispatchSignal>();
+        services.AddSingleton<DispatchNotifier>();
         services.AddSingleton<JobQueue>();
+        services.AddSingleton<QueueWaits>();
         services.AddSingleton<FencedJobWriter>();
         services.AddSingleton<TaskRetryPolicy>();
         services.AddSingleton<JobExecutor>();

@@ -7,7 +7,7 @@ public static class FormatsExtensions
 {
     /// <summary>
     /// Registers every <see cref="IFormatProcessor"/> of this assembly (a new format is a new class), the registry, and
-    /// the fallback capture service — only if no module registered a real one.
+    /// the fallback capture service and capacity — only if no module registered real ones.
     /// </summary>
     public static IHostApplicationBuilder AddFormats(this IHostApplicationBuilder builder)
     {
@@ -20,6 +20,7 @@ public static class FormatsExtensions
         }
         builder.Services.AddSingleton<FormatRegistry>();
         builder.Services.TryAddSingleton<ICaptureService, UnavailableCaptureService>();
+        builder.Services.TryAddSingleton<ICaptureCapacity, UnlimitedCaptureCapacity>();
         return builder;
     }
 }

@@ -16,7 +16,10 @@ public interface ICaptureService
 /// <param name="Formats">Capture format names requested (subset of the registry's capture formats); may be empty when only <paramref name="NeedsText"/>.</param>
 /// <param name="NeedsText">True when text formats of the job need the page's readable text (<see cref="CaptureResult.Text"/>).</param>
 /// <param name="Options">The job's options object; capture settings by convention under <c>options["capture"]</c>.</param>
-public sealed record CaptureRequest(Guid JobId, Uri Url, IReadOnlyList<string> Formats, bool NeedsText, JsonElement Options);
+/// <param name="Reservation">What the dispatcher reserved for this capture (its host's politeness slot, a Scraper page); the
+/// capture honours it and the run releases it.</param>
+public sealed record CaptureRequest(Guid JobId, Uri Url, IReadOnlyList<string> Formats, bool NeedsText, JsonElement Options,
+    CaptureReservation? Reservation = null);
 
 /// <param name="Fraction">0..1 of the whole capture.</param>
 /// <param name="Stage">Short human label ("navigating", "rendering pdf").</param>

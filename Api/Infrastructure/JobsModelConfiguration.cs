@@ -17,12 +17,15 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
         job.Property(j => j.SourceUrl).HasMaxLength(SubmissionLimits.UrlColumnLength);
         job.Property(j => j.OwnerInstance).HasMaxLength(200);
         job.Property(j => j.TraceParent).HasMaxLength(64);
+        job.Property(j => j.TargetServer).HasMaxLength(64);
         job.HasOne<PlatformUser>().WithMany().HasForeignKey(j => j.OwnerId).OnDelete(DeleteBehavior.Cascade);
         job.HasMany(j => j.Tasks).WithOne().HasForeignKey(t => t.JobId).OnDelete(DeleteBehavior.Cascade);
 
         // Dispatch reads each user's oldest queued job; admission counts a user's running and queued jobs.
         job.HasIndex(j => new { j.OwnerId, j.CreatedAt }, "ix_jobs_queued_by_owner").HasDatabaseName("ix_jobs_queued_by_owner").HasFilter("state = 'queued'");
         job.HasIndex(j => new { j.OwnerId, j.State });
+        // Each dispatch round reads the target servers of queued URL jobs (to skip the full ones).
+        job.HasIndex(j => j.TargetServer, "ix_jobs_queued_by_target").HasDatabaseName("ix_jobs_queued_by_target").HasFilter("state = 'queued'");
         // The rescuer looks for expired leases.
         job.HasIndex(j => j.LeaseExpiresAt, "ix_jobs_leased").HasDatabaseName("ix_jobs_leased").HasFilter("state IN ('running', 'cancelling')");
         job.HasIndex(j => new { j.OwnerId, j.CreatedAt }, "ix_jobs_owner_recent").HasDatabaseName("ix_jobs_owner_recent").IsDescending(false, true);

@@ -36,6 +36,10 @@ public sealed class Job
     /// that trace, so one trace shows gateway → Api → Scraper.</summary>
     public string? TraceParent { get; set; }
 
+    /// <summary>A URL job's target server (the address its name resolved to at submission): its politeness slot,
+    /// "host:{address}", is what the dispatcher reserves before it claims the job.</summary>
+    public string? TargetServer { get; set; }
+
     /// <summary>Seq of the newest event; the next event gets LastSeq + 1 under the same row lock.</summary>
     public long LastSeq { get; set; }
 

@@ -19,8 +19,11 @@ public sealed class JobMetrics
     private readonly Histogram<double> _submitToStart;
     private readonly Histogram<double> _jobDuration;
     private readonly Histogram<double> _taskDuration;
+    private readonly UpDownCounter<long> _reservationsHeld;
+    private readonly Counter<long> _reservationsRefused;
     private long _queueDepth;
     private int _slotsInUse;
+    private volatile IReadOnlyDictionary<string, long> _waiting = new Dictionary<string, long>();
 
     public JobMetrics(IMeterFactory meterFactory)
     {
@@ -38,15 +41,22 @@ public sealed class JobMetrics
         _jobDuration = meter.CreateHistogram<double>("platform.jobs.duration", "s", "Job run time from claim to final state, by outcome");
         _taskDuration = meter.CreateHistogram<double>("platform.jobs.task.duration", "s", "Task run time, by format and outcome");
         meter.CreateObservableGauge("platform.jobs.queue.depth", () => Volatile.Read(ref _queueDepth), "{job}", "Queued jobs across all users (sampled)");
+        _reservationsHeld = meter.CreateUpDownCounter<long>("platform.jobs.capacity.reservations", "{lease}",
+            "Capture reservations this replica holds, by kind (host politeness slot, Scraper page)");
+        _reservationsRefused = meter.CreateCounter<long>("platform.jobs.capacity.refused", "{reservation}",
+            "Capture reservations refused at claim time (the job stays queued), by reason");
+        meter.CreateObservableGauge("platform.jobs.queue.waiting", () => _waiting.Select(w => new Measurement<long>(w.Value, new KeyValuePair<string, object?>("reason", w.Key))),
+            "{job}", "Queued jobs by what they wait for: user-limit, host, scraper, coordination, ready (sampled)");
         meter.CreateObservableGauge("platform.jobs.executor.slots_in_use", () => Volatile.Read(ref _slotsInUse), "{slot}", "Executor slots in use on this replica");
     }
 
     public void Submitted(string sourceKind) => _submitted.Add(1, new KeyValuePair<string, object?>("source", sourceKind));
     public void Refused() => _refused.Add(1);
-    public void Started(TimeSpan waited)
+    public void Started(TimeSpan waited, string sourceKind)
     {
-        _started.Add(1);
-        _submitToStart.Record(waited.TotalSeconds);
+        var tag = new KeyValuePair<string, object?>("source", sourceKind);
+        _started.Add(1, tag);
+        _submitToStart.Record(waited.TotalSeconds, tag);
     }
     public void Finished(JobState outcome, TimeSpan ranFor)
     {
@@ -64,4 +74,7 @@ public sealed class JobMetrics
     public void QueueExpired() => _queueExpiries.Add(1);
     public void SetQueueDepth(long depth) => Volatile.Write(ref _queueDepth, depth);
     public void SetSlotsInUse(int slots) => Volatile.Write(ref _slotsInUse, slots);
+    public void SetWaiting(IReadOnlyDictionary<string, long> byReason) => _waiting = byReason;
+    public void CaptureReservationHeld(string kind, int delta) => _reservationsHeld.Add(delta, new KeyValuePair<string, object?>("kind", kind));
+    public void CaptureReservationRefused(string reason) => _reservationsRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 }

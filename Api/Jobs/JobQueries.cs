@@ -1,19 +1,20 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Platform.Api.Dispatch;
 using Platform.Api.Infrastructure;
 
 namespace Platform.Api.Jobs;
 
 /// <summary>Reads for the API, always scoped to the owner: another user's job simply does not exist here.</summary>
-public sealed class JobQueries(PlatformDbContext db, IOptionsMonitor<JobLimitsOptions> limits)
+public sealed class JobQueries(PlatformDbContext db, QueueWaits waits, IOptionsMonitor<JobLimitsOptions> limits)
 {
     public const int TextPreviewChars = 280;
     public const int MaxEventsPerPage = 1000;
 
     public async Task<JobView?> GetAsync(string ownerId, Guid jobId, CancellationToken ct)
     {
-        var page = await ViewsAsync(db.Jobs.Where(j => j.Id == jobId && j.OwnerId == ownerId), ct);
+        var page = await ViewsAsync(ownerId, db.Jobs.Where(j => j.Id == jobId && j.OwnerId == ownerId), ct);
         return page.SingleOrDefault();
     }
 
@@ -31,7 +32,7 @@ public sealed class JobQueries(PlatformDbContext db, IOptionsMonitor<JobLimitsOp
             query = query.Where(j => EF.Functions.ILike(j.SourceUrl ?? "", pattern) || EF.Functions.ILike(j.SourceText ?? "", pattern));
         }
         var total = await query.CountAsync(ct);
-        var items = await ViewsAsync(query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).Skip((page - 1) * pageSize).Take(pageSize), ct);
+        var items = await ViewsAsync(ownerId, query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).Skip((page - 1) * pageSize).Take(pageSize), ct);
         return new JobPage(items, page, pageSize, total);
     }
 
@@ -71,7 +72,7 @@ public sealed class JobQueries(PlatformDbContext db, IOptionsMonitor<JobLimitsOp
             .Select(a => new Storage.ArtifactInfo(a.JobId, a.Format, a.ContentType, a.Size, a.Sha256))
             .SingleOrDefaultAsync(ct);
 
-    private async Task<List<JobView>> ViewsAsync(IQueryable<Job> jobs, CancellationToken ct)
+    private async Task<List<JobView>> ViewsAsync(string ownerId, IQueryable<Job> jobs, CancellationToken ct)
     {
         // One statement, so tasks, results and seq are one consistent snapshot.
         var rows = await jobs.AsNoTracking()
@@ -82,17 +83,17 @@ public sealed class JobQueries(PlatformDbContext db, IOptionsMonitor<JobLimitsOp
                 TextLength = j.SourceText == null ? (int?)null : j.SourceText.Length,
                 TextPreview = j.SourceText == null ? null : j.SourceText.Substring(0, TextPreviewChars),
                 j.Tasks,
-                // FIFO within the user: the user's queued jobs ahead of this one, plus one.
-                QueuePosition = j.State == JobState.Queued
-                    ? db.Jobs.Count(o => o.OwnerId == j.OwnerId && o.State == JobState.Queued
-                        && (o.CreatedAt < j.CreatedAt || (o.CreatedAt == j.CreatedAt && o.Id.CompareTo(j.Id) < 0))) + 1
-                    : (int?)null,
                 Results = db.JobArtifacts.Where(a => a.JobId == j.Id).Select(a => new { a.Format, a.ContentType, a.Size, a.Sha256 }).ToList(),
             })
             .ToListAsync(ct);
+        // Position and reason come from the dispatcher's view of capacity, read now (a few of the user's jobs at most).
+        var standings = rows.Any(r => r.State == JobState.Queued)
+            ? await waits.ForUserAsync(ownerId, ct)
+            : new Dictionary<Guid, QueueStanding>();
 
         return [.. rows.Select(r =>
         {
+            var standing = r.State == JobState.Queued ? standings.GetValueOrDefault(r.Id) : null;
             var results = r.Results.ToDictionary(a => a.Format);
             var tasks = r.Tasks.ToDictionary(t => t.Format);
             return new JobView(
@@ -104,8 +105,9 @@ public sealed class JobQueries(PlatformDbContext db, IOptionsMonitor<JobLimitsOp
                     t.State == TaskState.Completed && results.TryGetValue(t.Format, out var a)
                         ? new ResultView(a.ContentType, a.Size, a.Sha256, $"/api/jobs/{r.Id}/tasks/{t.Format}/result")
                         : null))],
-                r.QueuePosition, r.LastSeq, r.Attempt, r.MaxAttempts, Parse(r.Options),
-                r.CreatedAt, r.StartedAt, r.FinishedAt, r.Error);
+                standing?.Position, r.LastSeq, r.Attempt, r.MaxAttempts, Parse(r.Options),
+                r.CreatedAt, r.StartedAt, r.FinishedAt, r.Error,
+                standing is null ? null : new JobWaitView(standing.Reason, standing.Host));
         })];
     }
 

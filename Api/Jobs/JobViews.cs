@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace Platform.Api.Jobs;
 
-/// <summary>The job snapshot on the wire (GET /api/jobs/{id}); <see cref="Seq"/> is the last event it reflects.</summary>
+/// <summary>
+/// The job snapshot on the wire (GET /api/jobs/{id}); <see cref="Seq"/> is the last event it reflects. A queued job has a
+/// <see cref="QueuePosition"/> (1 = next of the user's jobs to start) and <see cref="Waiting"/>: what it waits for.
+/// </summary>
 public sealed record JobView(
     Guid Id,
     JobState State,
@@ -17,7 +20,12 @@ public sealed record JobView(
     DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
-    string? Error);
+    string? Error,
+    JobWaitView? Waiting = null);
+
+/// <summary>Why a queued job has not started: <c>user-limit</c>, <c>host</c> (with the host's name: "waiting for host x"),
+/// <c>scraper</c> (no browser page free), <c>coordination</c> (Redis unreachable) or <c>ready</c>.</summary>
+public sealed record JobWaitView(string Reason, string? Host);
 
 /// <param name="Text">The first <see cref="JobQueries.TextPreviewChars"/> characters of pasted text.</param>
 public sealed record JobSourceView(string? Url, string? Text, int? TextLength);

@@ -61,4 +61,26 @@ internal static class LeaseScripts
         end
         return 0
         """;
+
+    /// <summary>KEYS = lease sets. Returns, per key, the leases not yet expired on the Redis clock. Read-only.</summary>
+    public const string Count = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local counts = {}
+        for i, key in ipairs(KEYS) do
+          counts[i] = redis.call('ZCOUNT', key, '(' .. now, '+inf')
+        end
+        return counts
+        """;
+
+    /// <summary>KEYS[1] lease set; ARGV[1] lease id. Returns 1 when the lease is there and not expired on the Redis clock.</summary>
+    public const string IsHeld = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+        if score and tonumber(score) > now then
+          return 1
+        end
+        return 0
+        """;
 }

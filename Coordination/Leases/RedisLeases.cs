@@ -199,6 +199,33 @@ internal sealed class RedisLeases : IAsyncDisposable
         };
     }
 
+    public async Task<IReadOnlyList<int>> CountAsync(IReadOnlyList<LeaseTarget> targets, CancellationToken ct)
+    {
+        if (targets.Count == 0)
+        {
+            return [];
+        }
+        var reply = await ReadAsync(LeaseScripts.Count, [.. targets.Select(t => t.SetKey)], [], ct);
+        return [.. ((RedisResult[])reply!).Select(r => (int)r)];
+    }
+
+    public async Task<bool> IsHeldAsync(LeaseTarget target, string leaseId, CancellationToken ct) =>
+        (long)(await ReadAsync(LeaseScripts.IsHeld, [target.SetKey], [leaseId], ct)) == 1;
+
+    /// <summary>A script that only reads: no lease can leak when it is cancelled, so it just maps failures.</summary>
+    private async Task<RedisResult> ReadAsync(string script, RedisKey[] keys, RedisValue[] values, CancellationToken ct)
+    {
+        EnsureConnected();
+        try
+        {
+            return await _redis.GetDatabase().ScriptEvaluateAsync(script, keys, values).WaitAsync(ct);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
     /// <summary>Removes the lease and publishes the wake-up. Never throws: an unreleased lease still expires on its own.</summary>
     public async Task ReleaseAsync(LeaseTarget target, string leaseId)
     {

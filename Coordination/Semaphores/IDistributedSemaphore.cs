@@ -16,4 +16,19 @@ public interface IDistributedSemaphore
     /// </summary>
     /// <exception cref="CoordinationUnavailableException">Redis is unreachable; fall back to the PostgreSQL guarantee.</exception>
     Task<SemaphoreLease?> AcquireAsync(string resource, int limit, TimeSpan maxWait, CancellationToken ct = default);
+
+    /// <summary>
+    /// How many leases each resource has right now (not yet expired on the Redis clock), in one round trip and without
+    /// changing anything: for a caller that decides what to try before it tries (a dispatcher skipping full hosts).
+    /// The answer can be stale by the time it arrives; acquiring is still the only decision.
+    /// </summary>
+    /// <exception cref="CoordinationUnavailableException">Redis is unreachable.</exception>
+    Task<IReadOnlyList<int>> CountHoldersAsync(IReadOnlyList<string> resources, CancellationToken ct = default);
+
+    /// <summary>
+    /// Whether the lease <paramref name="leaseId"/> (<see cref="SemaphoreLease.LeaseId"/>) still holds a slot of
+    /// <paramref name="resource"/>: lets a process honour a slot another process acquired and keeps renewing.
+    /// </summary>
+    /// <exception cref="CoordinationUnavailableException">Redis is unreachable.</exception>
+    Task<bool> IsHeldAsync(string resource, string leaseId, CancellationToken ct = default);
 }

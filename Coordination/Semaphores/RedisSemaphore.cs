@@ -11,4 +11,13 @@ internal sealed class RedisSemaphore(RedisLeases leases) : IDistributedSemaphore
         var held = await leases.AcquireAsync(LeaseTarget.ForSemaphore(resource), limit, maxWait, ct);
         return held is null ? null : new SemaphoreLease(held);
     }
+
+    public Task<IReadOnlyList<int>> CountHoldersAsync(IReadOnlyList<string> resources, CancellationToken ct = default) =>
+        leases.CountAsync([.. resources.Select(LeaseTarget.ForSemaphore)], ct);
+
+    public Task<bool> IsHeldAsync(string resource, string leaseId, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(leaseId);
+        return leases.IsHeldAsync(LeaseTarget.ForSemaphore(resource), leaseId, ct);
+    }
 }

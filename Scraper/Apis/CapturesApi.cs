@@ -36,7 +36,7 @@ public static class CapturesApi
             return TypedResults.ValidationProblem(errors, type: CaptureProblemTypes.InvalidRequest);
         }
         var url = new Uri(request.Url);
-        var (slot, problem) = await admission.AdmitAsync(url, http.RequestAborted);
+        var (slot, problem) = await admission.AdmitAsync(url, request.HostReservation, http.RequestAborted);
         if (problem is not null)
         {
             if (problem.Transient)

@@ -53,13 +53,6 @@ public sealed class AddressPolicy(IOptionsMonitor<CaptureOptions> options, HostR
     /// <summary>Null when <paramref name="url"/> may be fetched, else the reason.</summary>
     public async Task<string?> CheckAsync(Uri url, CancellationToken ct) => (await ResolveTargetAsync(url, ct)).Reason;
 
-    /// <summary>
-    /// The one address of a name's answers that the egress proxy connects to and politeness is keyed on: IPv4 first, then
-    /// the lowest, so a resolver that rotates its answers still yields the same server. Mapped IPv6 is its IPv4.
-    /// </summary>
-    public static IPAddress Canonical(IEnumerable<IPAddress> addresses) =>
-        addresses.Select(a => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a)
-            .OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1)
-            .ThenBy(a => Convert.ToHexString(a.GetAddressBytes()), StringComparer.Ordinal)
-            .First();
+    /// <summary>The address a fetch connects to and politeness is keyed on (<see cref="TargetServer.Canonical"/>).</summary>
+    public static IPAddress Canonical(IEnumerable<IPAddress> addresses) => TargetServer.Canonical(addresses);
 }

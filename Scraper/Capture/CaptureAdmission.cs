@@ -10,7 +10,8 @@ namespace Platform.Scraper.Capture;
 /// <summary>
 /// Everything a capture must pass before the response starts streaming, cheapest first: the target's address, memory
 /// pressure, a place in the bounded pool queue, the host's cluster-wide politeness slot, then a page slot. Waiting for the
-/// host before the page keeps page slots free for other hosts while one busy host queues.
+/// host before the page keeps page slots free for other hosts while one busy host queues. A capture whose caller reserved
+/// the host's slot (<see cref="HostReservation"/>) skips that wait.
 /// </summary>
 public sealed class CaptureAdmission(
     AddressPolicy addresses,
@@ -20,7 +21,7 @@ public sealed class CaptureAdmission(
     ScraperMetrics metrics,
     ILogger<CaptureAdmission> logger)
 {
-    public async Task<(CaptureSlot? Slot, CaptureProblem? Problem)> AdmitAsync(Uri url, CancellationToken ct)
+    public async Task<(CaptureSlot? Slot, CaptureProblem? Problem)> AdmitAsync(Uri url, HostReservation? reservation, CancellationToken ct)
     {
         var (server, blocked) = await addresses.ResolveTargetAsync(url, ct);
         if (server is null)
@@ -47,9 +48,14 @@ public sealed class CaptureAdmission(
         SemaphoreLease? hostLease = null;
         try
         {
+            var reserved = false;
             try
             {
-                hostLease = await politeness.AcquireAsync(server, ct);
+                reserved = await politeness.HonoursAsync(server, reservation, ct);
+                if (!reserved)
+                {
+                    hostLease = await politeness.AcquireAsync(server, ct);
+                }
             }
             catch (CoordinationUnavailableException e)
             {
@@ -58,7 +64,7 @@ public sealed class CaptureAdmission(
                 ticket.Dispose();
                 return (null, Unavailable(CaptureProblemTypes.HostBusy, "The per-host limit cannot be checked right now.", e.Message));
             }
-            if (hostLease is null)
+            if (!reserved && hostLease is null)
             {
                 metrics.AdmissionRefused("host-busy");
                 ticket.Dispose();
@@ -69,7 +75,10 @@ public sealed class CaptureAdmission(
             if (!await ticket.WaitForPageAsync(TimeSpan.FromMilliseconds(pool.Options.WaitTimeoutMs), ct))
             {
                 metrics.AdmissionRefused("pool-timeout");
-                await hostLease.DisposeAsync();
+                if (hostLease is not null)
+                {
+                    await hostLease.DisposeAsync();
+                }
                 ticket.Dispose();
                 return (null, Unavailable(CaptureProblemTypes.PoolSaturated, "No page became free in time.", null));
             }
@@ -94,16 +103,21 @@ public sealed class CaptureAdmission(
     public int RetryAfterSeconds => pool.Options.RetryAfterSeconds;
 }
 
-/// <summary>An admitted capture's resources: its page slot and its host politeness lease, released together.</summary>
-public sealed class CaptureSlot(PoolTicket ticket, SemaphoreLease hostLease, long hostSlotAt) : IAsyncDisposable
+/// <summary>
+/// An admitted capture's resources: its page slot and its host politeness lease, released together. No lease when the
+/// caller reserved the host's slot: the caller renews and releases it, and aborts the request if it loses it.
+/// </summary>
+public sealed class CaptureSlot(PoolTicket ticket, SemaphoreLease? hostLease, long hostSlotAt) : IAsyncDisposable
 {
     public long HostSlotAt { get; } = hostSlotAt;
-    public CancellationToken HostLeaseLost => hostLease.LeaseLost;
-    public string HostResource => hostLease.Resource;
+    public CancellationToken HostLeaseLost => hostLease?.LeaseLost ?? CancellationToken.None;
 
     public async ValueTask DisposeAsync()
     {
         ticket.Dispose();
-        await hostLease.DisposeAsync();
+        if (hostLease is not null)
+        {
+            await hostLease.DisposeAsync();
+        }
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Options;
 using Platform.Coordination;
+using Platform.Scraper.Contracts;
 using Platform.Scraper.Diagnostics;
 
 namespace Platform.Scraper.Capture;
@@ -14,7 +15,25 @@ namespace Platform.Scraper.Capture;
 /// </summary>
 public sealed class HostPoliteness(IDistributedSemaphore semaphore, IOptionsMonitor<CaptureOptions> options, ScraperMetrics metrics)
 {
-    public static string ResourceFor(IPAddress server) => $"host:{(server.IsIPv4MappedToIPv6 ? server.MapToIPv4() : server)}";
+    public static string ResourceFor(IPAddress server) => TargetServer.PolitenessResource(server);
+
+    /// <summary>
+    /// True when the caller reserved this server's slot for the capture and still holds it (the Api's dispatcher does so
+    /// before it claims a job): the capture then takes no slot of its own. A reservation for another server (its name now
+    /// resolves elsewhere) or one no longer held is not honoured, and the capture waits for a slot as usual.
+    /// </summary>
+    /// <exception cref="CoordinationUnavailableException">Redis is unreachable.</exception>
+    public async Task<bool> HonoursAsync(IPAddress server, HostReservation? reservation, CancellationToken ct)
+    {
+        if (reservation is null)
+        {
+            return false;
+        }
+        var started = Stopwatch.GetTimestamp();
+        var honoured = reservation.Resource == ResourceFor(server) && await semaphore.IsHeldAsync(reservation.Resource, reservation.LeaseId, ct);
+        metrics.HostWaited(Stopwatch.GetElapsedTime(started), honoured ? "reserved" : "reservation-refused");
+        return honoured;
+    }
 
     /// <summary>Waits for the host's slot; null when the wait timed out.</summary>
     /// <exception cref="CoordinationUnavailableException">Redis is unreachable: the limit cannot be honoured, so the capture is refused.</exception>

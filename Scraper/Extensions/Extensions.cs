@@ -1,5 +1,6 @@
 using Platform.Scraper.Admission;
 using Platform.Scraper.Browser;
+using Platform.Scraper.Capacity;
 using Platform.Scraper.Capture;
 using Platform.Scraper.Diagnostics;
 using Platform.Scraper.Pages;
@@ -43,5 +44,6 @@ public static class Extensions
         builder.Services.AddSingleton<CaptureLog>();
         builder.Services.AddSingleton<CaptureAdmission>();
         builder.Services.AddSingleton<CaptureRunner>();
+        builder.Services.AddHostedService<CapacityAdvertisement>();
     }
 }

@@ -372,4 +372,51 @@ public sealed class SemaphoreTests(RedisFixture redis, ITestOutputHelper output)
         Assert.Single(metrics.Of("platform.coordination.hold.duration"), m => (string)m.Tags["outcome"]! == "released");
         Assert.Equal(0, metrics.Sum("platform.coordination.leases.held"));
     }
+
+    [Fact]
+    public async Task CountHolders_reads_live_leases_of_many_resources_without_taking_any_and_ignores_expired_ones()
+    {
+        await using var node = await CoordinationNode.StartAsync(redis.ConnectionString);
+        var ct = TestContext.Current.CancellationToken;
+        var (busy, half, empty) = (NewResource("host"), NewResource("host"), NewResource("host"));
+
+        var leases = new List<SemaphoreLease>();
+        for (var i = 0; i < 2; i++)
+        {
+            leases.Add((await node.Semaphore.TryAcquireAsync(busy, 2, ct))!);
+        }
+        leases.Add((await node.Semaphore.TryAcquireAsync(half, 2, ct))!);
+        // A crashed holder's lease: its expiry (score) is in the past on the Redis clock, so it no longer counts.
+        await node.Db.SortedSetAddAsync(SetKey(half), "crashed-holder", 1);
+
+        Assert.Equal([2, 1, 0], await node.Semaphore.CountHoldersAsync([busy, half, empty], ct));
+        Assert.Empty(await node.Semaphore.CountHoldersAsync([], ct));
+        // Reading took nothing and removed nothing.
+        Assert.Equal(2, await node.Db.SortedSetLengthAsync(SetKey(half)));
+        Assert.False(await node.Db.KeyExistsAsync(SetKey(empty)));
+
+        await leases[0].DisposeAsync();
+        Assert.Equal([1, 1, 0], await node.Semaphore.CountHoldersAsync([busy, half, empty], ct));
+        foreach (var lease in leases)
+        {
+            await lease.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task IsHeld_is_true_for_another_replicas_live_lease_and_false_once_it_is_released_or_unknown()
+    {
+        await using var holder = await CoordinationNode.StartAsync(redis.ConnectionString);
+        await using var other = await CoordinationNode.StartAsync(redis.ConnectionString);
+        var ct = TestContext.Current.CancellationToken;
+        var resource = NewResource("host");
+
+        var lease = (await holder.Semaphore.TryAcquireAsync(resource, 2, ct))!;
+        Assert.True(await other.Semaphore.IsHeldAsync(resource, lease.LeaseId, ct));
+        Assert.False(await other.Semaphore.IsHeldAsync(resource, "someone:1:made-up", ct));
+        Assert.False(await other.Semaphore.IsHeldAsync(NewResource("host"), lease.LeaseId, ct));
+
+        await lease.DisposeAsync();
+        Assert.False(await other.Semaphore.IsHeldAsync(resource, lease.LeaseId, ct));
+    }
 }

@@ -15,10 +15,10 @@ public sealed class ApiCaptureServiceTests(ScraperFixture fixture) : IClassFixtu
 {
     private CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private ScraperCaptureService Service(int captureTimeoutMs = 180_000)
+    private ScraperCaptureService Service(int captureDeadlineMs = 180_000)
     {
         var http = fixture.Scraper.CreateScraperClient();
-        return new ScraperCaptureService(new ScraperClient(http), Options.Create(new ScraperClientOptions { CaptureTimeoutMs = captureTimeoutMs }),
+        return new ScraperCaptureService(new ScraperClient(http, Options.Create(new ScraperClientOptions { CaptureDeadlineMs = captureDeadlineMs })),
             NullLogger<ScraperCaptureService>.Instance);
     }
 
@@ -96,14 +96,14 @@ public sealed class ApiCaptureServiceTests(ScraperFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task A_capture_still_streaming_at_the_capture_timeout_is_aborted_as_transient_and_its_page_closed()
+    public async Task A_capture_still_streaming_at_the_capture_deadline_is_aborted_as_transient_and_its_page_closed()
     {
         // The Scraper would wait 60 s for this page's load event; the Api gives the whole capture 2 s.
         var elapsed = System.Diagnostics.Stopwatch.StartNew();
-        var e = await Assert.ThrowsAsync<TransientFormatException>(() => Service(captureTimeoutMs: 2_000).CaptureAsync(
+        var e = await Assert.ThrowsAsync<TransientFormatException>(() => Service(captureDeadlineMs: 2_000).CaptureAsync(
             Request("never", ["html"], options: """{"capture":{"timeoutMs":60000}}"""), new RecordingProgress(), Ct));
 
-        Assert.Contains("longer than", e.Message);
+        Assert.Contains("did not finish within", e.Message);
         Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(30), $"gave up after {elapsed.Elapsed.TotalSeconds:F1} s");
         while (fixture.Scraper.Pool.OpenPages > 0 && elapsed.Elapsed < TimeSpan.FromSeconds(40))
         {

@@ -409,6 +409,11 @@ namespace Platform.Api.Infrastructure.Migrations
                         .HasColumnType("character varying(16)")
                         .HasColumnName("state");
 
+                    b.Property<string>("TargetServer")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("target_server");
+
                     b.Property<string>("TraceParent")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
@@ -430,6 +435,10 @@ namespace Platform.Api.Infrastructure.Migrations
 
                     b.HasIndex(new[] { "OwnerId", "CreatedAt" }, "ix_jobs_queued_by_owner")
                         .HasDatabaseName("ix_jobs_queued_by_owner")
+                        .HasFilter("state = 'queued'");
+
+                    b.HasIndex(new[] { "TargetServer" }, "ix_jobs_queued_by_target")
+                        .HasDatabaseName("ix_jobs_queued_by_target")
                         .HasFilter("state = 'queued'");
 
                     b.ToTable("jobs", (string)null);

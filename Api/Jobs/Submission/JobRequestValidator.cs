@@ -21,7 +21,7 @@ public sealed class JobRequestValidator(
     public async Task<(ValidatedJob? Job, Dictionary<string, string[]> Errors)> ValidateAsync(SubmitJobRequest request, CancellationToken ct)
     {
         var errors = new ErrorBag();
-        Uri? url = null;
+        ValidatedUrl? url = null;
         string? text = null;
 
         if (request.Source is null)
@@ -53,7 +53,7 @@ public sealed class JobRequestValidator(
         }
 
         return errors.IsEmpty && (url is not null || text is not null)
-            ? (new ValidatedJob(url, text, formatNames, options), errors.ToDictionary())
+            ? (new ValidatedJob(url?.Url, text, formatNames, options, url?.Server), errors.ToDictionary())
             : (null, errors.ToDictionary());
     }
 
@@ -75,7 +75,7 @@ public sealed class JobRequestValidator(
         return (formatNames, options, errors.ToDictionary());
     }
 
-    public async Task<(Uri? Url, Dictionary<string, string[]> Errors)> ValidateBatchUrlAsync(string? url, int index, CancellationToken ct)
+    public async Task<(ValidatedUrl? Url, Dictionary<string, string[]> Errors)> ValidateBatchUrlAsync(string? url, int index, CancellationToken ct)
     {
         var errors = new ErrorBag();
         var key = $"urls[{index}]";
@@ -87,7 +87,7 @@ public sealed class JobRequestValidator(
         return (parsed, errors.ToDictionary());
     }
 
-    private async Task<Uri?> ValidateUrlAsync(string value, string key, ErrorBag errors, CancellationToken ct)
+    private async Task<ValidatedUrl?> ValidateUrlAsync(string value, string key, ErrorBag errors, CancellationToken ct)
     {
         if (value.Length > limits.CurrentValue.MaxUrlLength)
         {
@@ -139,7 +139,8 @@ public sealed class JobRequestValidator(
             errors.Add(key, refusal);
             return null;
         }
-        return uri;
+        // The server the capture will connect to names its politeness slot, which the dispatcher reserves before it claims.
+        return new ValidatedUrl(uri, TargetServer.Canonical(addresses).ToString());
     }
 
     private string? ValidateText(string text, string key, ErrorBag errors)

@@ -12,8 +12,14 @@ public sealed record JobSourceRequest(string? Url = null, string? Text = null);
 /// <summary>POST /api/jobs/batch: one job per URL, with the same formats and options.</summary>
 public sealed record BatchSubmitRequest(string[]? Urls = null, string[]? Formats = null, JsonElement? Options = null);
 
-/// <summary>A request that passed validation: exactly one source, known formats that apply to it, options as compact JSON.</summary>
-public sealed record ValidatedJob(Uri? Url, string? Text, string[] Formats, string OptionsJson)
+/// <summary>A URL that passed validation and the address of the server it resolved to (<see cref="Platform.Scraper.Contracts.TargetServer"/>).</summary>
+public sealed record ValidatedUrl(Uri Url, string Server);
+
+/// <summary>
+/// A request that passed validation: exactly one source, known formats that apply to it, options as compact JSON, and for a
+/// URL the target server its capture connects to (what the dispatcher's politeness reservation is keyed on).
+/// </summary>
+public sealed record ValidatedJob(Uri? Url, string? Text, string[] Formats, string OptionsJson, string? TargetServer = null)
 {
     /// <summary>Identifies the request for Idempotency-Key: the same key with a different hash is a conflict.</summary>
     public string RequestHash()

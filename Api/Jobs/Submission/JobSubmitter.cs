@@ -77,15 +77,16 @@ public sealed class JobSubmitter(
             await connection.ExecuteAsync(tx,
                 """
                 INSERT INTO jobs (id, owner_id, source_url, source_text, formats, options, state, attempt, max_attempts,
-                                  lease_epoch, created_at, queued_at, last_seq, trace_parent)
-                VALUES (@id, @owner, @url, @text, @formats, @options::jsonb, 'queued', 1, @maxAttempts, 0, @now, @now, 0, @traceParent);
+                                  lease_epoch, created_at, queued_at, last_seq, trace_parent, target_server)
+                VALUES (@id, @owner, @url, @text, @formats, @options::jsonb, 'queued', 1, @maxAttempts, 0, @now, @now, 0, @traceParent, @target);
                 INSERT INTO tasks (job_id, format, state, progress, attempts)
                 SELECT @id, f, 'pending', 0, 0 FROM unnest(@formats) AS f;
                 """,
                 token,
                 ("id", jobId), ("owner", ownerId), ("url", request.Url?.AbsoluteUri), ("text", request.Text),
                 ("formats", request.Formats), ("options", request.OptionsJson), ("maxAttempts", limit.MaxAttempts), ("now", now),
-                ("traceParent", Activity.Current is { IdFormat: ActivityIdFormat.W3C } submit ? submit.Id : null));
+                ("traceParent", Activity.Current is { IdFormat: ActivityIdFormat.W3C } submit ? submit.Id : null),
+                ("target", request.TargetServer));
             events = await new JobEventBatch()
                 .Add(JobEventTypes.JobState, new { state = JobState.Queued, attempt = 1 })
                 .AppendAsync(connection, tx, jobId, fence: null, token) ?? [];

@@ -36,7 +36,7 @@ public sealed class ChaosFixture : JobsAppFixture
         options.ScraperEnvironment["Capture__HardTimeoutMs"] = "20000";
         options.ScraperEnvironment["Browser__ProbeIntervalMs"] = "1000";
         options.ScraperEnvironment["Browser__UnresponsiveAfterMs"] = ((int)UnresponsiveAfter.TotalMilliseconds).ToString();
-        options.ApiEnvironment["Scraper__CaptureTimeoutMs"] = "60000";
+        options.ApiEnvironment["Scraper__CaptureDeadlineMs"] = "60000";
     }
 
     /// <summary>Every Api replica, Redis and every Scraper replica up and answering again (with Chromium connected).</summary>

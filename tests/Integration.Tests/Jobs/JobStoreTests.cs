@@ -55,7 +55,7 @@ public sealed class JobStoreTests(JobStoreFixture fixture)
     private JobSubmitter Submitter() => new(_db, Monitor(Limits), Monitor(new Platform.Api.Storage.StorageOptions()), _published, _metrics);
     private JobQueue Queue() => new(_db);
     private FencedJobWriter Writer() => new(_db, _published, _metrics);
-    private LeaseRescuer Rescuer() => new(_db, _published, Monitor(new LeaseOptions()), Monitor(Limits), _metrics, NullLogger<LeaseRescuer>.Instance);
+    private LeaseRescuer Rescuer() => new(_db, new QueueWaits(_db, new UnlimitedCaptureCapacity(), Monitor(Limits)), _published, Monitor(new LeaseOptions()), Monitor(Limits), _metrics, NullLogger<LeaseRescuer>.Instance);
 
     [Fact]
     public async Task A_stale_executors_writes_are_rejected_and_nothing_of_them_persists()

@@ -8,6 +8,7 @@ import {
   outcomeSummary,
   overallProgress,
   sourceLabel,
+  waitingLabel,
 } from '@/lib/job-state';
 import { eventLog, makeSnapshot } from '@/testing/job-fixtures';
 
@@ -76,6 +77,17 @@ describe('applyJobSnapshot', () => {
     const running = applyJobEvents(queued, runningJobLog().events);
     const stale = applyJobSnapshot(running, makeSnapshot({ state: 'queued', seq: 3, queuePosition: 1 }));
     expect(stale).toBe(running);
+  });
+
+  test('a stale queued snapshot refreshes what the job waits for, and starting clears it', () => {
+    const queued = createJobStore(makeSnapshot({ queuePosition: 2, waiting: { reason: 'user-limit' } }));
+    const busyHost = applyJobSnapshot(queued, makeSnapshot({ queuePosition: 1, waiting: { reason: 'host', host: 'example.com' } }));
+    expect(busyHost.state.job.waiting).toEqual({ reason: 'host', host: 'example.com' });
+    expect(waitingLabel(busyHost.state.job)).toBe('Waiting for host example.com');
+
+    const running = applyJobEvents(busyHost, runningJobLog().events);
+    expect(running.state.job.waiting).toBeNull();
+    expect(waitingLabel(running.state.job)).toBeNull();
   });
 
   test('a newer snapshot replaces state and restarts history at its seq', () => {
