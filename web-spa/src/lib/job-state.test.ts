@@ -80,7 +80,7 @@ describe('applyJobSnapshot', () => {
   });
 
   test('a stale queued snapshot refreshes what the job waits for, and starting clears it', () => {
-    const queued = createJobStore(makeSnapshot({ queuePosition: 2, waiting: { reason: 'user-limit' } }));
+    const queued = createJobStore(makeSnapshot({ queuePosition: 2, waiting: { reason: 'user-limit', host: null } }));
     const busyHost = applyJobSnapshot(queued, makeSnapshot({ queuePosition: 1, waiting: { reason: 'host', host: 'example.com' } }));
     expect(busyHost.state.job.waiting).toEqual({ reason: 'host', host: 'example.com' });
     expect(waitingLabel(busyHost.state.job)).toBe('Waiting for host example.com');

@@ -1,7 +1,7 @@
 // The live view of one job: a REST snapshot plus the job's events folded in seq order (see event-merge.ts). Both come
 // typed from the Api's OpenAPI document (types/api.ts, generated): nothing here guesses at their shape.
 import { applySnapshot, createSeqStore, mergeEvents, type SeqStore } from '@/lib/event-merge';
-import type { JobEventView, JobSourceView, JobState, JobView, ResultView, TaskState, TaskView } from '@/types/api';
+import type { JobEventView, JobSourceView, JobState, JobView, JobWaitView, ResultView, TaskState, TaskView } from '@/types/api';
 
 /** A task as shown: the snapshot's fields, kept current by events (which carry no download URL, and a progress message). */
 export type LiveTask = Omit<TaskView, 'result'> & { result: Omit<ResultView, 'url'> | null; message?: string | null };
@@ -68,6 +68,7 @@ export function reduceJobEvent(live: JobLive, event: JobEventView): JobLive {
         attempt: attempt ?? job.attempt,
         error: error ?? (isTerminal(state) ? job.error : null),
         queuePosition: state === 'queued' ? job.queuePosition : null,
+        waiting: state === 'queued' ? job.waiting : null,
         startedAt: state === 'running' && !job.startedAt ? event.at : job.startedAt,
         finishedAt: isTerminal(state) ? (job.finishedAt ?? event.at) : null,
       };
@@ -124,10 +125,13 @@ export function applyJobSnapshot(store: JobStore | undefined, snapshot: LiveJob)
     return applySnapshot(store, liveFromSnapshot(snapshot), snapshot.seq, reduceJobEvent);
   }
   const current = store.state.job;
-  const queuePosition = current.state === 'queued' && snapshot.state === 'queued' ? snapshot.queuePosition : current.queuePosition;
+  const bothQueued = current.state === 'queued' && snapshot.state === 'queued';
+  const queuePosition = bothQueued ? snapshot.queuePosition : current.queuePosition;
+  const waiting = bothQueued ? (snapshot.waiting ?? null) : (current.waiting ?? null);
   const missingTasks = snapshot.tasks.filter((task) => !current.tasks.some((t) => t.format === task.format));
   const unchanged =
     queuePosition === current.queuePosition &&
+    waitingKey(waiting) === waitingKey(current.waiting) &&
     missingTasks.length === 0 &&
     current.createdAt === (snapshot.createdAt ?? current.createdAt) &&
     sourceKey(current.source) === sourceKey(snapshot.source);
@@ -138,6 +142,7 @@ export function applyJobSnapshot(store: JobStore | undefined, snapshot: LiveJob)
     source: snapshot.source,
     createdAt: snapshot.createdAt ?? current.createdAt,
     queuePosition,
+    waiting,
     tasks: [...current.tasks, ...missingTasks],
     formats: [...current.formats, ...missingTasks.map((task) => task.format).filter((f) => !current.formats.includes(f))],
   };
@@ -157,6 +162,7 @@ export function initialJob(job: LiveJob): LiveJob {
     attempt: 1,
     error: null,
     queuePosition: null,
+    waiting: null,
     startedAt: null,
     finishedAt: null,
     seq: 0,
@@ -177,6 +183,7 @@ export function backfillHistory(store: JobStore, events: readonly JobEventView[]
   const job = {
     ...rebuilt.state.job,
     queuePosition: rebuilt.state.job.state === 'queued' ? current.queuePosition : null,
+    waiting: rebuilt.state.job.state === 'queued' ? current.waiting : null,
     createdAt: current.createdAt,
     source: current.source,
   };
@@ -233,6 +240,25 @@ const stateLabels: Record<JobState, string> = {
 
 export function stateLabel(state: JobState): string {
   return stateLabels[state] ?? state;
+}
+
+const waitingKey = (waiting: JobWaitView | null | undefined): string => (waiting ? `${waiting.reason}:${waiting.host ?? ''}` : '');
+
+/** What a queued job waits for, in words (the dispatcher's reason: docs/architecture.md, capacity-aware dispatch). */
+export function waitingLabel(job: Pick<LiveJob, 'state' | 'waiting'>): string | null {
+  if (job.state !== 'queued' || !job.waiting) return null;
+  switch (job.waiting.reason) {
+    case 'host':
+      return job.waiting.host ? `Waiting for host ${job.waiting.host}` : 'Waiting for the site to be free';
+    case 'user-limit':
+      return 'Waiting for one of your running jobs to finish';
+    case 'scraper':
+      return 'Waiting for a free browser page';
+    case 'coordination':
+      return 'Waiting for coordination (Redis) to come back';
+    default:
+      return null;
+  }
 }
 
 export function sourceKey(source: JobSourceView): string {

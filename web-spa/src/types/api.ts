@@ -446,6 +446,11 @@ export interface components {
             /** Format: date-time */
             finishedAt: null | string;
             error: null | string;
+            waiting?: null | components["schemas"]["JobWaitView"];
+        };
+        JobWaitView: {
+            reason: string;
+            host: null | string;
         };
         JsonElement: unknown;
         ProblemDetails: {
@@ -578,6 +583,7 @@ export type JobState = components['schemas']['JobState'];
 export type JobStateEventData = components['schemas']['JobStateEventData'];
 export type JobSubscription = components['schemas']['JobSubscription'];
 export type JobView = components['schemas']['JobView'];
+export type JobWaitView = components['schemas']['JobWaitView'];
 export type JsonElement = components['schemas']['JsonElement'];
 export type ProblemDetails = components['schemas']['ProblemDetails'];
 export type QueueView = components['schemas']['QueueView'];

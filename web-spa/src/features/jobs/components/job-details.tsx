@@ -8,7 +8,7 @@ import { StateBadge } from '@/components/state-badge';
 import { useDocumentTitle } from '@/hooks/use-document-title';
 import { useLiveJob } from '@/hooks/use-live-job';
 import { describeError, isApiError } from '@/lib/api-client';
-import { isTerminal, outcomeSummary, overallProgress, sourceLabel } from '@/lib/job-state';
+import { isTerminal, outcomeSummary, overallProgress, sourceLabel, waitingLabel } from '@/lib/job-state';
 import { useJobHistory } from '@/features/jobs/api/get-job-events';
 import { FormatTabs } from '@/features/jobs/components/format-tabs';
 import { JobActions } from '@/features/jobs/components/job-actions';
@@ -69,6 +69,12 @@ export function JobDetails({ jobId }: { jobId: string }) {
             <div>
               <dt>Queue position</dt>
               <dd data-testid="queue-position">{job.queuePosition}</dd>
+            </div>
+          ) : null}
+          {waitingLabel(job) ? (
+            <div>
+              <dt>Waiting for</dt>
+              <dd data-testid="queue-waiting">{waitingLabel(job)}</dd>
             </div>
           ) : null}
           <div>

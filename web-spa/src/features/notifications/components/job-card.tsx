@@ -7,7 +7,7 @@ import { StateBadge } from '@/components/state-badge';
 import { TaskChip } from '@/components/task-chip';
 import { useLiveJob } from '@/hooks/use-live-job';
 import { useCancelJob } from '@/lib/api/cancel-job';
-import { isTerminal, outcomeSummary, overallProgress, sourceLabel, stateLabel, type LiveJob } from '@/lib/job-state';
+import { isTerminal, outcomeSummary, overallProgress, sourceLabel, stateLabel, waitingLabel, type LiveJob } from '@/lib/job-state';
 import { announce } from '@/features/notifications/hooks/use-announcer';
 import styles from '@/features/notifications/components/notification-stack.module.css';
 
@@ -75,7 +75,11 @@ export function JobCard({ listed, onDismiss, startMinimized = false }: JobCardPr
           </div>
           <div className={styles.meta}>
             {job.state === 'queued' ? (
-              <span>{job.queuePosition ? `Position ${job.queuePosition} in your queue` : 'Waiting for a slot'}</span>
+              <span data-testid="job-card-waiting">
+                {[job.queuePosition ? `Position ${job.queuePosition} in your queue` : 'Waiting for a slot', waitingLabel(job)]
+                  .filter(Boolean)
+                  .join(' · ')}
+              </span>
             ) : (
               <span>
                 <ElapsedTime from={job.startedAt ?? job.createdAt} to={terminal ? job.finishedAt : null} />
