@@ -33,6 +33,7 @@ internal sealed class CrashedReplicaRestarter(
     ILogger<CrashedReplicaRestarter> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, string?> _lastState = new();
+    private readonly ConcurrentDictionary<string, bool> _stopAsked = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -48,6 +49,14 @@ internal sealed class CrashedReplicaRestarter(
                 var state = update.Snapshot.State?.Text;
                 var previous = _lastState.TryGetValue(update.ResourceId, out var last) ? last : null;
                 _lastState[update.ResourceId] = state;
+                if (state == KnownResourceStates.Stopping)
+                {
+                    _stopAsked[update.ResourceId] = true; // an operator's stop: it stays stopped, even while a restart backs off
+                }
+                else if (state == KnownResourceStates.Running)
+                {
+                    _stopAsked.TryRemove(update.ResourceId, out _);
+                }
                 // Stopping comes first when someone asked for the stop; a crash goes straight from Running to Exited.
                 // DCP reports a process that ended by itself as Finished or Exited, depending on the resource kind.
                 if (IsEnded(state) && previous == KnownResourceStates.Running && update.Snapshot.ExitCode is not (null or 0))
@@ -68,19 +77,31 @@ internal sealed class CrashedReplicaRestarter(
         try
         {
             logger.LogWarning("{Replica} crashed (exit code {ExitCode}); starting it again in {Delay:0.#} s", replica, exitCode, delay.TotalSeconds);
-            await Task.Delay(delay, ct);
-            if (_lastState.TryGetValue(replica, out var state) && !IsEnded(state))
+            // A start can fail when a resource the replica waits for is down at that moment (Redis stopped during the crash):
+            // tried again, each time later (a crash-loop back-off), until it starts or someone else starts or stops it.
+            for (var wait = delay; ; wait = NextBackOff(wait))
             {
-                return; // an operator or a test started (or stopped) it meanwhile
-            }
-            var result = await commands.ExecuteCommandAsync(replica, KnownResourceCommands.StartCommand, ct);
-            if (!result.Success)
-            {
-                logger.LogError("Could not start {Replica} again: {Error}", replica, result.Message);
+                await Task.Delay(wait, ct);
+                if ((_lastState.TryGetValue(replica, out var state) && !IsEnded(state) && state != KnownResourceStates.FailedToStart)
+                    || _stopAsked.ContainsKey(replica))
+                {
+                    return; // an operator or a test started (or stopped) it meanwhile
+                }
+                var result = await commands.ExecuteCommandAsync(replica, KnownResourceCommands.StartCommand, ct);
+                if (result.Success)
+                {
+                    return;
+                }
+                logger.LogWarning("Could not start {Replica} again ({Error}); trying again in {Delay:0.#} s", replica, result.Message, NextBackOff(wait).TotalSeconds);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
     }
+
+    private static readonly TimeSpan MaxBackOff = TimeSpan.FromSeconds(30);
+
+    private static TimeSpan NextBackOff(TimeSpan wait) =>
+        TimeSpan.FromTicks(Math.Min(MaxBackOff.Ticks, Math.Max(TimeSpan.FromSeconds(1).Ticks, wait.Ticks * 2)));
 }

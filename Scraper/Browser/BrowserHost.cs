@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Microsoft.Playwright;
 using Platform.Scraper.Capture;
@@ -433,9 +432,9 @@ public sealed class BrowserGeneration(int id, IBrowser browser, int captureBudge
             _probeSession ??= Browser.NewBrowserCDPSessionAsync();
             await (await _probeSession).SendAsync("Browser.getVersion");
         }
-        catch (PlaywrightException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            _probeSession = null;
+            _probeSession = null; // a refused or broken session says nothing about a hang; the next probe opens another
         }
     }
 

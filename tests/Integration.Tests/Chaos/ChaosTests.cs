@@ -43,22 +43,7 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
         // Api killed first comes back during the Scraper rounds, the Scraper killed last during the Redis and PostgreSQL ones.
         for (var repetition = 0; repetition < Repetitions; repetition++)
         {
-            var leaveHung = repetition % 2 == 1;
-            (Func<Task> Needs, Func<Task> Strike)[] rounds =
-            [
-                (fixture.ApisHealthyAsync, () => KillBusiestApiAsync(faults)),
-                (fixture.ScrapersHealthyAsync, () => KillChromiumAsync(faults)),
-                (fixture.ScrapersHealthyAsync, () => PauseChromiumAsync(faults, leaveHung)),
-                (fixture.ScrapersHealthyAsync, () => PauseBusiestScraperAsync(faults)),
-                (fixture.ScrapersHealthyAsync, () => KillBusiestScraperAsync(faults)),
-                (fixture.ApisHealthyAsync, () => RedisStoppedAsync(faults)),
-                (fixture.ApisHealthyAsync, () => PauseBusiestApiAsync(faults)),
-                (fixture.ApisHealthyAsync, () => RedisRestartedEmptyAsync(faults)),
-                (fixture.ApisHealthyAsync, () => RedisReadOnlyAsync(faults)),
-                (fixture.ApisHealthyAsync, () => CutGatewayUpstreamAsync(load, faults)),
-                (fixture.ApisHealthyAsync, () => PostgresRestartedAsync(faults)),
-            ];
-            foreach (var (needs, strike) in rounds)
+            foreach (var (needs, strike) in Rounds(repetition, load, faults))
             {
                 var waiting = Stopwatch.StartNew();
                 await needs();
@@ -88,6 +73,32 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
         Assert.True(report.Completed > 0, report.Table);
         Assert.True(report.CapturesCompleted > 0, report.Table);
         await fixture.AllHealthyAsync();
+    }
+
+    /// <summary>One repetition's rounds: what each needs healthy first, and its strike.</summary>
+    private List<(Func<Task> Needs, Func<Task> Strike)> Rounds(int repetition, ChaosLoad load, FaultLog faults)
+    {
+        var second = repetition % 2 == 1;
+        List<(Func<Task> Needs, Func<Task> Strike)> rounds =
+        [
+            (fixture.ApisHealthyAsync, () => KillBusiestApiAsync(faults)),
+            (fixture.ScrapersHealthyAsync, () => KillChromiumAsync(faults)),
+            (fixture.ScrapersHealthyAsync, () => PauseChromiumAsync(faults, leaveHung: second)),
+            (fixture.ScrapersHealthyAsync, () => PauseBusiestScraperAsync(faults)),
+        ];
+        // The second time, the Scraper dies during the Redis outage: its restart must wait for Redis, not give up.
+        rounds.AddRange(second
+            ? [(fixture.AllHealthyAsync, () => RedisStoppedAsync(faults, killScraperMeanwhile: true))]
+            : [(fixture.ScrapersHealthyAsync, () => KillBusiestScraperAsync(faults)), (fixture.ApisHealthyAsync, () => RedisStoppedAsync(faults, killScraperMeanwhile: false))]);
+        rounds.AddRange(
+        [
+            (fixture.ApisHealthyAsync, () => PauseBusiestApiAsync(faults)),
+            (fixture.ApisHealthyAsync, () => RedisRestartedEmptyAsync(faults)),
+            (fixture.ApisHealthyAsync, () => RedisReadOnlyAsync(faults)),
+            (fixture.ApisHealthyAsync, () => CutGatewayUpstreamAsync(load, faults)),
+            (fixture.ApisHealthyAsync, () => PostgresRestartedAsync(faults)),
+        ]);
+        return rounds;
     }
 
     private async Task KillBusiestApiAsync(FaultLog faults)
@@ -248,11 +259,17 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
         }
     }
 
-    private async Task RedisStoppedAsync(FaultLog faults)
+    private async Task RedisStoppedAsync(FaultLog faults, bool killScraperMeanwhile)
     {
         var ct = TestContext.Current.CancellationToken;
         await fixture.App.Redis.StopAsync(ct);
         faults.Add("Redis stopped");
+        if (killScraperMeanwhile)
+        {
+            var (victim, _) = await BusiestScraperAsync();
+            await victim.KillAsync(ct);
+            faults.Add("SIGKILL scraper during a Redis outage"); // its first start again fails: it waits for Redis
+        }
         await Task.Delay(TimeSpan.FromSeconds(3), ct); // work goes on with PostgreSQL alone
         await fixture.App.Redis.StartAsync(ct);
         await fixture.App.Redis.WaitHealthyAsync(ct);
