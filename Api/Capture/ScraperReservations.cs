@@ -37,13 +37,10 @@ public sealed class ScraperReservations(
         var servers = targetServers.ToList();
         var resources = servers.Select(HostResource).Concat(scrapers.Live.Select(s => ScraperRegistry.PageResource(s.Url))).ToList();
         var held = await semaphore.CountHoldersAsync(resources, ct);
-        var full = new HashSet<string>(StringComparer.Ordinal);
+        var hostSlots = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < servers.Count; i++)
         {
-            if (held[i] >= scrapers.PerHostConcurrency)
-            {
-                full.Add(servers[i]);
-            }
+            hostSlots[servers[i]] = Math.Max(0, scrapers.PerHostConcurrency - held[i]);
         }
         var free = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < scrapers.Live.Count; i++)
@@ -51,7 +48,7 @@ public sealed class ScraperReservations(
             free[scrapers.Live[i].Url] = Math.Max(0, scrapers.Live[i].Pages - held[servers.Count + i]);
         }
         _freePages = free;
-        return new CaptureCapacityView(full, scrapers.Live.Count == 0 || free.Values.Any(n => n > 0));
+        return new CaptureCapacityView(hostSlots, scrapers.Live.Count == 0 ? null : free.Values.Sum());
     }
 
     public async Task<CaptureReservationResult> TryReserveAsync(string? targetServer, CancellationToken ct)

@@ -59,36 +59,46 @@ public sealed class JobDispatcher(
 
     private async Task DispatchAsync(CancellationToken ct)
     {
+        // Capture capacity as seen at this wake-up: each user picked below spends from it, so a server gets no more users
+        // than it has free slots and captures no more than there are free pages; the claim's reservation is the decision.
+        var capture = await CaptureCapacityAsync(ct);
         while (FreeSlots > 0 && !ct.IsCancellationRequested)
         {
             var runningPerUser = limits.CurrentValue.RunningPerUser;
-            var filter = await CaptureFilterAsync(ct);
-            var users = await queue.NextUsersAsync(dispatch.CurrentValue.UsersPerRound, runningPerUser, filter, ct);
+            var filter = capture.Filter();
+            var heads = await queue.NextHeadsAsync(dispatch.CurrentValue.UsersPerRound, runningPerUser, filter, ct);
             // One job per user per round: the round-robin. The next round re-reads the order (these users now go last).
             // Claims of different users take different locks, so a round claims them concurrently.
-            var round = users.Take(FreeSlots).ToList();
+            var round = new List<string>();
+            foreach (var head in heads.TakeWhile(_ => round.Count < FreeSlots))
+            {
+                if (capture.TryTake(head))
+                {
+                    round.Add(head.OwnerId);
+                }
+            }
             var started = await Task.WhenAll(round.Select(user => TryStartAsync(user, runningPerUser, filter, ct)));
-            if (!started.Contains(true))
+            // A user passed over because its job's server (or every page) was spent may have other jobs that can run:
+            // read again with that server passed over.
+            if (!started.Contains(true) && !capture.Narrowed())
             {
                 return;
             }
         }
     }
 
-    /// <summary>What this round passes over: URL jobs of full target servers; every URL job when no page is free or Redis is down.</summary>
-    private async Task<QueueFilter> CaptureFilterAsync(CancellationToken ct)
+    private async Task<RoundCapacity> CaptureCapacityAsync(CancellationToken ct)
     {
         var servers = await queue.QueuedServersAsync(dispatch.CurrentValue.TargetServersPerRound, ct);
         try
         {
-            var view = await capacity.ViewAsync(servers, ct);
-            return new QueueFilter(view.FullServers, CaptureBlocked: !view.PageFree);
+            return new RoundCapacity(await capacity.ViewAsync(servers, ct));
         }
         catch (CoordinationUnavailableException ex)
         {
             // Politeness cannot be checked, so no capture may start (the Scraper would refuse it); text jobs go on.
             logger.LogDebug(ex, "Redis unavailable; URL jobs wait until capture capacity can be reserved.");
-            return new QueueFilter([], CaptureBlocked: true);
+            return RoundCapacity.NoCaptures;
         }
     }
 
@@ -181,5 +191,71 @@ public sealed class JobDispatcher(
             run.Stop(StopReason.Shutdown);
         }
         await Task.WhenAll(runs.Select(r => r.Execution)).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+}
+
+/// <summary>
+/// One dispatch wake-up's budget of capture capacity (free host slots per target server, free pages), spent as users are
+/// picked. Owned by the dispatch loop (single-threaded use).
+/// </summary>
+internal sealed class RoundCapacity
+{
+    private readonly Dictionary<string, int> _hostSlots;
+    private readonly HashSet<string> _full;
+    private int? _pages;
+    private bool _captureBlocked;
+    private bool _narrowed;
+
+    public RoundCapacity(CaptureCapacityView view)
+    {
+        _hostSlots = new Dictionary<string, int>(view.FreeHostSlots, StringComparer.Ordinal);
+        _full = new HashSet<string>(view.FullServers, StringComparer.Ordinal);
+        _pages = view.FreePages;
+        _captureBlocked = !view.PageFree;
+    }
+
+    public static RoundCapacity NoCaptures => new(new CaptureCapacityView(new Dictionary<string, int>(), 0));
+
+    public QueueFilter Filter() => new([.. _full], _captureBlocked);
+
+    /// <summary>Whether this user's next job fits what is left; a URL job spends a host slot and a page.</summary>
+    public bool TryTake(QueueHead head)
+    {
+        if (!head.IsUrl)
+        {
+            return true;
+        }
+        if (_captureBlocked || _pages is <= 0)
+        {
+            _captureBlocked = _narrowed = true;
+            return false;
+        }
+        if (head.TargetServer is { } server)
+        {
+            // A server not in the view (its first job arrived since) has all its slots: the reservation decides.
+            var free = _hostSlots.GetValueOrDefault(server, int.MaxValue);
+            if (free <= 0)
+            {
+                _full.Add(server);
+                _narrowed = true;
+                return false;
+            }
+            _hostSlots[server] = free - 1;
+            if (free == 1)
+            {
+                _full.Add(server);
+            }
+        }
+        _pages -= 1;
+        return true;
+    }
+
+    /// <summary>True once after a user was passed over for a spent server or page budget: the next read passes over that
+    /// server (or every capture), so it cannot return the same user for the same reason.</summary>
+    public bool Narrowed()
+    {
+        var narrowed = _narrowed;
+        _narrowed = false;
+        return narrowed;
     }
 }

@@ -24,13 +24,20 @@ public sealed class JobQueue(PostgresTransactions db)
         NextUsersAsync(count, runningPerUser, QueueFilter.None, ct);
 
     /// <summary>Users with a queued job that <paramref name="filter"/> lets run and a free running slot, in round-robin order.</summary>
-    public Task<IReadOnlyList<string>> NextUsersAsync(int count, int runningPerUser, QueueFilter filter, CancellationToken ct) =>
-        db.RunAsync<IReadOnlyList<string>>(async (connection, tx, token) =>
+    public async Task<IReadOnlyList<string>> NextUsersAsync(int count, int runningPerUser, QueueFilter filter, CancellationToken ct) =>
+        [.. (await NextHeadsAsync(count, runningPerUser, filter, ct)).Select(h => h.OwnerId)];
+
+    /// <summary>
+    /// The same users, each with the job a claim would take first (its oldest runnable one): whether it is a URL job and
+    /// its target server, so a round can give each server no more users than it has free slots.
+    /// </summary>
+    public Task<IReadOnlyList<QueueHead>> NextHeadsAsync(int count, int runningPerUser, QueueFilter filter, CancellationToken ct) =>
+        db.RunAsync<IReadOnlyList<QueueHead>>(async (connection, tx, token) =>
         {
             await using var command = connection.Command(tx,
                 $"""
-                SELECT h.owner_id
-                FROM (SELECT DISTINCT ON (owner_id) owner_id, created_at, id
+                SELECT h.owner_id, h.is_url, h.target_server
+                FROM (SELECT DISTINCT ON (owner_id) owner_id, created_at, id, source_url IS NOT NULL AS is_url, target_server
                       FROM jobs WHERE state = 'queued' AND {Runnable}
                       ORDER BY owner_id, created_at, id) AS h
                 JOIN users u ON u.id = h.owner_id
@@ -40,12 +47,12 @@ public sealed class JobQueue(PostgresTransactions db)
                 """,
                 ("limit", (long)runningPerUser), ("count", count), ("captureBlocked", filter.CaptureBlocked), ("fullServers", filter.FullServers.ToArray()));
             await using var reader = await command.ExecuteReaderAsync(token);
-            var users = new List<string>();
+            var heads = new List<QueueHead>();
             while (await reader.ReadAsync(token))
             {
-                users.Add(reader.GetString(0));
+                heads.Add(new QueueHead(reader.GetString(0), reader.GetBoolean(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
             }
-            return users;
+            return heads;
         }, ct);
 
     /// <summary>The distinct target servers of queued URL jobs (at most <paramref name="limit"/>): what a round asks capacity about.</summary>
@@ -212,6 +219,9 @@ public sealed class JobQueue(PostgresTransactions db)
         }
     }
 }
+
+/// <summary>A user who has a job that can run now: the job a claim takes first (URL or not, and its target server).</summary>
+public sealed record QueueHead(string OwnerId, bool IsUrl, string? TargetServer);
 
 /// <summary>What a dispatch round passes over: URL jobs of full target servers, or every URL job when no capture can start.</summary>
 public sealed record QueueFilter(IReadOnlyCollection<string> FullServers, bool CaptureBlocked)

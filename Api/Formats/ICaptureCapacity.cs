@@ -19,11 +19,17 @@ public interface ICaptureCapacity
     Task<CaptureReservationResult> TryReserveAsync(string? targetServer, CancellationToken ct);
 }
 
-/// <param name="FullServers">Target servers whose politeness slots are all held.</param>
-/// <param name="PageFree">False when every page of every Scraper replica is reserved.</param>
-public sealed record CaptureCapacityView(IReadOnlySet<string> FullServers, bool PageFree)
+/// <param name="FreeHostSlots">Free politeness slots of each target server asked about (0: full).</param>
+/// <param name="FreePages">Free pages over all Scraper replicas; null when unknown (no replica advertises): not limited here.</param>
+public sealed record CaptureCapacityView(IReadOnlyDictionary<string, int> FreeHostSlots, int? FreePages)
 {
-    public static readonly CaptureCapacityView Unlimited = new(new HashSet<string>(), true);
+    public static readonly CaptureCapacityView Unlimited = new(new Dictionary<string, int>(), null);
+
+    /// <summary>Target servers whose politeness slots are all held.</summary>
+    public IReadOnlySet<string> FullServers { get; } = FreeHostSlots.Where(s => s.Value <= 0).Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>False when every page of every Scraper replica is reserved.</summary>
+    public bool PageFree => FreePages is null or > 0;
 }
 
 /// <summary>Why a capture cannot start now; the job stays queued and burns nothing.</summary>

@@ -18,7 +18,7 @@ public sealed class QueueWaitsTests
     [Fact]
     public void Jobs_of_a_full_host_wait_for_it_in_order_and_the_others_move_up_past_them()
     {
-        var view = new CaptureCapacityView(new HashSet<string> { "192.0.2.1" }, PageFree: true);
+        var view = new CaptureCapacityView(new Dictionary<string, int> { ["192.0.2.1"] = 0, ["192.0.2.2"] = 2 }, FreePages: 3);
 
         var standings = QueueWaits.Rank(Queue, userFull: false, view);
 
@@ -31,7 +31,7 @@ public sealed class QueueWaitsTests
     [Fact]
     public void The_users_own_limit_comes_first_then_redis_then_the_host_then_a_page()
     {
-        var full = new CaptureCapacityView(new HashSet<string> { "192.0.2.1" }, PageFree: false);
+        var full = new CaptureCapacityView(new Dictionary<string, int> { ["192.0.2.1"] = 0, ["192.0.2.2"] = 1 }, FreePages: 0);
 
         Assert.Equal(WaitReasons.UserLimit, QueueWaits.Classify(userFull: true, isUrl: true, "192.0.2.1", full));
         Assert.Equal(WaitReasons.Coordination, QueueWaits.Classify(userFull: false, isUrl: true, "192.0.2.1", view: null));

@@ -13,8 +13,9 @@ namespace Platform.Fixtures;
 
 /// <summary>
 /// The pages capture tests and benchmarks run against, served by Kestrel on loopback only. It listens on several loopback
-/// addresses (127.0.0.1, 127.0.0.2, 127.0.0.3) so tests can tell per-host limits from per-replica ones, and it counts the
-/// requests in flight per server address on the slow pages so politeness can be checked from the target's side.
+/// addresses (127.0.0.1, 127.0.0.2, … one per host asked for) so tests can tell per-host limits from per-replica ones, and
+/// it counts the requests in flight per server address on the slow and the numbered site pages so politeness can be
+/// checked from the target's side.
 /// </summary>
 public sealed class FixtureSite : IAsyncDisposable
 {
@@ -38,7 +39,7 @@ public sealed class FixtureSite : IAsyncDisposable
 
     public Uri Url(string pathAndQuery, int host = 0) => new(Hosts[host], pathAndQuery);
 
-    /// <summary>Most requests to the slow pages that were in flight at once on one host.</summary>
+    /// <summary>Most requests to the slow and site pages that were in flight at once on one host.</summary>
     public int PeakInFlight(string host) => _peakInFlight.GetValueOrDefault(host);
 
     public int InFlight(string host) => _inFlight.GetValueOrDefault(host);
@@ -77,30 +78,16 @@ public sealed class FixtureSite : IAsyncDisposable
         app.MapGet("/js", () => Html(FixturePages.JsRendered));
         app.MapGet("/slow", async (HttpContext http, int? ms) =>
         {
-            // Counted per server address, whatever name the request used: politeness is about the server.
-            var host = http.Connection.LocalIpAddress?.ToString() ?? http.Request.Host.Host;
-            var now = _inFlight.AddOrUpdate(host, 1, (_, n) => n + 1);
-            _peakInFlight.AddOrUpdate(host, now, (_, peak) => Math.Max(peak, now));
-            try
-            {
-                await Task.Delay(ms ?? 2_000, http.RequestAborted);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            finally
-            {
-                _inFlight.AddOrUpdate(host, 0, (_, n) => n - 1);
-            }
+            await InFlightAsync(http, ms ?? 2_000);
             return Html(FixturePages.Article);
         });
-        app.MapGet("/site/{n:int}", async (int n, int? latency, CancellationToken ct) =>
+        app.MapGet("/site/{n:int}", async (HttpContext http, int n, int? latency) =>
         {
             if (n is < 0 or >= SitePages)
             {
                 return Results.NotFound();
             }
-            await Task.Delay(Math.Clamp(latency ?? 0, 0, 60_000), ct);
+            await InFlightAsync(http, Math.Clamp(latency ?? 0, 0, 60_000));
             return Html(FixturePages.SitePage(n, SitePages));
         });
         app.MapGet("/never", async (HttpContext http) =>
@@ -132,6 +119,26 @@ public sealed class FixtureSite : IAsyncDisposable
         app.MapGet("/download", () => Results.File(Encoding.UTF8.GetBytes("a,b\n1,2\n"), "text/csv", "data.csv"));
         app.MapGet("/pixel.png", () => Results.File(FixturePages.Pixel, "image/png"));
         app.MapGet("/style.css", () => Results.Content("body{font-family:sans-serif;margin:2rem} nav{background:#eee}", "text/css"));
+    }
+
+    /// <summary>Waits <paramref name="ms"/> while counted in flight per server address, whatever name the request used:
+    /// politeness is about the server.</summary>
+    private async Task InFlightAsync(HttpContext http, int ms)
+    {
+        var host = http.Connection.LocalIpAddress?.ToString() ?? http.Request.Host.Host;
+        var now = _inFlight.AddOrUpdate(host, 1, (_, n) => n + 1);
+        _peakInFlight.AddOrUpdate(host, now, (_, peak) => Math.Max(peak, now));
+        try
+        {
+            await Task.Delay(ms, http.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            _inFlight.AddOrUpdate(host, 0, (_, n) => n - 1);
+        }
     }
 
     private static IResult Html(string html) => Results.Content(html, "text/html", Encoding.UTF8);

@@ -12,8 +12,8 @@ namespace Platform.Integration.Tests.Capture;
 /// Issue 4: "Killing the Chromium process mid-capture: the Scraper relaunches it, the next capture works, the job engine
 /// retries the failed one" — end to end, through the gateway and the Api's job engine, with a real Chromium killed by SIGKILL.
 /// </summary>
-[Collection(ChromiumCrashCollection.Name)]
-public sealed class ChromiumCrashRetryTests(ChromiumCrashFixture fixture)
+[Collection(CaptureCollection.Name)]
+public sealed class ChromiumCrashRetryTests(CaptureAppFixture fixture)
 {
     private static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(120);
 
@@ -24,8 +24,6 @@ public sealed class ChromiumCrashRetryTests(ChromiumCrashFixture fixture)
     {
         await using var site = await FixtureSite.StartAsync(hostCount: 1);
         using var user = await fixture.NewUserAsync();
-        using var scraperHttp = new HttpClient { BaseAddress = fixture.App.Scraper[0].Url, Timeout = TimeSpan.FromSeconds(10) };
-        var scraperPid = fixture.App.Scraper[0].Pid ?? throw new InvalidOperationException("the scraper is not running");
 
         var jobId = await user.SubmitAcceptedAsync(new
         {
@@ -34,13 +32,22 @@ public sealed class ChromiumCrashRetryTests(ChromiumCrashFixture fixture)
             options = new { },
         });
 
-        // Mid-capture: the job runs and the Scraper holds a page for it (navigation waits on the slow response).
-        var stats = await WaitForAsync(async () =>
+        // Mid-capture: the job runs and one of the Scrapers holds a page for it (navigation waits on the slow response).
+        var scrapers = fixture.App.Scraper.Select(r => (Replica: r, Http: new HttpClient { BaseAddress = r.Url, Timeout = TimeSpan.FromSeconds(10) })).ToList();
+        var (scraper, stats) = await WaitForAsync<((AppResource Replica, HttpClient Http), JsonElement)>(async () =>
         {
-            var s = await scraperHttp.GetFromJsonAsync<JsonElement>("/captures/stats", Ct);
-            return s.GetProperty("pagesInUse").GetInt32() > 0 && s.GetProperty("browser").GetProperty("processId").ValueKind == JsonValueKind.Number
-                ? s : (JsonElement?)null;
-        }, TimeSpan.FromSeconds(60), "the scraper to have a capture in flight");
+            foreach (var candidate in scrapers)
+            {
+                var s = await candidate.Http.GetFromJsonAsync<JsonElement>("/captures/stats", Ct);
+                if (s.GetProperty("pagesInUse").GetInt32() > 0 && s.GetProperty("browser").GetProperty("processId").ValueKind == JsonValueKind.Number)
+                {
+                    return (candidate, s);
+                }
+            }
+            return null;
+        }, TimeSpan.FromSeconds(60), "a scraper to have a capture in flight");
+        var scraperHttp = scraper.Http;
+        var scraperPid = scraper.Replica.Pid ?? throw new InvalidOperationException("the scraper is not running");
         Assert.Equal("running", (await user.GetJobAsync(jobId)).GetProperty("state").GetString());
         var browserPid = stats.GetProperty("browser").GetProperty("processId").GetInt32();
         var generationBefore = stats.GetProperty("browser").GetProperty("generation").GetInt32();
@@ -84,7 +91,11 @@ public sealed class ChromiumCrashRetryTests(ChromiumCrashFixture fixture)
             using var health = await scraperHttp.GetAsync("/health", Ct);
             return health.StatusCode == HttpStatusCode.OK ? (object?)true : null;
         }, TimeSpan.FromSeconds(30), "the scraper's /health to be healthy");
-        Assert.Equal(scraperPid, fixture.App.Scraper[0].Pid); // the browser died, not the Scraper
+        Assert.Equal(scraperPid, scraper.Replica.Pid); // the browser died, not the Scraper
+        foreach (var (_, http) in scrapers)
+        {
+            http.Dispose();
+        }
     }
 
     private async Task<T> WaitForAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what) where T : struct
