@@ -39,6 +39,14 @@ public sealed class ScraperCaptureService(ScraperClient scraper, ILogger<Scraper
         }
         var settings = CaptureSettings.From(request.Options);
         var reservation = request.Reservation;
+        if (reservation is not null && (reservation.IsReleased || reservation.Lost.IsCancellationRequested))
+        {
+            // Redis forgot the reservation (restarted, failed over) during an earlier try: this try goes without one, through
+            // service discovery, and the Scraper takes a page and the host's politeness slot itself, as for any unreserved
+            // capture. Retrying with the lost reservation would fail every try at once and the job with them.
+            await reservation.DisposeAsync();
+            reservation = null;
+        }
         var scraperRequest = new ScraperCaptureRequest
         {
             Url = request.Url.AbsoluteUri,

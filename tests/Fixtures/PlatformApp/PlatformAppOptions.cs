@@ -33,7 +33,7 @@ public sealed class PlatformAppOptions
 
     public Dictionary<string, string> GatewayEnvironment { get; } = new() { ["Gateway__HealthCheckInterval"] = "00:00:01" };
 
-    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromMinutes(4);
+    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromMinutes(7);
 
     /// <summary>More AppHost configuration (<c>KEY=value</c> arguments), e.g. <c>ConnectionStrings:redis</c> for servers
     /// the app must use instead of starting its own.</summary>
