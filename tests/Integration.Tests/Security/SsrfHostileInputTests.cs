@@ -161,8 +161,9 @@ public sealed class SsrfHostileInputTests(SsrfFixture fixture) : IClassFixture<S
         {
             output.WriteLine($"NOT {(r.Tried ? "REFUSED" : "TRIED")}: {r.Name} — {r.Detail}");
         }
-        output.WriteLine($"SSRF hostile input: tried {tried}, refused {refusedCount} ({results.Count} cases)");
-        Console.WriteLine($"SSRF hostile input: tried {tried}, refused {refusedCount} ({results.Count} cases)");
+        var endedEarly = Volatile.Read(ref s_endedEarly);
+        output.WriteLine($"SSRF hostile input: tried {tried}, refused {refusedCount} ({results.Count} cases; {endedEarly} capture(s) tried again after the Scraper ended its response early)");
+        Console.WriteLine($"SSRF hostile input: tried {tried}, refused {refusedCount} ({results.Count} cases; {endedEarly} capture(s) tried again after the Scraper ended its response early)");
 
         Assert.True(results.Count >= 40, $"only {results.Count} cases");
         Assert.Equal(results.Count, tried);
@@ -222,7 +223,30 @@ public sealed class SsrfHostileInputTests(SsrfFixture fixture) : IClassFixture<S
     }
 
     /// <summary>Runs one capture on the Scraper; returns its problem types and details (empty when it completed).</summary>
+    /// <summary>Captures whose response the Scraper ended early and were tried again (an open defect, seen only under load).</summary>
+    private static int s_endedEarly;
+
+    /// <summary>
+    /// One capture; a response the Scraper ends before its last frame (seen only when other collections load the machine;
+    /// the cause is open, see the closing note of 2026-12-02) is tried again, at most twice, and counted in the report.
+    /// Ending early is no refusal: the retry must still be refused for the case to count.
+    /// </summary>
     private static async Task<string> CaptureAsync(HttpClient scraper, Uri url)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await CaptureOnceAsync(scraper, url);
+            }
+            catch (HttpIOException) when (attempt < 3)
+            {
+                Interlocked.Increment(ref s_endedEarly);
+            }
+        }
+    }
+
+    private static async Task<string> CaptureOnceAsync(HttpClient scraper, Uri url)
     {
         var request = new CaptureRequest { Url = url.AbsoluteUri, Outputs = [CaptureOutput.Html], Wait = CaptureWait.NetworkIdle, TimeoutMs = 15_000 };
         using var message = new HttpRequestMessage(HttpMethod.Post, "/captures") { Content = JsonContent.Create(request, options: CaptureStream.Json) };
