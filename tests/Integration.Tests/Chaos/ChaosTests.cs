@@ -406,7 +406,7 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
                 await load.ReconcileAsync(id);
             }
             var applied = stream.AppliedSeqs;
-            var contiguous = applied.Count == 0 || applied.Zip(applied.Skip(1)).All(p => p.Second == p.First + 1);
+            var contiguous = Enumerable.Range(1, Math.Max(0, applied.Count - 1)).All(i => applied[i] == applied[i - 1] + 1);
             if (!contiguous || stream.LastSeq != lastSeq)
             {
                 gaps++;
