@@ -20,50 +20,10 @@ public sealed class ScraperCaptureService(ScraperClient scraper, ILogger<Scraper
 {
     public async Task<CaptureResult> CaptureAsync(ApiCaptureRequest request, IProgress<CaptureProgress> progress, CancellationToken cancellationToken)
     {
-        var outputs = new List<CaptureOutput>();
-        foreach (var format in request.Formats)
-        {
-            if (!CaptureOutputs.TryParse(format, out var output))
-            {
-                throw new PermanentFormatException($"'{format}' is not a capture format.");
-            }
-            outputs.Add(output);
-        }
-        if (request.NeedsText && !outputs.Contains(CaptureOutput.Text))
-        {
-            outputs.Add(CaptureOutput.Text);
-        }
-        if (outputs.Count == 0)
-        {
-            outputs.Add(CaptureOutput.Metadata); // nothing asked: still prove the page loads and report its final URL
-        }
-        var settings = CaptureSettings.From(request.Options);
-        var reservation = request.Reservation;
-        if (reservation is not null && (reservation.IsReleased || reservation.Lost.IsCancellationRequested))
-        {
-            // Redis forgot the reservation (restarted, failed over) during an earlier try: this try goes without one, through
-            // service discovery, and the Scraper takes a page and the host's politeness slot itself, as for any unreserved
-            // capture. Retrying with the lost reservation would fail every try at once and the job with them.
-            await reservation.DisposeAsync();
-            reservation = null;
-        }
-        var scraperRequest = new ScraperCaptureRequest
-        {
-            Url = request.Url.AbsoluteUri,
-            Outputs = outputs,
-            Wait = settings.Wait ?? CaptureWait.Load,
-            Selector = settings.Selector,
-            TimeoutMs = Math.Clamp(settings.TimeoutMs ?? 30_000, 500, 300_000),
-            FullPage = settings.FullPage ?? true,
-            Viewport = settings.Viewport ?? new CaptureViewport(),
-            HostReservation = reservation?.Host is { } host ? new HostReservation(host.Resource, host.LeaseId) : null,
-        };
-
-        var artifacts = new Dictionary<string, FormatOutput>();
-        var failures = new Dictionary<string, string>();
-        string? text = null, title = null;
-        Uri? finalUrl = null;
-        var produced = 0;
+        var outputs = OutputsFor(request);
+        var reservation = await UsableReservationAsync(request.Reservation);
+        var scraperRequest = ScraperRequestFor(request, outputs, reservation);
+        var frames = new CaptureFrameCollector(request, outputs.Count, progress);
         progress.Report(new CaptureProgress(0.02, "queued at the scraper"));
         // A reservation that can no longer be guaranteed (Redis forgot it) ends the capture like a cancel, as a transient failure.
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, reservation?.Lost ?? CancellationToken.None);
@@ -72,44 +32,7 @@ public sealed class ScraperCaptureService(ScraperClient scraper, ILogger<Scraper
         {
             await foreach (var frame in scraper.CaptureAsync(scraperRequest, replica, linked.Token))
             {
-                switch (frame.Type)
-                {
-                    case CaptureFrame.Types.Progress:
-                        progress.Report(frame.Stage switch
-                        {
-                            CaptureFrame.Stages.Navigating => new CaptureProgress(0.1, "navigating"),
-                            CaptureFrame.Stages.Loaded => new CaptureProgress(0.4, "page loaded"),
-                            _ => new CaptureProgress(0.4 + 0.6 * produced / outputs.Count, $"rendering {frame.Output}"),
-                        });
-                        break;
-                    case CaptureFrame.Types.Output:
-                        produced++;
-                        var output = frame.Output!;
-                        var bytes = frame.Body.Length > 0 || frame.Data is null ? frame.Body.ToArray() : DataBytes(frame.Data.Value);
-                        if (output == "text")
-                        {
-                            text = Encoding.UTF8.GetString(bytes);
-                        }
-                        if (output == "metadata" && frame.Data is { } metadata && metadata.TryGetProperty("title", out var t) && t.ValueKind == JsonValueKind.String)
-                        {
-                            title = t.GetString();
-                        }
-                        if (request.Formats.Contains(output))
-                        {
-                            artifacts[output] = new FormatOutput(frame.ContentType ?? "application/octet-stream", bytes);
-                        }
-                        progress.Report(new CaptureProgress(0.4 + 0.6 * produced / outputs.Count, $"{output} ready"));
-                        break;
-                    case CaptureFrame.Types.Error when frame.Output is not null:
-                        produced++;
-                        failures[frame.Output] = Describe(frame.Problem);
-                        break;
-                    case CaptureFrame.Types.Error:
-                        throw ToFormatException(frame.Problem);
-                    case CaptureFrame.Types.Result:
-                        finalUrl = frame.FinalUrl is { } u ? new Uri(u) : request.Url;
-                        break;
-                }
+                frames.Accept(frame);
             }
         }
         catch (ScraperRefusedException e)
@@ -141,19 +64,135 @@ public sealed class ScraperCaptureService(ScraperClient scraper, ILogger<Scraper
             // Resilience pipeline refusals (open circuit breaker, attempt timeout) are worth another try later.
             throw new TransientFormatException($"The Scraper could not be reached: {e.Message}", null, e);
         }
-        if (finalUrl is null)
+        return frames.ToResult();
+    }
+
+    /// <summary>The Scraper outputs a job's formats need: each capture format, text when a text format needs it, else metadata.</summary>
+    private static List<CaptureOutput> OutputsFor(ApiCaptureRequest request)
+    {
+        var outputs = new List<CaptureOutput>();
+        foreach (var format in request.Formats)
         {
-            throw new TransientFormatException("The capture stream ended before its result.");
+            if (!CaptureOutputs.TryParse(format, out var output))
+            {
+                throw new PermanentFormatException($"'{format}' is not a capture format.");
+            }
+            outputs.Add(output);
         }
-        foreach (var format in request.Formats.Where(f => !artifacts.ContainsKey(f) && !failures.ContainsKey(f)))
+        if (request.NeedsText && !outputs.Contains(CaptureOutput.Text))
         {
-            failures[format] = "The Scraper did not produce this output.";
+            outputs.Add(CaptureOutput.Text);
         }
-        if (request.NeedsText && text is null)
+        if (outputs.Count == 0)
         {
-            throw new PermanentFormatException(failures.GetValueOrDefault("text") ?? "The page's text could not be extracted.");
+            outputs.Add(CaptureOutput.Metadata); // nothing asked: still prove the page loads and report its final URL
         }
-        return new CaptureResult(finalUrl, artifacts, failures, text, title);
+        return outputs;
+    }
+
+    /// <summary>
+    /// The reservation this try may use. Redis forgot it (restarted, failed over) during an earlier try: this try goes without
+    /// one, through service discovery, and the Scraper takes a page and the host's politeness slot itself, as for any
+    /// unreserved capture. Retrying with the lost reservation would fail every try at once and the job with them.
+    /// </summary>
+    private static async Task<CaptureReservation?> UsableReservationAsync(CaptureReservation? reservation)
+    {
+        if (reservation is not null && (reservation.IsReleased || reservation.Lost.IsCancellationRequested))
+        {
+            await reservation.DisposeAsync();
+            return null;
+        }
+        return reservation;
+    }
+
+    private static ScraperCaptureRequest ScraperRequestFor(ApiCaptureRequest request, List<CaptureOutput> outputs, CaptureReservation? reservation)
+    {
+        var settings = CaptureSettings.From(request.Options);
+        return new ScraperCaptureRequest
+        {
+            Url = request.Url.AbsoluteUri,
+            Outputs = outputs,
+            Wait = settings.Wait ?? CaptureWait.Load,
+            Selector = settings.Selector,
+            TimeoutMs = Math.Clamp(settings.TimeoutMs ?? 30_000, 500, 300_000),
+            FullPage = settings.FullPage ?? true,
+            Viewport = settings.Viewport ?? new CaptureViewport(),
+            HostReservation = reservation?.Host is { } host ? new HostReservation(host.Resource, host.LeaseId) : null,
+        };
+    }
+
+    /// <summary>Turns one capture's frames into progress, artifacts and per-output failures, then the job's capture result.</summary>
+    private sealed class CaptureFrameCollector(ApiCaptureRequest request, int outputCount, IProgress<CaptureProgress> progress)
+    {
+        private readonly Dictionary<string, FormatOutput> _artifacts = [];
+        private readonly Dictionary<string, string> _failures = [];
+        private string? _text, _title;
+        private Uri? _finalUrl;
+        private int _produced;
+
+        public void Accept(CaptureFrame frame)
+        {
+            switch (frame.Type)
+            {
+                case CaptureFrame.Types.Progress:
+                    progress.Report(frame.Stage switch
+                    {
+                        CaptureFrame.Stages.Navigating => new CaptureProgress(0.1, "navigating"),
+                        CaptureFrame.Stages.Loaded => new CaptureProgress(0.4, "page loaded"),
+                        _ => new CaptureProgress(0.4 + 0.6 * _produced / outputCount, $"rendering {frame.Output}"),
+                    });
+                    break;
+                case CaptureFrame.Types.Output:
+                    AcceptOutput(frame);
+                    break;
+                case CaptureFrame.Types.Error when frame.Output is not null:
+                    _produced++;
+                    _failures[frame.Output] = Describe(frame.Problem);
+                    break;
+                case CaptureFrame.Types.Error:
+                    throw ToFormatException(frame.Problem);
+                case CaptureFrame.Types.Result:
+                    _finalUrl = frame.FinalUrl is { } u ? new Uri(u) : request.Url;
+                    break;
+            }
+        }
+
+        private void AcceptOutput(CaptureFrame frame)
+        {
+            _produced++;
+            var output = frame.Output!;
+            var bytes = frame.Body.Length > 0 || frame.Data is null ? frame.Body.ToArray() : DataBytes(frame.Data.Value);
+            if (output == "text")
+            {
+                _text = Encoding.UTF8.GetString(bytes);
+            }
+            if (output == "metadata" && frame.Data is { } metadata && metadata.TryGetProperty("title", out var t) && t.ValueKind == JsonValueKind.String)
+            {
+                _title = t.GetString();
+            }
+            if (request.Formats.Contains(output))
+            {
+                _artifacts[output] = new FormatOutput(frame.ContentType ?? "application/octet-stream", bytes);
+            }
+            progress.Report(new CaptureProgress(0.4 + 0.6 * _produced / outputCount, $"{output} ready"));
+        }
+
+        public CaptureResult ToResult()
+        {
+            if (_finalUrl is null)
+            {
+                throw new TransientFormatException("The capture stream ended before its result.");
+            }
+            foreach (var format in request.Formats.Where(f => !_artifacts.ContainsKey(f) && !_failures.ContainsKey(f)))
+            {
+                _failures[format] = "The Scraper did not produce this output.";
+            }
+            if (request.NeedsText && _text is null)
+            {
+                throw new PermanentFormatException(_failures.GetValueOrDefault("text") ?? "The page's text could not be extracted.");
+            }
+            return new CaptureResult(_finalUrl, _artifacts, _failures, _text, _title);
+        }
     }
 
     private static byte[] DataBytes(JsonElement data) =>

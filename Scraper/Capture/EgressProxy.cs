@@ -100,92 +100,43 @@ public sealed class EgressProxy(AddressPolicy policy, ScraperMetrics metrics, IL
     {
         client.NoDelay = true;
         var downstream = client.GetStream();
-        using var headTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        headTimeout.CancelAfter(HeadTimeout);
-        var (head, leftover) = await ReadHeadAsync(downstream, headTimeout.Token);
+        var (head, leftover) = await ReadHeadAsync(downstream, ct);
         if (head is null)
         {
             return;
         }
-        var lines = head.Split("\r\n");
-        var requestLine = lines[0].Split(' ');
-        if (requestLine.Length != 3)
+        if (!ProxyRequest.TryParse(head, out var request, out var refusal))
         {
-            await RespondAsync(downstream, 400, "Bad Request", null, ct);
-            return;
-        }
-        var (method, target, version) = (requestLine[0], requestLine[1], requestLine[2]);
-
-        string host;
-        int port;
-        if (method == "CONNECT")
-        {
-            var colon = target.LastIndexOf(':');
-            if (colon <= 0 || !int.TryParse(target[(colon + 1)..], out port))
-            {
-                await RespondAsync(downstream, 400, "Bad Request", null, ct);
-                return;
-            }
-            host = target[..colon].Trim('[', ']');
-        }
-        else if (Uri.TryCreate(target, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp)
-        {
-            host = uri.IdnHost;
-            port = uri.Port;
-        }
-        else
-        {
-            await RespondAsync(downstream, 400, "Bad Request", "Only CONNECT and absolute http:// requests are proxied.", ct);
+            await RespondAsync(downstream, 400, "Bad Request", refusal, ct);
             return;
         }
 
-        var (address, reason) = await policy.ResolveAllowedAsync(host, port, ct);
+        var (address, reason) = await policy.ResolveAllowedAsync(request.Host, request.Port, ct);
         if (address is null)
         {
             metrics.EgressBlocked();
             Interlocked.Increment(ref _blocked);
-            logger.LogInformation("Egress blocked: {Method} {Target}: {Reason}", method, target, reason);
+            logger.LogInformation("Egress blocked: {Method} {Target}: {Reason}", request.Method, request.Target, reason);
             await RespondAsync(downstream, 403, "Forbidden", reason, ct);
             return;
         }
 
-        using var upstreamClient = new TcpClient(address.AddressFamily) { NoDelay = true };
-        using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        using var upstreamClient = await ConnectAsync(address, request.Port, ct);
+        if (upstreamClient is null)
         {
-            connectTimeout.CancelAfter(ConnectTimeout);
-            try
-            {
-                await upstreamClient.ConnectAsync(address, port, connectTimeout.Token);
-            }
-            catch (Exception e) when (e is SocketException or OperationCanceledException)
-            {
-                await RespondAsync(downstream, 502, "Bad Gateway", $"Could not connect to {host}:{port}.", ct);
-                return;
-            }
+            await RespondAsync(downstream, 502, "Bad Gateway", $"Could not connect to {request.Host}:{request.Port}.", ct);
+            return;
         }
         var upstream = upstreamClient.GetStream();
         Interlocked.Increment(ref _forwarded);
 
-        if (method == "CONNECT")
+        if (request.IsConnect)
         {
             await downstream.WriteAsync("HTTP/1.1 200 Connection Established\r\n\r\n"u8.ToArray(), ct);
         }
         else
         {
-            // Origin-form request line, one request per connection: the upstream closes after its response, so a kept-alive
-            // client connection can never carry a second request to a host we did not check.
-            var forwarded = new StringBuilder($"{method} {new Uri(target).PathAndQuery} {version}\r\n");
-            foreach (var line in lines.Skip(1))
-            {
-                if (line.Length == 0 || line.StartsWith("Proxy-", StringComparison.OrdinalIgnoreCase)
-                    || line.StartsWith("Connection:", StringComparison.OrdinalIgnoreCase) || line.StartsWith("Keep-Alive:", StringComparison.OrdinalIgnoreCase))
-                {
-                    continue;
-                }
-                forwarded.Append(line).Append("\r\n");
-            }
-            forwarded.Append("Connection: close\r\n\r\n");
-            await upstream.WriteAsync(Encoding.Latin1.GetBytes(forwarded.ToString()), ct);
+            await upstream.WriteAsync(request.OriginFormHead(), ct);
         }
         if (leftover.Length > 0)
         {
@@ -197,7 +148,33 @@ public sealed class EgressProxy(AddressPolicy policy, ScraperMetrics metrics, IL
         await Task.WhenAny(up, down);
     }
 
+    /// <summary>Connects to the address the policy checked (never re-resolving the name); null when it cannot be reached.</summary>
+    private static async Task<TcpClient?> ConnectAsync(IPAddress address, int port, CancellationToken ct)
+    {
+        var upstream = new TcpClient(address.AddressFamily) { NoDelay = true };
+        using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        connectTimeout.CancelAfter(ConnectTimeout);
+        try
+        {
+            await upstream.ConnectAsync(address, port, connectTimeout.Token);
+            return upstream;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            upstream.Dispose();
+            return null;
+        }
+    }
+
+    /// <summary>A request head, bounded in size and in time (a client that never finishes its head is dropped).</summary>
     private static async Task<(string? Head, byte[] Leftover)> ReadHeadAsync(NetworkStream stream, CancellationToken ct)
+    {
+        using var headTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        headTimeout.CancelAfter(HeadTimeout);
+        return await ReadHeadCoreAsync(stream, headTimeout.Token);
+    }
+
+    private static async Task<(string? Head, byte[] Leftover)> ReadHeadCoreAsync(NetworkStream stream, CancellationToken ct)
     {
         var buffer = new byte[8 * 1024];
         var length = 0;
