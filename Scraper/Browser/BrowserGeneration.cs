@@ -8,6 +8,7 @@ public sealed class BrowserGeneration(int id, IBrowser browser, int captureBudge
     private enum State { Active, Retiring, Closing, Dead }
 
     private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _lost = new();
     private State _state = State.Active;
     private int _capturesStarted;
     private int _inFlight;
@@ -19,6 +20,12 @@ public sealed class BrowserGeneration(int id, IBrowser browser, int captureBudge
     public int InFlight { get { lock (_gate) return _inFlight; } }
     public bool IsActive { get { lock (_gate) return _state == State.Active; } }
     public bool IsRetiring { get { lock (_gate) return _state == State.Retiring; } }
+
+    /// <summary>
+    /// Cancelled when the browser is lost under its captures (crashed, killed, or hung and being killed): a capture waiting
+    /// on a Playwright call ends now, as <c>browser-crashed</c>, instead of when Playwright notices or its hard timeout fires.
+    /// </summary>
+    public CancellationToken Lost => _lost.Token;
 
     /// <summary>True once the browser went away without us closing it: captures on it failed because of the browser.</summary>
     public bool IsDead { get { lock (_gate) return _state == State.Dead; } }
@@ -95,18 +102,24 @@ public sealed class BrowserGeneration(int id, IBrowser browser, int captureBudge
             if (_state is State.Closing or State.Dead) return false;
             _state = State.Closing;
             _unresponsive = true;
-            return true;
         }
+        _lost.Cancel(); // outside the lock: the captures' callbacks run here
+        return true;
     }
 
     /// <summary>Returns true when the disconnect was unexpected (a crash or a kill), false when we closed it.</summary>
     public bool MarkDead()
     {
+        bool unexpected;
         lock (_gate)
         {
-            var unexpected = _state is State.Active or State.Retiring;
+            unexpected = _state is State.Active or State.Retiring;
             _state = State.Dead;
-            return unexpected;
         }
+        if (unexpected)
+        {
+            _lost.Cancel();
+        }
+        return unexpected;
     }
 }

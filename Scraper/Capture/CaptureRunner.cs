@@ -41,6 +41,7 @@ public sealed class CaptureRunner(
         {
             lease = await browsers.AcquireAsync(ct);
             generation = lease.Generation.Id;
+            await using var browserLost = lease.Generation.Lost.Register(capture.Cancel);
             var context = await NewContextAsync(lease, request, session, ct);
             await using var closeOnCancel = ct.Register(() => _ = session.CloseAsync());
             var page = await OpenPageAsync(context, guard, session, ct);

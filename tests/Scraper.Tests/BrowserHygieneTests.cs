@@ -24,17 +24,24 @@ public sealed class BrowserHygieneTests(SmallBudgetFixture fixture) : IClassFixt
         var before = browsers.Stats;
         Assert.NotNull(before.ProcessId);
 
-        var slow = CaptureCalls.RunAsync(client, new CaptureRequest { Url = fixture.Site.Url("slow?ms=5000").AbsoluteUri, Outputs = [CaptureOutput.Html] }, Ct);
+        // The page would answer after a minute and the capture's own timeout is longer still: only the kill can end it early.
+        var slow = CaptureCalls.RunAsync(client, new CaptureRequest
+        {
+            Url = fixture.Site.Url("slow?ms=60000").AbsoluteUri, Outputs = [CaptureOutput.Html], TimeoutMs = 90_000,
+        }, Ct);
         while (fixture.Scraper.Pool.OpenPages == 0)
         {
             await Task.Delay(20, Ct);
         }
         Process.GetProcessById(before.ProcessId!.Value).Kill();
+        var killed = Stopwatch.StartNew();
         var failed = await slow;
 
         var problem = failed.Error!.Problem!;
         Assert.Equal(CaptureProblemTypes.BrowserCrashed, problem.Type);
         Assert.True(problem.Transient);
+        // The capture ends with its browser, not when a pending Playwright call or the hard timeout (120 s) gives up.
+        Assert.True(killed.Elapsed < TimeSpan.FromSeconds(30), $"the capture ended {killed.Elapsed.TotalSeconds:F1} s after the kill");
 
         var next = await CaptureCalls.RunAsync(client, new CaptureRequest { Url = fixture.Site.Url("article").AbsoluteUri, Outputs = [CaptureOutput.Markdown] }, Ct);
         Assert.NotNull(next.Result);

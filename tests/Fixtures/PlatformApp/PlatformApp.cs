@@ -147,7 +147,8 @@ public sealed class PlatformApp : IAsyncDisposable
             try
             {
                 // DCP inherits the environment of the process that starts it, and hands it to everything it starts:
-                // the tag is set while this app's DCP starts, one app at a time (collections may start apps side by side).
+                // the tag is set while this app's DCP starts, one app at a time (collections may start apps side by side),
+                // and cleared after, or a server another test starts directly from this process would carry it.
                 await s_launching.WaitAsync(startup.Token);
                 try
                 {
@@ -156,6 +157,7 @@ public sealed class PlatformApp : IAsyncDisposable
                 }
                 finally
                 {
+                    Environment.SetEnvironmentVariable(ProcessProbe.TagVariable, null);
                     s_launching.Release();
                 }
                 await platform.WaitReadyAsync(names, startup.Token);
