@@ -38,10 +38,10 @@ public sealed class JobQueue(PostgresTransactions db)
                 $"""
                 SELECT h.owner_id, h.is_url, h.target_server
                 FROM (SELECT DISTINCT ON (owner_id) owner_id, created_at, id, source_url IS NOT NULL AS is_url, target_server
-                      FROM jobs WHERE state = 'queued' AND {Runnable}
+                      FROM jobs WHERE state = {JobStateSql.Queued} AND {Runnable}
                       ORDER BY owner_id, created_at, id) AS h
                 JOIN users u ON u.id = h.owner_id
-                WHERE (SELECT count(*) FROM jobs r WHERE r.owner_id = h.owner_id AND r.state IN ('running', 'cancelling')) < @limit
+                WHERE (SELECT count(*) FROM jobs r WHERE r.owner_id = h.owner_id AND r.state IN {JobStateSql.RunningSlot}) < @limit
                 ORDER BY u.last_dispatched_at NULLS FIRST, h.created_at, h.id
                 LIMIT @count
                 """,
@@ -60,7 +60,7 @@ public sealed class JobQueue(PostgresTransactions db)
         db.RunAsync<IReadOnlyList<string>>(async (connection, tx, token) =>
         {
             await using var command = connection.Command(tx,
-                "SELECT DISTINCT target_server FROM jobs WHERE state = 'queued' AND target_server IS NOT NULL LIMIT @limit", ("limit", limit));
+                $"SELECT DISTINCT target_server FROM jobs WHERE state = {JobStateSql.Queued} AND target_server IS NOT NULL LIMIT @limit", ("limit", limit));
             await using var reader = await command.ExecuteReaderAsync(token);
             var servers = new List<string>();
             while (await reader.ReadAsync(token))
@@ -114,7 +114,7 @@ public sealed class JobQueue(PostgresTransactions db)
                     await using (var select = connection.Command(tx,
                         $"""
                         SELECT id, source_url, target_server FROM jobs
-                        WHERE owner_id = @owner AND state = 'queued' AND {Runnable}
+                        WHERE owner_id = @owner AND state = {JobStateSql.Queued} AND {Runnable}
                         ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
                         """,
                         ("owner", ownerId), ("captureBlocked", captureBlocked), ("fullServers", full.ToArray())))
@@ -164,13 +164,10 @@ public sealed class JobQueue(PostgresTransactions db)
                 string? traceParent;
                 DateTimeOffset queuedAt;
                 await using (var claim = connection.Command(tx,
-                    """
-                    UPDATE jobs SET state = 'running', lease_epoch = lease_epoch + 1, lease_expires_at = clock_timestamp() + @lease,
-                                    owner_instance = @instance, started_at = clock_timestamp(), error = NULL
-                    WHERE id = @candidate
-                    RETURNING id, lease_epoch, attempt, source_url, source_text, options::text, queued_at, trace_parent
-                    """,
-                    ("lease", lease), ("instance", instance), ("candidate", candidate)))
+                    JobStateWrites.Update(
+                        "lease_epoch = lease_epoch + 1, lease_expires_at = clock_timestamp() + @lease, owner_instance = @instance, started_at = clock_timestamp(), error = NULL",
+                        returning: "id, lease_epoch, attempt, source_url, source_text, options::text, queued_at, trace_parent"),
+                    JobStateWrites.Parameters(candidate, JobStateMachine.Move(JobState.Queued, JobState.Running), ("lease", lease), ("instance", instance))))
                 await using (var reader = await claim.ExecuteReaderAsync(token))
                 {
                     if (!await reader.ReadAsync(token))

@@ -25,7 +25,7 @@ public sealed class JobEventBatch
 
     /// <summary>
     /// Reserves seqs and inserts the events. With a <paramref name="fence"/> the reservation only succeeds while the job
-    /// still carries that lease epoch and is running or cancelling; returns null when it does not (nothing is written).
+    /// still carries that lease epoch and holds a running slot (running or cancelling); returns null when it does not (nothing is written).
     /// </summary>
     public async Task<IReadOnlyList<JobEventMessage>?> AppendAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid jobId, long? fence, CancellationToken ct)
@@ -36,7 +36,7 @@ public sealed class JobEventBatch
         }
         var sql = fence is null
             ? "UPDATE jobs SET last_seq = last_seq + @n WHERE id = @id RETURNING last_seq, owner_id"
-            : "UPDATE jobs SET last_seq = last_seq + @n WHERE id = @id AND lease_epoch = @epoch AND state IN ('running', 'cancelling') RETURNING last_seq, owner_id";
+            : $"UPDATE jobs SET last_seq = last_seq + @n WHERE id = @id AND lease_epoch = @epoch AND state IN {JobStateSql.RunningSlot} RETURNING last_seq, owner_id";
         long lastSeq;
         string ownerId;
         await using (var reserve = connection.Command(transaction, sql, ("n", (long)_events.Count), ("id", jobId), ("epoch", fence ?? 0L)))

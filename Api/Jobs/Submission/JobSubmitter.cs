@@ -75,12 +75,12 @@ public sealed class JobSubmitter(
 
             var now = DateTimeOffset.UtcNow;
             await connection.ExecuteAsync(tx,
-                """
+                $"""
                 INSERT INTO jobs (id, owner_id, source_url, source_text, formats, options, state, attempt, max_attempts,
                                   lease_epoch, created_at, queued_at, last_seq, trace_parent, target_server)
-                VALUES (@id, @owner, @url, @text, @formats, @options::jsonb, 'queued', 1, @maxAttempts, 0, @now, @now, 0, @traceParent, @target);
+                VALUES (@id, @owner, @url, @text, @formats, @options::jsonb, {JobStateSql.Queued}, 1, @maxAttempts, 0, @now, @now, 0, @traceParent, @target);
                 INSERT INTO tasks (job_id, format, state, progress, attempts)
-                SELECT @id, f, 'pending', 0, 0 FROM unnest(@formats) AS f;
+                SELECT @id, f, {TaskStateSql.Pending}, 0, 0 FROM unnest(@formats) AS f;
                 """,
                 token,
                 ("id", jobId), ("owner", ownerId), ("url", request.Url?.AbsoluteUri), ("text", request.Text),

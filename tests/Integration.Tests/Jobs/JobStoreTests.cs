@@ -161,7 +161,7 @@ public sealed class JobStoreTests(JobStoreFixture fixture)
 
         // The previous run ends; the new one is still renewed and still reachable by a cancel.
         executing.Remove(previous);
-        await Execute("UPDATE jobs SET lease_expires_at = now() + interval '1 second', state = 'cancelling' WHERE id = @id", ("id", jobId));
+        await Execute($"UPDATE jobs SET lease_expires_at = now() + interval '1 second', state = {JobStateSql.Literal(JobState.Cancelling)} WHERE id = @id", ("id", jobId));
         await keeper.RenewAsync(ct);
         Assert.True(await Scalar<bool>("SELECT lease_expires_at > now() + interval '10 seconds' FROM jobs WHERE id = @id", ("id", jobId)));
         Assert.Equal(StopReason.Cancelled, current.Reason);
@@ -236,7 +236,7 @@ public sealed class JobStoreTests(JobStoreFixture fixture)
         var claims = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ =>
             Queue().ClaimNextAsync(user, "executor", TimeSpan.FromSeconds(15), Limits.RunningPerUser, ct)));
         Assert.Equal(3, claims.Count(c => c is not null));
-        Assert.Equal(3L, await Scalar<long>("SELECT count(*) FROM jobs WHERE owner_id = @u AND state = 'running'", ("u", user)));
+        Assert.Equal(3L, await Scalar<long>($"SELECT count(*) FROM jobs WHERE owner_id = @u AND state = {JobStateSql.Literal(JobState.Running)}", ("u", user)));
         Assert.DoesNotContain(user, await Queue().NextUsersAsync(100, Limits.RunningPerUser, ct));
     }
 
