@@ -12,11 +12,11 @@ namespace Platform.Api.Dispatch;
 /// (<c>lease_epoch = @epoch AND state IN <see cref="JobStateSql.RunningSlot"/></c>). If that matches no row, nothing is written and
 /// <see cref="FencingRejectedException"/> tells the executor to stop. Events are published only after commit.
 /// </summary>
-public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher publisher, JobMetrics metrics)
+public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher publisher, JobMetrics metrics, TimeProvider time)
 {
     public Task TaskStartedAsync(ClaimedJob job, IReadOnlyCollection<string> formats, int attempt, CancellationToken ct)
     {
-        var events = new JobEventBatch();
+        var events = new JobEventBatch(time);
         foreach (var format in formats)
         {
             events.Add(JobEventTypes.TaskState, new { format, state = TaskState.Running, attempts = attempt });
@@ -31,7 +31,7 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
 
     public Task TaskProgressAsync(ClaimedJob job, IReadOnlyCollection<TaskProgressUpdate> updates, CancellationToken ct)
     {
-        var events = new JobEventBatch();
+        var events = new JobEventBatch(time);
         foreach (var u in updates)
         {
             events.Add(JobEventTypes.TaskProgress, new { format = u.Format, progress = Math.Round(u.Progress, 4), message = u.Message });
@@ -48,7 +48,7 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
 
     public Task TaskOutputAsync(ClaimedJob job, IReadOnlyCollection<(string Format, string Text)> chunks, CancellationToken ct)
     {
-        var events = new JobEventBatch();
+        var events = new JobEventBatch(time);
         foreach (var (format, text) in chunks)
         {
             events.Add(JobEventTypes.TaskOutput, new { format, text });
@@ -59,7 +59,7 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
     public Task TaskCompletedAsync(ClaimedJob job, string format, FormatOutput output, CancellationToken ct)
     {
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(output.Bytes));
-        var events = new JobEventBatch()
+        var events = new JobEventBatch(time)
             .Add(JobEventTypes.TaskResult, new { format, contentType = output.ContentType, size = output.Bytes.LongLength, sha256 })
             .Add(JobEventTypes.TaskState, new { format, state = TaskState.Completed });
         return WriteAsync(job, "task-completed", events, (connection, tx, token) => connection.ExecuteAsync(tx,
@@ -79,7 +79,7 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
     /// <summary>Ends tasks without a result: failed, cancelled or skipped (its input never arrived).</summary>
     public Task TasksEndedAsync(ClaimedJob job, IReadOnlyCollection<string> formats, TaskState state, string? error, CancellationToken ct)
     {
-        var events = new JobEventBatch();
+        var events = new JobEventBatch(time);
         foreach (var format in formats)
         {
             events.Add(JobEventTypes.TaskState, new { format, state, error });
@@ -104,7 +104,7 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
             }
             var final = locked.State == JobState.Cancelling && outcome != JobState.Completed ? JobState.Cancelled : outcome;
             var move = JobStateMachine.Move(locked.State, final);
-            var appended = await new JobEventBatch()
+            var appended = await new JobEventBatch(time)
                 .Add(JobEventTypes.JobState, new { state = final, attempt = job.Attempt, error })
                 .AppendAsync(connection, tx, job.Id, job.LeaseEpoch, token);
             await connection.MoveAsync(tx, job.Id, move, "error = @error, finished_at = now(), lease_expires_at = NULL", token, ("error", error));
@@ -127,7 +127,7 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
             var locked = await LockFencedAsync(connection, tx, job, token);
             return locked is null
                 ? null
-                : await JobTransitions.ReleaseLeaseAsync(connection, tx, locked, job.Attempt, "instance shutting down", token);
+                : await JobTransitions.ReleaseLeaseAsync(connection, tx, locked, job.Attempt, "instance shutting down", time, token);
         }, ct);
         await PublishOrRejectAsync(job, "hand-back", events, ct);
     }

@@ -14,7 +14,7 @@ namespace Platform.Api.Dispatch;
 /// its place. Claims take the user's advisory lock and re-count running jobs in the same transaction, which keeps the
 /// per-user limit even when the Redis semaphore has forgotten its leases.
 /// </summary>
-public sealed class JobQueue(PostgresTransactions db)
+public sealed class JobQueue(PostgresTransactions db, TimeProvider time)
 {
     /// <summary>What may run now: queued text jobs always; a URL job unless captures are blocked or its target server is full.</summary>
     private const string Runnable =
@@ -194,7 +194,7 @@ public sealed class JobQueue(PostgresTransactions db)
     /// Moves the locked candidate queued → running for this instance under a new lease epoch, records the claim (its
     /// event, the user's round-robin turn) and loads its tasks. Null when the candidate is not queued (nothing claimed).
     /// </summary>
-    private static async Task<(ClaimedJob Job, IReadOnlyList<JobEventMessage> Events)?> ClaimAsync(
+    private async Task<(ClaimedJob Job, IReadOnlyList<JobEventMessage> Events)?> ClaimAsync(
         NpgsqlConnection connection, NpgsqlTransaction tx, Guid candidate, string ownerId, string instance, TimeSpan lease, CancellationToken ct)
     {
         ClaimedJob job;
@@ -222,7 +222,7 @@ public sealed class JobQueue(PostgresTransactions db)
                 TraceParent: reader.IsDBNull(7) ? null : reader.GetString(7));
         }
 
-        var events = await new JobEventBatch()
+        var events = await new JobEventBatch(time)
             .Add(JobEventTypes.JobState, new { state = JobState.Running, attempt = job.Attempt, instance })
             .AppendAsync(connection, tx, job.Id, job.LeaseEpoch, ct) ?? throw new InvalidOperationException("A job claimed in this transaction must accept its events.");
         await connection.ExecuteAsync(tx, "UPDATE users SET last_dispatched_at = clock_timestamp() WHERE id = @owner", ct, ("owner", ownerId));

@@ -18,6 +18,7 @@ public sealed class LeaseRescuer(
     IOptionsMonitor<LeaseOptions> leases,
     IOptionsMonitor<JobLimitsOptions> limits,
     JobMetrics metrics,
+    TimeProvider time,
     ILogger<LeaseRescuer> logger) : BackgroundService
 {
     private const int MaxPerTick = 100;
@@ -69,9 +70,9 @@ public sealed class LeaseRescuer(
                 if (job.State != JobState.Cancelling && job.Attempt >= maxAttempts)
                 {
                     return await JobTransitions.EndAsync(connection, tx, job, JobState.Failed, TaskState.Failed,
-                        $"The job's executor was lost {job.Attempt} times; giving up.", token);
+                        $"The job's executor was lost {job.Attempt} times; giving up.", time, token);
                 }
-                return await JobTransitions.ReleaseLeaseAsync(connection, tx, job, job.Attempt + 1, "lease expired", token);
+                return await JobTransitions.ReleaseLeaseAsync(connection, tx, job, job.Attempt + 1, "lease expired", time, token);
             }, ct);
             if (events is null)
             {
@@ -106,7 +107,7 @@ public sealed class LeaseRescuer(
                     job = new LockedJob(reader.GetGuid(0), JobState.Queued, reader.GetInt32(1));
                 }
                 return await JobTransitions.EndAsync(connection, tx, job, JobState.Expired, TaskState.Skipped,
-                    $"Waited in the queue longer than {maxWait}.", token);
+                    $"Waited in the queue longer than {maxWait}.", time, token);
             }, ct);
             if (events is null)
             {

@@ -27,7 +27,8 @@ public sealed class JobCommands(
     CancelSignals cancelSignals,
     IJobEventPublisher publisher,
     IOptionsMonitor<JobLimitsOptions> limits,
-    JobMetrics metrics)
+    JobMetrics metrics,
+    TimeProvider time)
 {
     public async Task<CommandResult> CancelAsync(string ownerId, Guid jobId, CancellationToken ct)
     {
@@ -40,11 +41,11 @@ public sealed class JobCommands(
                 case null:
                     return new CommandResult(CommandOutcome.NotFound);
                 case JobState.Queued:
-                    events = await JobTransitions.EndAsync(connection, tx, job, JobState.Cancelled, TaskState.Cancelled, JobTransitions.CancelledByUser, token);
+                    events = await JobTransitions.EndAsync(connection, tx, job, JobState.Cancelled, TaskState.Cancelled, JobTransitions.CancelledByUser, time, token);
                     return new CommandResult(CommandOutcome.Done, JobState.Cancelled);
                 case JobState.Running:
                     var move = JobStateMachine.Move(job.State, JobState.Cancelling);
-                    events = await new JobEventBatch()
+                    events = await new JobEventBatch(time)
                         .Add(JobEventTypes.JobState, new { state = JobState.Cancelling })
                         .AppendAsync(connection, tx, jobId, fence: null, token) ?? [];
                     await connection.MoveAsync(tx, jobId, move, "", token);
@@ -90,7 +91,7 @@ public sealed class JobCommands(
             {
                 return new CommandResult(CommandOutcome.OverLimit, job.State, usage);
             }
-            events = await JobTransitions.RetryAsync(connection, tx, job, limit.MaxAttempts, token);
+            events = await JobTransitions.RetryAsync(connection, tx, job, limit.MaxAttempts, time, token);
             return new CommandResult(CommandOutcome.Done, JobState.Queued);
         }, ct);
         await PublishAsync(events, ct);

@@ -11,7 +11,8 @@ namespace Platform.Api.Jobs;
 /// row lock and, for executors, checks the fencing condition) and one INSERT of the events with the seqs it reserved.
 /// Seqs are therefore gapless and ordered exactly like the row-lock order of the writers.
 /// </summary>
-public sealed class JobEventBatch
+/// <param name="time">Stamps the events (their <c>at</c>).</param>
+public sealed class JobEventBatch(TimeProvider time)
 {
     private readonly List<(string Type, JsonElement Data)> _events = [];
 
@@ -50,7 +51,7 @@ public sealed class JobEventBatch
             ownerId = reader.GetString(1);
         }
 
-        var at = DateTimeOffset.UtcNow;
+        var at = time.GetUtcNow();
         var firstSeq = lastSeq - _events.Count + 1;
         var messages = _events.Select((e, i) => new JobEventMessage(jobId, ownerId, firstSeq + i, e.Type, at, e.Data)).ToList();
         await using var insert = connection.Command(transaction,

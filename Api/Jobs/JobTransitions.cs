@@ -17,11 +17,11 @@ public static class JobTransitions
 {
     /// <summary>Ends a job that no executor may write any more: its unfinished tasks end as <paramref name="taskState"/>.</summary>
     public static async Task<IReadOnlyList<JobEventMessage>> EndAsync(
-        NpgsqlConnection connection, NpgsqlTransaction tx, LockedJob job, JobState final, TaskState taskState, string? error, CancellationToken ct)
+        NpgsqlConnection connection, NpgsqlTransaction tx, LockedJob job, JobState final, TaskState taskState, string? error, TimeProvider time, CancellationToken ct)
     {
         var move = JobStateMachine.Move(job.State, final);
         var unfinished = await UnfinishedTasksAsync(connection, tx, job.Id, ct);
-        var events = new JobEventBatch();
+        var events = new JobEventBatch(time);
         foreach (var format in unfinished)
         {
             events.Add(JobEventTypes.TaskState, new { format, state = taskState, error });
@@ -42,20 +42,20 @@ public static class JobTransitions
     /// for meanwhile ends it cancelled, never back in the queue; otherwise it is requeued as <paramref name="nextAttempt"/>.
     /// </summary>
     public static Task<IReadOnlyList<JobEventMessage>> ReleaseLeaseAsync(
-        NpgsqlConnection connection, NpgsqlTransaction tx, LockedJob job, int nextAttempt, string reason, CancellationToken ct) =>
+        NpgsqlConnection connection, NpgsqlTransaction tx, LockedJob job, int nextAttempt, string reason, TimeProvider time, CancellationToken ct) =>
         job.State == JobState.Cancelling
-            ? EndAsync(connection, tx, job, JobState.Cancelled, TaskState.Cancelled, CancelledByUser, ct)
-            : RequeueAsync(connection, tx, job, nextAttempt, reason, ct);
+            ? EndAsync(connection, tx, job, JobState.Cancelled, TaskState.Cancelled, CancelledByUser, time, ct)
+            : RequeueAsync(connection, tx, job, nextAttempt, reason, time, ct);
 
     public const string CancelledByUser = "Cancelled by the user.";
 
     /// <summary>Puts a job whose executor was lost back in the queue as its next attempt; interrupted tasks start over.</summary>
     private static async Task<IReadOnlyList<JobEventMessage>> RequeueAsync(
-        NpgsqlConnection connection, NpgsqlTransaction tx, LockedJob job, int nextAttempt, string reason, CancellationToken ct)
+        NpgsqlConnection connection, NpgsqlTransaction tx, LockedJob job, int nextAttempt, string reason, TimeProvider time, CancellationToken ct)
     {
         var move = JobStateMachine.Move(job.State, JobState.Queued);
         var interrupted = await TasksAsync(connection, tx, job.Id, $"state = {TaskStateSql.Running}", ct);
-        var events = new JobEventBatch();
+        var events = new JobEventBatch(time);
         foreach (var format in interrupted)
         {
             events.Add(JobEventTypes.TaskState, new { format, state = TaskState.Pending });
@@ -77,13 +77,13 @@ public static class JobTransitions
     /// completed), with a fresh budget of executor attempts.
     /// </summary>
     public static async Task<IReadOnlyList<JobEventMessage>> RetryAsync(
-        NpgsqlConnection connection, NpgsqlTransaction tx, LockedJob job, int maxAttempts, CancellationToken ct)
+        NpgsqlConnection connection, NpgsqlTransaction tx, LockedJob job, int maxAttempts, TimeProvider time, CancellationToken ct)
     {
         var move = JobStateMachine.Move(job.State, JobState.Queued);
         var incomplete = await TasksAsync(connection, tx, job.Id, $"state <> {TaskStateSql.Completed}", ct);
         var rerun = incomplete.Count > 0 ? incomplete : await TasksAsync(connection, tx, job.Id, "true", ct);
         var attempt = job.Attempt + 1;
-        var events = new JobEventBatch();
+        var events = new JobEventBatch(time);
         foreach (var format in rerun)
         {
             events.Add(JobEventTypes.TaskState, new { format, state = TaskState.Pending });

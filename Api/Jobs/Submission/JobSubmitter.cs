@@ -31,7 +31,8 @@ public sealed class JobSubmitter(
     IOptionsMonitor<JobLimitsOptions> limits,
     IOptionsMonitor<StorageOptions> storage,
     IJobEventPublisher publisher,
-    JobMetrics metrics)
+    JobMetrics metrics,
+    TimeProvider time)
 {
     public async Task<SubmitOutcome> SubmitAsync(string ownerId, ValidatedJob request, string? idempotencyKey, CancellationToken ct)
     {
@@ -66,7 +67,7 @@ public sealed class JobSubmitter(
                 return new SubmitOutcome.Refused(usage);
             }
 
-            var now = DateTimeOffset.UtcNow;
+            var now = time.GetUtcNow();
             events = await CreateAsync(connection, tx, jobId, ownerId, request, limit.MaxAttempts, now, token);
             if (idempotencyKey is not null)
             {
@@ -99,7 +100,7 @@ public sealed class JobSubmitter(
     }
 
     /// <summary>Inserts the job (queued, attempt 1), one pending task per format and its first event.</summary>
-    private static async Task<IReadOnlyList<JobEventMessage>> CreateAsync(
+    private async Task<IReadOnlyList<JobEventMessage>> CreateAsync(
         NpgsqlConnection connection, NpgsqlTransaction tx, Guid jobId, string ownerId, ValidatedJob request, int maxAttempts, DateTimeOffset now, CancellationToken ct)
     {
         await connection.ExecuteAsync(tx,
@@ -115,7 +116,7 @@ public sealed class JobSubmitter(
             ("formats", request.Formats), ("options", request.OptionsJson), ("maxAttempts", maxAttempts), ("now", now),
             ("traceParent", Activity.Current is { IdFormat: ActivityIdFormat.W3C } submit ? submit.Id : null),
             ("target", request.TargetServer));
-        return await new JobEventBatch()
+        return await new JobEventBatch(time)
             .Add(JobEventTypes.JobState, new { state = JobState.Queued, attempt = 1 })
             .AppendAsync(connection, tx, jobId, fence: null, ct) ?? [];
     }
