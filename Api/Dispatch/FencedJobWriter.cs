@@ -9,21 +9,21 @@ namespace Platform.Api.Dispatch;
 
 /// <summary>
 /// Every write an executor makes, each in one transaction that first reserves event seqs under the fencing condition
-/// (<c>lease_epoch = @epoch AND state IN ('running','cancelling')</c>). If that matches no row, nothing is written and
+/// (<c>lease_epoch = @epoch AND state IN <see cref="JobStateSql.RunningSlot"/></c>). If that matches no row, nothing is written and
 /// <see cref="FencingRejectedException"/> tells the executor to stop. Events are published only after commit.
 /// </summary>
-public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher publisher, JobMetrics metrics)
+public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher publisher, JobMetrics metrics, TimeProvider time)
 {
     public Task TaskStartedAsync(ClaimedJob job, IReadOnlyCollection<string> formats, int attempt, CancellationToken ct)
     {
-        var events = new JobEventBatch();
+        var events = new JobEventBatch(time);
         foreach (var format in formats)
         {
             events.Add(JobEventTypes.TaskState, new { format, state = TaskState.Running, attempts = attempt });
         }
         return WriteAsync(job, "task-started", events, (connection, tx, token) => connection.ExecuteAsync(tx,
-            """
-            UPDATE tasks SET state = 'running', attempts = @attempt, error = NULL, started_at = coalesce(started_at, now())
+            $"""
+            UPDATE tasks SET state = {TaskStateSql.Running}, attempts = @attempt, error = NULL, started_at = coalesce(started_at, now())
             WHERE job_id = @id AND format = ANY(@formats)
             """,
             token, ("attempt", attempt), ("id", job.Id), ("formats", formats.ToArray())), ct);
@@ -31,7 +31,7 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
 
     public Task TaskProgressAsync(ClaimedJob job, IReadOnlyCollection<TaskProgressUpdate> updates, CancellationToken ct)
     {
-        var events = new JobEventBatch();
+        var events = new JobEventBatch(time);
         foreach (var u in updates)
         {
             events.Add(JobEventTypes.TaskProgress, new { format = u.Format, progress = Math.Round(u.Progress, 4), message = u.Message });
@@ -40,7 +40,7 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
         {
             foreach (var u in updates)
             {
-                await connection.ExecuteAsync(tx, "UPDATE tasks SET progress = @p WHERE job_id = @id AND format = @format AND state = 'running'",
+                await connection.ExecuteAsync(tx, $"UPDATE tasks SET progress = @p WHERE job_id = @id AND format = @format AND state = {TaskStateSql.Running}",
                     token, ("p", u.Progress), ("id", job.Id), ("format", u.Format));
             }
         }, ct);
@@ -48,7 +48,7 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
 
     public Task TaskOutputAsync(ClaimedJob job, IReadOnlyCollection<(string Format, string Text)> chunks, CancellationToken ct)
     {
-        var events = new JobEventBatch();
+        var events = new JobEventBatch(time);
         foreach (var (format, text) in chunks)
         {
             events.Add(JobEventTypes.TaskOutput, new { format, text });
@@ -59,17 +59,17 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
     public Task TaskCompletedAsync(ClaimedJob job, string format, FormatOutput output, CancellationToken ct)
     {
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(output.Bytes));
-        var events = new JobEventBatch()
+        var events = new JobEventBatch(time)
             .Add(JobEventTypes.TaskResult, new { format, contentType = output.ContentType, size = output.Bytes.LongLength, sha256 })
             .Add(JobEventTypes.TaskState, new { format, state = TaskState.Completed });
         return WriteAsync(job, "task-completed", events, (connection, tx, token) => connection.ExecuteAsync(tx,
-            """
+            $"""
             INSERT INTO artifacts (job_id, format, content_type, size, sha256, bytes, created_at)
             VALUES (@id, @format, @contentType, @size, @sha, @bytes, now())
             ON CONFLICT (job_id, format) DO UPDATE
               SET content_type = excluded.content_type, size = excluded.size, sha256 = excluded.sha256,
                   bytes = excluded.bytes, created_at = excluded.created_at;
-            UPDATE tasks SET state = 'completed', progress = 1, error = NULL, finished_at = now()
+            UPDATE tasks SET state = {TaskStateSql.Completed}, progress = 1, error = NULL, finished_at = now()
             WHERE job_id = @id AND format = @format;
             """,
             token, ("id", job.Id), ("format", format), ("contentType", output.ContentType), ("size", output.Bytes.LongLength),
@@ -79,7 +79,7 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
     /// <summary>Ends tasks without a result: failed, cancelled or skipped (its input never arrived).</summary>
     public Task TasksEndedAsync(ClaimedJob job, IReadOnlyCollection<string> formats, TaskState state, string? error, CancellationToken ct)
     {
-        var events = new JobEventBatch();
+        var events = new JobEventBatch(time);
         foreach (var format in formats)
         {
             events.Add(JobEventTypes.TaskState, new { format, state, error });
@@ -97,20 +97,17 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
     {
         var (final, events) = await db.RunAsync(async (connection, tx, token) =>
         {
-            var current = await connection.ScalarAsync<string>(tx,
-                "SELECT state FROM jobs WHERE id = @id AND lease_epoch = @epoch AND state IN ('running', 'cancelling') FOR UPDATE",
-                token, ("id", job.Id), ("epoch", job.LeaseEpoch));
-            if (current is null)
+            var locked = await LockFencedAsync(connection, tx, job, token);
+            if (locked is null)
             {
                 return (default(JobState), (IReadOnlyList<JobEventMessage>?)null);
             }
-            var final = current == "cancelling" && outcome != JobState.Completed ? JobState.Cancelled : outcome;
-            var appended = await new JobEventBatch()
+            var final = locked.State == JobState.Cancelling && outcome != JobState.Completed ? JobState.Cancelled : outcome;
+            var move = JobStateMachine.Move(locked.State, final);
+            var appended = await new JobEventBatch(time)
                 .Add(JobEventTypes.JobState, new { state = final, attempt = job.Attempt, error })
                 .AppendAsync(connection, tx, job.Id, job.LeaseEpoch, token);
-            await connection.ExecuteAsync(tx,
-                "UPDATE jobs SET state = @state, error = @error, finished_at = now(), lease_expires_at = NULL WHERE id = @id",
-                token, ("state", final.ToWire()), ("error", error), ("id", job.Id));
+            await connection.MoveAsync(tx, job.Id, move, "error = @error, finished_at = now(), lease_expires_at = NULL", token, ("error", error));
             // The user's running slot is free now: another replica may have that user's next job to start.
             await connection.NotifyDispatchersAsync(tx, token);
             return (final, appended);
@@ -127,14 +124,21 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
     {
         var events = await db.RunAsync(async (connection, tx, token) =>
         {
-            var state = await connection.ScalarAsync<string>(tx,
-                "SELECT state FROM jobs WHERE id = @id AND lease_epoch = @epoch AND state IN ('running', 'cancelling') FOR UPDATE",
-                token, ("id", job.Id), ("epoch", job.LeaseEpoch));
-            return state is null
+            var locked = await LockFencedAsync(connection, tx, job, token);
+            return locked is null
                 ? null
-                : await JobTransitions.ReleaseLeaseAsync(connection, tx, job.Id, state, job.Attempt, job.Attempt, "instance shutting down", token);
+                : await JobTransitions.ReleaseLeaseAsync(connection, tx, locked, job.Attempt, "instance shutting down", time, token);
         }, ct);
         await PublishOrRejectAsync(job, "hand-back", events, ct);
+    }
+
+    /// <summary>The job's row, locked, while the claim's lease is still its own; null when it has moved on (fenced off).</summary>
+    private static async Task<LockedJob?> LockFencedAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ClaimedJob job, CancellationToken ct)
+    {
+        var state = await connection.ScalarAsync<string>(tx,
+            $"SELECT state FROM jobs WHERE id = @id AND lease_epoch = @epoch AND state IN {JobStateSql.RunningSlot} FOR UPDATE",
+            ct, ("id", job.Id), ("epoch", job.LeaseEpoch));
+        return state is null ? null : new LockedJob(job.Id, StateNames.ParseJobState(state), job.Attempt);
     }
 
     private async Task WriteAsync(

@@ -30,6 +30,7 @@ public sealed class JobDispatcher(
     IOptionsMonitor<DispatchOptions> dispatch,
     JobMetrics metrics,
     ReplicaDrain drain,
+    TimeProvider time,
     ILogger<JobDispatcher> logger) : BackgroundService
 {
     public static string UserSemaphore(string userId) => $"user-jobs:{userId}";
@@ -134,7 +135,7 @@ public sealed class JobDispatcher(
             {
                 await publisher.PublishAsync(e, ct);
             }
-            Start(new JobRun(claimed.Job, userSlot, claimed.Capture));
+            Start(new JobRun(claimed.Job, userSlot, time, claimed.Capture));
             return true;
         }
         catch
@@ -149,7 +150,7 @@ public sealed class JobDispatcher(
 
     private void Start(JobRun run)
     {
-        metrics.Started(DateTimeOffset.UtcNow - run.Job.QueuedAt, run.Job.SourceUrl is null ? "text" : "url");
+        metrics.Started(time.GetUtcNow() - run.Job.QueuedAt, run.Job.SourceUrl is null ? "text" : "url");
         if (!executing.TryAdd(run))
         {
             // A run nobody tracks is never renewed nor cancellable: refuse it; its lease expires and it is rescued.

@@ -21,6 +21,7 @@ public sealed class JobExecutor(
     IOptionsMonitor<JobLimitsOptions> limits,
     IOptionsMonitor<DispatchOptions> dispatch,
     JobMetrics metrics,
+    TimeProvider time,
     ILogger<JobExecutor> logger)
 {
     private static readonly ActivitySource Activity = new("Platform.Jobs");
@@ -37,7 +38,7 @@ public sealed class JobExecutor(
         var states = new ConcurrentDictionary<string, TaskState>(job.Tasks.ToDictionary(t => t.Format, t => t.State));
         var errors = new ConcurrentDictionary<string, string>();
         var options = dispatch.CurrentValue;
-        await using (var reporter = new RunReporter(job, writer, options.OutputInterval, options.ProgressInterval, ex => OnWriteFailure(run, ex)))
+        await using (var reporter = new RunReporter(job, writer, options.OutputInterval, options.ProgressInterval, time, ex => OnWriteFailure(run, ex)))
         {
             try
             {
@@ -277,7 +278,7 @@ public sealed class JobExecutor(
                 : string.Join("; ", errors.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}: {e.Value}"));
             run.IsFinishing = true;
             var final = await writer.JobFinishedAsync(job, outcome, string.IsNullOrEmpty(summary) ? null : summary, CancellationToken.None);
-            metrics.Finished(final, DateTimeOffset.UtcNow - run.StartedAt);
+            metrics.Finished(final, time.GetUtcNow() - run.StartedAt);
         }
         catch (FencingRejectedException ex)
         {

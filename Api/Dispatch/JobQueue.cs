@@ -1,3 +1,4 @@
+using Npgsql;
 using Platform.Api.Formats;
 using Platform.Api.Infrastructure;
 using Platform.Api.Jobs;
@@ -13,7 +14,7 @@ namespace Platform.Api.Dispatch;
 /// its place. Claims take the user's advisory lock and re-count running jobs in the same transaction, which keeps the
 /// per-user limit even when the Redis semaphore has forgotten its leases.
 /// </summary>
-public sealed class JobQueue(PostgresTransactions db)
+public sealed class JobQueue(PostgresTransactions db, TimeProvider time)
 {
     /// <summary>What may run now: queued text jobs always; a URL job unless captures are blocked or its target server is full.</summary>
     private const string Runnable =
@@ -38,10 +39,10 @@ public sealed class JobQueue(PostgresTransactions db)
                 $"""
                 SELECT h.owner_id, h.is_url, h.target_server
                 FROM (SELECT DISTINCT ON (owner_id) owner_id, created_at, id, source_url IS NOT NULL AS is_url, target_server
-                      FROM jobs WHERE state = 'queued' AND {Runnable}
+                      FROM jobs WHERE state = {JobStateSql.Queued} AND {Runnable}
                       ORDER BY owner_id, created_at, id) AS h
                 JOIN users u ON u.id = h.owner_id
-                WHERE (SELECT count(*) FROM jobs r WHERE r.owner_id = h.owner_id AND r.state IN ('running', 'cancelling')) < @limit
+                WHERE (SELECT count(*) FROM jobs r WHERE r.owner_id = h.owner_id AND r.state IN {JobStateSql.RunningSlot}) < @limit
                 ORDER BY u.last_dispatched_at NULLS FIRST, h.created_at, h.id
                 LIMIT @count
                 """,
@@ -60,7 +61,7 @@ public sealed class JobQueue(PostgresTransactions db)
         db.RunAsync<IReadOnlyList<string>>(async (connection, tx, token) =>
         {
             await using var command = connection.Command(tx,
-                "SELECT DISTINCT target_server FROM jobs WHERE state = 'queued' AND target_server IS NOT NULL LIMIT @limit", ("limit", limit));
+                $"SELECT DISTINCT target_server FROM jobs WHERE state = {JobStateSql.Queued} AND target_server IS NOT NULL LIMIT @limit", ("limit", limit));
             await using var reader = await command.ExecuteReaderAsync(token);
             var servers = new List<string>();
             while (await reader.ReadAsync(token))
@@ -105,103 +106,14 @@ public sealed class JobQueue(PostgresTransactions db)
                 {
                     return null;
                 }
-                var full = new HashSet<string>(filter.FullServers, StringComparer.Ordinal);
-                var captureBlocked = filter.CaptureBlocked;
-                Guid candidate;
-                while (true)
+                if (await LockRunnableAsync(connection, tx, ownerId, filter, capacity, token) is not { } candidate)
                 {
-                    string? url, target;
-                    await using (var select = connection.Command(tx,
-                        $"""
-                        SELECT id, source_url, target_server FROM jobs
-                        WHERE owner_id = @owner AND state = 'queued' AND {Runnable}
-                        ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
-                        """,
-                        ("owner", ownerId), ("captureBlocked", captureBlocked), ("fullServers", full.ToArray())))
-                    await using (var reader = await select.ExecuteReaderAsync(token))
-                    {
-                        if (!await reader.ReadAsync(token))
-                        {
-                            return null;
-                        }
-                        candidate = reader.GetGuid(0);
-                        url = reader.IsDBNull(1) ? null : reader.GetString(1);
-                        target = reader.IsDBNull(2) ? null : reader.GetString(2);
-                    }
-                    if (url is null || capacity is null)
-                    {
-                        break;
-                    }
-                    var refusal = CaptureRefusal.NoPage;
-                    try
-                    {
-                        var result = await capacity.TryReserveAsync(target, token);
-                        (reserved, refusal) = (result.Reservation, result.Refusal);
-                    }
-                    catch (CoordinationUnavailableException)
-                    {
-                        // No capture can be reserved now; the user's text jobs still can run.
-                    }
-                    if (reserved is not null)
-                    {
-                        break;
-                    }
-                    if (refusal == CaptureRefusal.HostFull && target is not null)
-                    {
-                        full.Add(target);
-                    }
-                    else
-                    {
-                        captureBlocked = true;
-                    }
+                    return null;
                 }
-
-                Guid id;
-                long epoch;
-                int attempt;
-                string? sourceUrl, text;
-                string options;
-                string? traceParent;
-                DateTimeOffset queuedAt;
-                await using (var claim = connection.Command(tx,
-                    """
-                    UPDATE jobs SET state = 'running', lease_epoch = lease_epoch + 1, lease_expires_at = clock_timestamp() + @lease,
-                                    owner_instance = @instance, started_at = clock_timestamp(), error = NULL
-                    WHERE id = @candidate
-                    RETURNING id, lease_epoch, attempt, source_url, source_text, options::text, queued_at, trace_parent
-                    """,
-                    ("lease", lease), ("instance", instance), ("candidate", candidate)))
-                await using (var reader = await claim.ExecuteReaderAsync(token))
-                {
-                    if (!await reader.ReadAsync(token))
-                    {
-                        return null;
-                    }
-                    id = reader.GetGuid(0);
-                    epoch = reader.GetInt64(1);
-                    attempt = reader.GetInt32(2);
-                    sourceUrl = reader.IsDBNull(3) ? null : reader.GetString(3);
-                    text = reader.IsDBNull(4) ? null : reader.GetString(4);
-                    options = reader.GetString(5);
-                    queuedAt = reader.GetFieldValue<DateTimeOffset>(6);
-                    traceParent = reader.IsDBNull(7) ? null : reader.GetString(7);
-                }
-
-                var events = await new JobEventBatch()
-                    .Add(JobEventTypes.JobState, new { state = JobState.Running, attempt, instance })
-                    .AppendAsync(connection, tx, id, epoch, token) ?? throw new InvalidOperationException("A job claimed in this transaction must accept its events.");
-                await connection.ExecuteAsync(tx, "UPDATE users SET last_dispatched_at = clock_timestamp() WHERE id = @owner", token, ("owner", ownerId));
-
-                var tasks = new List<ClaimedTask>();
-                await using (var load = connection.Command(tx, "SELECT format, state, attempts FROM tasks WHERE job_id = @id ORDER BY format", ("id", id)))
-                await using (var reader = await load.ExecuteReaderAsync(token))
-                {
-                    while (await reader.ReadAsync(token))
-                    {
-                        tasks.Add(new ClaimedTask(reader.GetString(0), StateNames.ParseTaskState(reader.GetString(1)), reader.GetInt32(2)));
-                    }
-                }
-                return (new ClaimedJob(id, ownerId, epoch, attempt, sourceUrl, text, options, queuedAt, tasks, traceParent), events, reserved);
+                reserved = candidate.Capture;
+                return await ClaimAsync(connection, tx, candidate.Id, ownerId, instance, lease, token) is { } claim
+                    ? (claim.Job, claim.Events, reserved)
+                    : null;
             }, ct);
             if (claimed is null && reserved is not null)
             {
@@ -217,6 +129,116 @@ public sealed class JobQueue(PostgresTransactions db)
             }
             throw;
         }
+    }
+
+    /// <summary>
+    /// Locks the user's oldest queued job that can run now and, for a URL job, reserves its capture. A refused
+    /// reservation passes that host (or, with no page or no Redis, every capture) over and looks again; the refused job
+    /// stays queued, untouched. Null when nothing of the user's can run now.
+    /// </summary>
+    private static async Task<(Guid Id, CaptureReservation? Capture)?> LockRunnableAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, string ownerId, QueueFilter filter, ICaptureCapacity? capacity, CancellationToken ct)
+    {
+        var full = new HashSet<string>(filter.FullServers, StringComparer.Ordinal);
+        var captureBlocked = filter.CaptureBlocked;
+        while (await OldestRunnableAsync(connection, tx, ownerId, full, captureBlocked, ct) is { } candidate)
+        {
+            if (candidate.Url is null || capacity is null)
+            {
+                return (candidate.Id, null);
+            }
+            var refusal = CaptureRefusal.NoPage;
+            try
+            {
+                var result = await capacity.TryReserveAsync(candidate.Target, ct);
+                if (result.Reservation is not null)
+                {
+                    return (candidate.Id, result.Reservation);
+                }
+                refusal = result.Refusal;
+            }
+            catch (CoordinationUnavailableException)
+            {
+                // No capture can be reserved now; the user's text jobs still can run.
+            }
+            if (refusal == CaptureRefusal.HostFull && candidate.Target is not null)
+            {
+                full.Add(candidate.Target);
+            }
+            else
+            {
+                captureBlocked = true;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The user's oldest queued job not passed over, row-locked (SKIP LOCKED: one another claim holds is not a candidate).</summary>
+    private static async Task<(Guid Id, string? Url, string? Target)?> OldestRunnableAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, string ownerId, IReadOnlyCollection<string> fullServers, bool captureBlocked, CancellationToken ct)
+    {
+        await using var select = connection.Command(tx,
+            $"""
+            SELECT id, source_url, target_server FROM jobs
+            WHERE owner_id = @owner AND state = {JobStateSql.Queued} AND {Runnable}
+            ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
+            """,
+            ("owner", ownerId), ("captureBlocked", captureBlocked), ("fullServers", fullServers.ToArray()));
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct)
+            ? (reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2))
+            : null;
+    }
+
+    /// <summary>
+    /// Moves the locked candidate queued → running for this instance under a new lease epoch, records the claim (its
+    /// event, the user's round-robin turn) and loads its tasks. Null when the candidate is not queued (nothing claimed).
+    /// </summary>
+    private async Task<(ClaimedJob Job, IReadOnlyList<JobEventMessage> Events)?> ClaimAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, Guid candidate, string ownerId, string instance, TimeSpan lease, CancellationToken ct)
+    {
+        ClaimedJob job;
+        await using (var claim = connection.Command(tx,
+            JobStateWrites.Update(
+                "lease_epoch = lease_epoch + 1, lease_expires_at = clock_timestamp() + @lease, owner_instance = @instance, started_at = clock_timestamp(), error = NULL",
+                returning: "id, lease_epoch, attempt, source_url, source_text, options::text, queued_at, trace_parent"),
+            JobStateWrites.Parameters(candidate, JobStateMachine.Move(JobState.Queued, JobState.Running), ("lease", lease), ("instance", instance))))
+        await using (var reader = await claim.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+            {
+                return null;
+            }
+            job = new ClaimedJob(
+                Id: reader.GetGuid(0),
+                OwnerId: ownerId,
+                LeaseEpoch: reader.GetInt64(1),
+                Attempt: reader.GetInt32(2),
+                SourceUrl: reader.IsDBNull(3) ? null : reader.GetString(3),
+                SourceText: reader.IsDBNull(4) ? null : reader.GetString(4),
+                OptionsJson: reader.GetString(5),
+                QueuedAt: reader.GetFieldValue<DateTimeOffset>(6),
+                Tasks: [],
+                TraceParent: reader.IsDBNull(7) ? null : reader.GetString(7));
+        }
+
+        var events = await new JobEventBatch(time)
+            .Add(JobEventTypes.JobState, new { state = JobState.Running, attempt = job.Attempt, instance })
+            .AppendAsync(connection, tx, job.Id, job.LeaseEpoch, ct) ?? throw new InvalidOperationException("A job claimed in this transaction must accept its events.");
+        await connection.ExecuteAsync(tx, "UPDATE users SET last_dispatched_at = clock_timestamp() WHERE id = @owner", ct, ("owner", ownerId));
+        return (job with { Tasks = await TasksAsync(connection, tx, job.Id, ct) }, events);
+    }
+
+    private static async Task<IReadOnlyList<ClaimedTask>> TasksAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid jobId, CancellationToken ct)
+    {
+        var tasks = new List<ClaimedTask>();
+        await using var load = connection.Command(tx, "SELECT format, state, attempts FROM tasks WHERE job_id = @id ORDER BY format", ("id", jobId));
+        await using var reader = await load.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            tasks.Add(new ClaimedTask(reader.GetString(0), StateNames.ParseTaskState(reader.GetString(1)), reader.GetInt32(2)));
+        }
+        return tasks;
     }
 }
 

@@ -20,7 +20,7 @@ public enum StopReason
 /// One job executing on this replica: its claim, what it holds (the user's slot, its capture reservation), its cancellation
 /// and why it was stopped. Owned by the dispatcher.
 /// </summary>
-public sealed class JobRun(ClaimedJob job, SemaphoreLease? userSlot, CaptureReservation? capture = null) : IDisposable
+public sealed class JobRun(ClaimedJob job, SemaphoreLease? userSlot, TimeProvider time, CaptureReservation? capture = null) : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private int _reason;
@@ -34,7 +34,7 @@ public sealed class JobRun(ClaimedJob job, SemaphoreLease? userSlot, CaptureRese
     /// the capture ends, so the host and the page serve the next job while this one's text formats run.</summary>
     public CaptureReservation? Capture { get; } = capture;
 
-    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset StartedAt { get; } = time.GetUtcNow();
 
     /// <summary>The executor's task, awaited on shutdown.</summary>
     public Task Execution { get; set; } = Task.CompletedTask;

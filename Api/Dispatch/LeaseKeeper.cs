@@ -7,7 +7,7 @@ namespace Platform.Api.Dispatch;
 /// <summary>
 /// Renews the leases of every job executing on this replica in one fenced statement per interval. A job missing from
 /// the answer has been rescued elsewhere (its epoch moved on): its run is stopped before it writes again. A job whose
-/// state is 'cancelling' is cancelled here too, which covers a cancel message lost with Redis.
+/// state is cancelling is cancelled here too, which covers a cancel message lost with Redis.
 /// </summary>
 public sealed class LeaseKeeper(
     PostgresTransactions db,
@@ -42,10 +42,10 @@ public sealed class LeaseKeeper(
         var renewed = await db.RunAsync(async (connection, tx, token) =>
         {
             await using var command = connection.Command(tx,
-                """
+                $"""
                 UPDATE jobs j SET lease_expires_at = now() + @duration
                 FROM unnest(@ids, @epochs) AS l(id, epoch)
-                WHERE j.id = l.id AND j.lease_epoch = l.epoch AND j.state IN ('running', 'cancelling')
+                WHERE j.id = l.id AND j.lease_epoch = l.epoch AND j.state IN {JobStateSql.RunningSlot}
                 RETURNING j.id, j.lease_epoch, j.state
                 """,
                 ("duration", leases.CurrentValue.Duration),
@@ -53,10 +53,10 @@ public sealed class LeaseKeeper(
                 ("epochs", runs.Select(r => r.Job.LeaseEpoch).ToArray()));
             await using var reader = await command.ExecuteReaderAsync(token);
             // By job and epoch: a job re-claimed here can have a fenced-off previous run still ending beside the new one.
-            var states = new Dictionary<(Guid, long), string>();
+            var states = new Dictionary<(Guid, long), JobState>();
             while (await reader.ReadAsync(token))
             {
-                states[(reader.GetGuid(0), reader.GetInt64(1))] = reader.GetString(2);
+                states[(reader.GetGuid(0), reader.GetInt64(1))] = StateNames.ParseJobState(reader.GetString(2));
             }
             return states;
         }, ct);
@@ -66,7 +66,7 @@ public sealed class LeaseKeeper(
         {
             if (renewed.TryGetValue((run.Job.Id, run.Job.LeaseEpoch), out var state))
             {
-                if (state == "cancelling")
+                if (state == JobState.Cancelling)
                 {
                     run.Stop(StopReason.Cancelled);
                 }

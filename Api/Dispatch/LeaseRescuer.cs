@@ -18,6 +18,7 @@ public sealed class LeaseRescuer(
     IOptionsMonitor<LeaseOptions> leases,
     IOptionsMonitor<JobLimitsOptions> limits,
     JobMetrics metrics,
+    TimeProvider time,
     ILogger<LeaseRescuer> logger) : BackgroundService
 {
     private const int MaxPerTick = 100;
@@ -49,29 +50,29 @@ public sealed class LeaseRescuer(
             var events = await db.RunAsync(async (connection, tx, token) =>
             {
                 await using var select = connection.Command(tx,
-                    """
+                    $"""
                     SELECT id, state, attempt, max_attempts FROM jobs
-                    WHERE state IN ('running', 'cancelling') AND lease_expires_at < now()
+                    WHERE state IN {JobStateSql.RunningSlot} AND lease_expires_at < now()
                     ORDER BY lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED
                     """);
-                Guid id;
-                string state;
-                int attempt, maxAttempts;
+                LockedJob job;
+                int maxAttempts;
                 await using (var reader = await select.ExecuteReaderAsync(token))
                 {
                     if (!await reader.ReadAsync(token))
                     {
                         return null;
                     }
-                    (id, state, attempt, maxAttempts) = (reader.GetGuid(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3));
+                    job = new LockedJob(reader.GetGuid(0), StateNames.ParseJobState(reader.GetString(1)), reader.GetInt32(2));
+                    maxAttempts = reader.GetInt32(3);
                 }
 
-                if (state != JobState.Cancelling.ToWire() && attempt >= maxAttempts)
+                if (job.State != JobState.Cancelling && job.Attempt >= maxAttempts)
                 {
-                    return await JobTransitions.EndAsync(connection, tx, id, attempt, JobState.Failed, TaskState.Failed,
-                        $"The job's executor was lost {attempt} times; giving up.", token);
+                    return await JobTransitions.EndAsync(connection, tx, job, JobState.Failed, TaskState.Failed,
+                        $"The job's executor was lost {job.Attempt} times; giving up.", time, token);
                 }
-                return await JobTransitions.ReleaseLeaseAsync(connection, tx, id, state, attempt, attempt + 1, "lease expired", token);
+                return await JobTransitions.ReleaseLeaseAsync(connection, tx, job, job.Attempt + 1, "lease expired", time, token);
             }, ct);
             if (events is null)
             {
@@ -94,20 +95,19 @@ public sealed class LeaseRescuer(
             var events = await db.RunAsync(async (connection, tx, token) =>
             {
                 await using var select = connection.Command(tx,
-                    "SELECT id, attempt FROM jobs WHERE state = 'queued' AND queued_at < now() - @wait LIMIT 1 FOR UPDATE SKIP LOCKED",
+                    $"SELECT id, attempt FROM jobs WHERE state = {JobStateSql.Queued} AND queued_at < now() - @wait LIMIT 1 FOR UPDATE SKIP LOCKED",
                     ("wait", maxWait));
-                Guid id;
-                int attempt;
+                LockedJob job;
                 await using (var reader = await select.ExecuteReaderAsync(token))
                 {
                     if (!await reader.ReadAsync(token))
                     {
                         return null;
                     }
-                    (id, attempt) = (reader.GetGuid(0), reader.GetInt32(1));
+                    job = new LockedJob(reader.GetGuid(0), JobState.Queued, reader.GetInt32(1));
                 }
-                return await JobTransitions.EndAsync(connection, tx, id, attempt, JobState.Expired, TaskState.Skipped,
-                    $"Waited in the queue longer than {maxWait}.", token);
+                return await JobTransitions.EndAsync(connection, tx, job, JobState.Expired, TaskState.Skipped,
+                    $"Waited in the queue longer than {maxWait}.", time, token);
             }, ct);
             if (events is null)
             {
@@ -123,7 +123,7 @@ public sealed class LeaseRescuer(
 
     private Task<long> QueueDepthAsync(CancellationToken ct) =>
         db.RunAsync(async (connection, tx, token) =>
-            await connection.ScalarAsync<long>(tx, "SELECT count(*) FROM jobs WHERE state = 'queued'", token), ct);
+            await connection.ScalarAsync<long>(tx, $"SELECT count(*) FROM jobs WHERE state = {JobStateSql.Queued}", token), ct);
 
     private async Task PublishAsync(IReadOnlyList<JobEventMessage> events, CancellationToken ct)
     {

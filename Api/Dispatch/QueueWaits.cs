@@ -40,7 +40,7 @@ public sealed class QueueWaits(PostgresTransactions db, ICaptureCapacity capacit
         {
             var usage = await connection.CountAsync(tx, ownerId, token);
             await using var command = connection.Command(tx,
-                "SELECT id, source_url, target_server FROM jobs WHERE owner_id = @owner AND state = 'queued' ORDER BY created_at, id",
+                $"SELECT id, source_url, target_server FROM jobs WHERE owner_id = @owner AND state = {JobStateSql.Queued} ORDER BY created_at, id",
                 ("owner", ownerId));
             await using var reader = await command.ExecuteReaderAsync(token);
             var jobs = new List<(Guid Id, string? Url, string? Target)>();
@@ -82,12 +82,12 @@ public sealed class QueueWaits(PostgresTransactions db, ICaptureCapacity capacit
         var groups = await db.RunAsync(async (connection, tx, token) =>
         {
             await using var command = connection.Command(tx,
-                """
+                $"""
                 SELECT j.source_url IS NOT NULL, j.target_server, coalesce(r.running, 0) >= @limit, count(*)
                 FROM jobs j
-                LEFT JOIN (SELECT owner_id, count(*) AS running FROM jobs WHERE state IN ('running', 'cancelling') GROUP BY owner_id) r
+                LEFT JOIN (SELECT owner_id, count(*) AS running FROM jobs WHERE state IN {JobStateSql.RunningSlot} GROUP BY owner_id) r
                        ON r.owner_id = j.owner_id
-                WHERE j.state = 'queued'
+                WHERE j.state = {JobStateSql.Queued}
                 GROUP BY 1, 2, 3
                 """,
                 ("limit", (long)limits.CurrentValue.RunningPerUser));

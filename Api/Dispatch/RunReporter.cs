@@ -18,6 +18,7 @@ public sealed class RunReporter : ITaskReporter, IAsyncDisposable
     private readonly FencedJobWriter _writer;
     private readonly Action<Exception> _onWriteFailure;
     private readonly TimeSpan _progressInterval;
+    private readonly TimeProvider _time;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Lock _lock = new();
     private readonly Dictionary<string, TaskProgressUpdate> _progress = [];
@@ -27,11 +28,12 @@ public sealed class RunReporter : ITaskReporter, IAsyncDisposable
     private readonly Task _flushLoop;
     private DateTimeOffset _lastProgressFlush = DateTimeOffset.MinValue;
 
-    public RunReporter(ClaimedJob job, FencedJobWriter writer, TimeSpan outputInterval, TimeSpan progressInterval, Action<Exception> onWriteFailure)
+    public RunReporter(ClaimedJob job, FencedJobWriter writer, TimeSpan outputInterval, TimeSpan progressInterval, TimeProvider time, Action<Exception> onWriteFailure)
     {
         _job = job;
         _writer = writer;
         _progressInterval = progressInterval;
+        _time = time;
         _onWriteFailure = onWriteFailure;
         _flushLoop = FlushPeriodicallyAsync(outputInterval);
     }
@@ -128,7 +130,7 @@ public sealed class RunReporter : ITaskReporter, IAsyncDisposable
         {
             output = [.. _output.Where(kv => kv.Value.Length > 0).Select(kv => (kv.Key, kv.Value.ToString()))];
             _output.Clear();
-            if (forceProgress || DateTimeOffset.UtcNow - _lastProgressFlush >= _progressInterval)
+            if (forceProgress || _time.GetUtcNow() - _lastProgressFlush >= _progressInterval)
             {
                 progress = [.. _progress.Values];
                 _progress.Clear();
@@ -140,7 +142,7 @@ public sealed class RunReporter : ITaskReporter, IAsyncDisposable
         }
         if (progress.Count > 0)
         {
-            _lastProgressFlush = DateTimeOffset.UtcNow;
+            _lastProgressFlush = _time.GetUtcNow();
             await _writer.TaskProgressAsync(_job, progress, CancellationToken.None);
         }
     }

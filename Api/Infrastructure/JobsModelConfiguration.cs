@@ -5,7 +5,7 @@ using Platform.Api.Jobs;
 
 namespace Platform.Api.Infrastructure;
 
-// States are stored as their lower-case wire names so hand-written SQL (dispatch, fencing) reads 'queued', 'running'.
+// States are stored as their lower-case wire names; hand-written SQL and the index filters name them through JobStateSql.
 internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
 {
     public void Configure(EntityTypeBuilder<Job> job)
@@ -22,12 +22,12 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
         job.HasMany(j => j.Tasks).WithOne().HasForeignKey(t => t.JobId).OnDelete(DeleteBehavior.Cascade);
 
         // Dispatch reads each user's oldest queued job; admission counts a user's running and queued jobs.
-        job.HasIndex(j => new { j.OwnerId, j.CreatedAt }, "ix_jobs_queued_by_owner").HasDatabaseName("ix_jobs_queued_by_owner").HasFilter("state = 'queued'");
+        job.HasIndex(j => new { j.OwnerId, j.CreatedAt }, "ix_jobs_queued_by_owner").HasDatabaseName("ix_jobs_queued_by_owner").HasFilter($"state = {JobStateSql.Queued}");
         job.HasIndex(j => new { j.OwnerId, j.State });
         // Each dispatch round reads the target servers of queued URL jobs (to skip the full ones).
-        job.HasIndex(j => j.TargetServer, "ix_jobs_queued_by_target").HasDatabaseName("ix_jobs_queued_by_target").HasFilter("state = 'queued'");
+        job.HasIndex(j => j.TargetServer, "ix_jobs_queued_by_target").HasDatabaseName("ix_jobs_queued_by_target").HasFilter($"state = {JobStateSql.Queued}");
         // The rescuer looks for expired leases.
-        job.HasIndex(j => j.LeaseExpiresAt, "ix_jobs_leased").HasDatabaseName("ix_jobs_leased").HasFilter("state IN ('running', 'cancelling')");
+        job.HasIndex(j => j.LeaseExpiresAt, "ix_jobs_leased").HasDatabaseName("ix_jobs_leased").HasFilter($"state IN {JobStateSql.RunningSlot}");
         job.HasIndex(j => new { j.OwnerId, j.CreatedAt }, "ix_jobs_owner_recent").HasDatabaseName("ix_jobs_owner_recent").IsDescending(false, true);
     }
 }

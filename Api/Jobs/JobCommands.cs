@@ -27,32 +27,33 @@ public sealed class JobCommands(
     CancelSignals cancelSignals,
     IJobEventPublisher publisher,
     IOptionsMonitor<JobLimitsOptions> limits,
-    JobMetrics metrics)
+    JobMetrics metrics,
+    TimeProvider time)
 {
     public async Task<CommandResult> CancelAsync(string ownerId, Guid jobId, CancellationToken ct)
     {
         IReadOnlyList<JobEventMessage> events = [];
         var result = await db.RunAsync(async (connection, tx, token) =>
         {
-            var state = await LockAsync(connection, tx, ownerId, jobId, token);
-            switch (state)
+            var job = await LockAsync(connection, tx, ownerId, jobId, token);
+            switch (job?.State)
             {
                 case null:
                     return new CommandResult(CommandOutcome.NotFound);
                 case JobState.Queued:
-                    var attempt = await connection.ScalarAsync<int>(tx, "SELECT attempt FROM jobs WHERE id = @id", token, ("id", jobId));
-                    events = await JobTransitions.EndAsync(connection, tx, jobId, attempt, JobState.Cancelled, TaskState.Cancelled, JobTransitions.CancelledByUser, token);
+                    events = await JobTransitions.EndAsync(connection, tx, job, JobState.Cancelled, TaskState.Cancelled, JobTransitions.CancelledByUser, time, token);
                     return new CommandResult(CommandOutcome.Done, JobState.Cancelled);
                 case JobState.Running:
-                    events = await new JobEventBatch()
+                    var move = JobStateMachine.Move(job.State, JobState.Cancelling);
+                    events = await new JobEventBatch(time)
                         .Add(JobEventTypes.JobState, new { state = JobState.Cancelling })
                         .AppendAsync(connection, tx, jobId, fence: null, token) ?? [];
-                    await connection.ExecuteAsync(tx, "UPDATE jobs SET state = 'cancelling' WHERE id = @id", token, ("id", jobId));
+                    await connection.MoveAsync(tx, jobId, move, "", token);
                     return new CommandResult(CommandOutcome.Accepted, JobState.Cancelling);
                 case JobState.Cancelling:
                     return new CommandResult(CommandOutcome.Accepted, JobState.Cancelling);
                 default:
-                    return new CommandResult(CommandOutcome.Conflict, state);
+                    return new CommandResult(CommandOutcome.Conflict, job.State);
             }
         }, ct);
 
@@ -76,22 +77,21 @@ public sealed class JobCommands(
         {
             // The user lock first, as in admission, so retries count against the same limits.
             await connection.LockUserAsync(tx, ownerId, token);
-            var state = await LockAsync(connection, tx, ownerId, jobId, token);
-            if (state is null)
+            var job = await LockAsync(connection, tx, ownerId, jobId, token);
+            if (job is null)
             {
                 return new CommandResult(CommandOutcome.NotFound);
             }
-            if (!state.Value.IsFinished())
+            if (!job.State.IsFinished())
             {
-                return new CommandResult(CommandOutcome.Conflict, state);
+                return new CommandResult(CommandOutcome.Conflict, job.State);
             }
             var usage = await connection.CountAsync(tx, ownerId, token);
             if (!limit.Admits(usage))
             {
-                return new CommandResult(CommandOutcome.OverLimit, state, usage);
+                return new CommandResult(CommandOutcome.OverLimit, job.State, usage);
             }
-            var attempt = await connection.ScalarAsync<int>(tx, "SELECT attempt FROM jobs WHERE id = @id", token, ("id", jobId));
-            events = await JobTransitions.RetryAsync(connection, tx, jobId, attempt, limit.MaxAttempts, token);
+            events = await JobTransitions.RetryAsync(connection, tx, job, limit.MaxAttempts, time, token);
             return new CommandResult(CommandOutcome.Done, JobState.Queued);
         }, ct);
         await PublishAsync(events, ct);
@@ -101,25 +101,26 @@ public sealed class JobCommands(
     public Task<CommandResult> DeleteAsync(string ownerId, Guid jobId, CancellationToken ct) =>
         db.RunAsync(async (connection, tx, token) =>
         {
-            var state = await LockAsync(connection, tx, ownerId, jobId, token);
-            if (state is null)
+            var job = await LockAsync(connection, tx, ownerId, jobId, token);
+            if (job is null)
             {
                 return new CommandResult(CommandOutcome.NotFound);
             }
-            if (!state.Value.IsFinished())
+            if (!job.State.IsFinished())
             {
-                return new CommandResult(CommandOutcome.Conflict, state);
+                return new CommandResult(CommandOutcome.Conflict, job.State);
             }
             // Tasks, events, artifacts and idempotency records go with it (ON DELETE CASCADE).
             await connection.ExecuteAsync(tx, "DELETE FROM jobs WHERE id = @id", token, ("id", jobId));
             return new CommandResult(CommandOutcome.Done);
         }, ct);
 
-    private static async Task<JobState?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string ownerId, Guid jobId, CancellationToken ct)
+    private static async Task<LockedJob?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string ownerId, Guid jobId, CancellationToken ct)
     {
-        var state = await connection.ScalarAsync<string>(tx,
-            "SELECT state FROM jobs WHERE id = @id AND owner_id = @owner FOR UPDATE", ct, ("id", jobId), ("owner", ownerId));
-        return state is null ? null : StateNames.ParseJobState(state);
+        await using var command = connection.Command(tx,
+            "SELECT state, attempt FROM jobs WHERE id = @id AND owner_id = @owner FOR UPDATE", ("id", jobId), ("owner", ownerId));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? new LockedJob(jobId, StateNames.ParseJobState(reader.GetString(0)), reader.GetInt32(1)) : null;
     }
 
     private async Task PublishAsync(IReadOnlyList<JobEventMessage> events, CancellationToken ct)

@@ -11,7 +11,8 @@ namespace Platform.Api.Jobs;
 /// row lock and, for executors, checks the fencing condition) and one INSERT of the events with the seqs it reserved.
 /// Seqs are therefore gapless and ordered exactly like the row-lock order of the writers.
 /// </summary>
-public sealed class JobEventBatch
+/// <param name="time">Stamps the events (their <c>at</c>).</param>
+public sealed class JobEventBatch(TimeProvider time)
 {
     private readonly List<(string Type, JsonElement Data)> _events = [];
 
@@ -25,7 +26,7 @@ public sealed class JobEventBatch
 
     /// <summary>
     /// Reserves seqs and inserts the events. With a <paramref name="fence"/> the reservation only succeeds while the job
-    /// still carries that lease epoch and is running or cancelling; returns null when it does not (nothing is written).
+    /// still carries that lease epoch and holds a running slot (running or cancelling); returns null when it does not (nothing is written).
     /// </summary>
     public async Task<IReadOnlyList<JobEventMessage>?> AppendAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid jobId, long? fence, CancellationToken ct)
@@ -36,7 +37,7 @@ public sealed class JobEventBatch
         }
         var sql = fence is null
             ? "UPDATE jobs SET last_seq = last_seq + @n WHERE id = @id RETURNING last_seq, owner_id"
-            : "UPDATE jobs SET last_seq = last_seq + @n WHERE id = @id AND lease_epoch = @epoch AND state IN ('running', 'cancelling') RETURNING last_seq, owner_id";
+            : $"UPDATE jobs SET last_seq = last_seq + @n WHERE id = @id AND lease_epoch = @epoch AND state IN {JobStateSql.RunningSlot} RETURNING last_seq, owner_id";
         long lastSeq;
         string ownerId;
         await using (var reserve = connection.Command(transaction, sql, ("n", (long)_events.Count), ("id", jobId), ("epoch", fence ?? 0L)))
@@ -50,7 +51,7 @@ public sealed class JobEventBatch
             ownerId = reader.GetString(1);
         }
 
-        var at = DateTimeOffset.UtcNow;
+        var at = time.GetUtcNow();
         var firstSeq = lastSeq - _events.Count + 1;
         var messages = _events.Select((e, i) => new JobEventMessage(jobId, ownerId, firstSeq + i, e.Type, at, e.Data)).ToList();
         await using var insert = connection.Command(transaction,

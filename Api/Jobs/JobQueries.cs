@@ -53,7 +53,8 @@ public sealed class JobQueries(PlatformDbContext db, QueueWaits waits, IOptionsM
 
     public async Task<UsageView> UsageAsync(string ownerId, CancellationToken ct)
     {
-        var counts = await db.Jobs.Where(j => j.OwnerId == ownerId && (j.State == JobState.Running || j.State == JobState.Cancelling || j.State == JobState.Queued))
+        // Queued jobs and those holding a running slot; EF.Constant inlines the slot states as literals, like JobStateSql.
+        var counts = await db.Jobs.Where(j => j.OwnerId == ownerId && (j.State == JobState.Queued || EF.Constant(JobStateMachine.RunningSlotStates).Contains(j.State)))
             .GroupBy(j => j.State == JobState.Queued)
             .Select(g => new { Queued = g.Key, Count = g.Count() })
             .ToListAsync(ct);

@@ -1,6 +1,10 @@
 namespace Platform.Api.Jobs;
 
-/// <summary>The legal moves of a job and how its tasks decide its outcome. SQL that changes state follows these rules.</summary>
+/// <summary>
+/// The legal moves of a job and how its tasks decide its outcome. Every write of a job's state goes through
+/// <see cref="Move"/> (see <see cref="JobStateWrites"/>), so a move not listed here throws before any SQL runs.
+/// docs/architecture.md ("Job states") lists the same moves; a test holds the two together.
+/// </summary>
 public static class JobStateMachine
 {
     private static readonly Dictionary<JobState, JobState[]> Transitions = new()
@@ -17,13 +21,29 @@ public static class JobStateMachine
         [JobState.Expired] = [JobState.Queued],
     };
 
+    /// <summary>
+    /// The states of a job an executor holds: it has the lease (only its writes pass the fence) and it takes one of its
+    /// user's running slots. The one definition of "holds a running slot", in C# and (<see cref="JobStateSql"/>) in SQL.
+    /// </summary>
+    public static readonly IReadOnlyList<JobState> RunningSlotStates = [JobState.Running, JobState.Cancelling];
+
+    /// <summary>The end states: no executor, no slot; only a retry moves the job again.</summary>
+    public static readonly IReadOnlyList<JobState> FinishedStates =
+        [JobState.Completed, JobState.Partial, JobState.Failed, JobState.Cancelled, JobState.Expired];
+
+    /// <summary>Every legal move, for the tests and the documentation check.</summary>
+    public static IEnumerable<(JobState From, JobState To)> Moves =>
+        Transitions.SelectMany(t => t.Value.Select(to => (t.Key, to)));
+
     public static bool CanMove(JobState from, JobState to) => Transitions[from].Contains(to);
 
-    public static bool IsFinished(this JobState state) =>
-        state is JobState.Completed or JobState.Partial or JobState.Failed or JobState.Cancelled or JobState.Expired;
+    /// <summary>The checked move from <paramref name="from"/> to <paramref name="to"/>; throws when the machine has no such move.</summary>
+    public static JobStateMove Move(JobState from, JobState to) =>
+        CanMove(from, to) ? new JobStateMove(from, to) : throw new IllegalJobTransitionException(from, to);
 
-    /// <summary>Running and cancelling jobs hold one of the user's running slots.</summary>
-    public static bool HoldsRunningSlot(this JobState state) => state is JobState.Running or JobState.Cancelling;
+    public static bool IsFinished(this JobState state) => FinishedStates.Contains(state);
+
+    public static bool HoldsRunningSlot(this JobState state) => RunningSlotStates.Contains(state);
 
     public static bool IsFinished(this TaskState state) =>
         state is TaskState.Completed or TaskState.Failed or TaskState.Cancelled or TaskState.Skipped;
@@ -44,4 +64,23 @@ public static class JobStateMachine
         }
         return tasks.Any(t => t == TaskState.Completed) ? JobState.Partial : JobState.Failed;
     }
+}
+
+/// <summary>A move the state machine allows; only <see cref="JobStateMachine.Move"/> makes one.</summary>
+public sealed class JobStateMove
+{
+    internal JobStateMove(JobState from, JobState to) => (From, To) = (from, to);
+
+    public JobState From { get; }
+    public JobState To { get; }
+
+    public override string ToString() => $"{From.ToWire()} → {To.ToWire()}";
+}
+
+/// <summary>Code tried a move the state machine does not have, or the job was not in the state the move starts from.</summary>
+public sealed class IllegalJobTransitionException(JobState from, JobState to, string? detail = null)
+    : InvalidOperationException($"A job cannot move from {from.ToWire()} to {to.ToWire()}{(detail is null ? "." : $": {detail}")}")
+{
+    public JobState From { get; } = from;
+    public JobState To { get; } = to;
 }

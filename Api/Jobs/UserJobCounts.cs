@@ -18,9 +18,9 @@ public static class UserJobCounts
     public static async Task<UsageCounts> CountAsync(this NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, CancellationToken ct)
     {
         await using var command = connection.Command(transaction,
-            """
-            SELECT count(*) FILTER (WHERE state IN ('running', 'cancelling'))::int,
-                   count(*) FILTER (WHERE state = 'queued')::int
+            $"""
+            SELECT count(*) FILTER (WHERE state IN {JobStateSql.RunningSlot})::int,
+                   count(*) FILTER (WHERE state = {JobStateSql.Queued})::int
             FROM jobs WHERE owner_id = @user
             """,
             ("user", userId));

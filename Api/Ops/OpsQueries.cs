@@ -13,7 +13,7 @@ public sealed class OpsQueries(PlatformDbContext db)
 {
     public async Task<QueueView> QueueAsync(CancellationToken ct)
     {
-        var active = db.Jobs.Where(j => j.State == JobState.Queued || j.State == JobState.Running || j.State == JobState.Cancelling);
+        var active = db.Jobs.Where(j => j.State == JobState.Queued || EF.Constant(JobStateMachine.RunningSlotStates).Contains(j.State));
         var byState = await active.GroupBy(j => j.State).Select(g => new { State = g.Key, Count = g.Count() }).ToListAsync(ct);
         var oldest = await db.Jobs.Where(j => j.State == JobState.Queued).MinAsync(j => (DateTimeOffset?)j.QueuedAt, ct);
         var busiest = await active
@@ -21,7 +21,7 @@ public sealed class OpsQueries(PlatformDbContext db)
             .Select(g => new
             {
                 UserId = g.Key,
-                Running = g.Count(j => j.State != JobState.Queued),
+                Running = g.Count(j => EF.Constant(JobStateMachine.RunningSlotStates).Contains(j.State)),
                 Queued = g.Count(j => j.State == JobState.Queued),
             })
             .OrderByDescending(u => u.Running + u.Queued)

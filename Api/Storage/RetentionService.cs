@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Platform.Api.Jobs;
 
 namespace Platform.Api.Storage;
 
@@ -53,10 +54,10 @@ public sealed class RetentionService(
         while (true)
         {
             await using var command = database.CreateCommand(
-                """
+                $"""
                 DELETE FROM jobs WHERE id IN (
                     SELECT id FROM jobs
-                    WHERE finished_at < @cutoff AND state IN ('completed', 'partial', 'failed', 'cancelled', 'expired')
+                    WHERE finished_at < @cutoff AND state IN {JobStateSql.Finished}
                     ORDER BY finished_at
                     LIMIT @batch
                     FOR UPDATE SKIP LOCKED)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Platform.Api.Infrastructure;
 using Platform.Api.Live;
 using Platform.Api.Storage;
@@ -30,7 +31,8 @@ public sealed class JobSubmitter(
     IOptionsMonitor<JobLimitsOptions> limits,
     IOptionsMonitor<StorageOptions> storage,
     IJobEventPublisher publisher,
-    JobMetrics metrics)
+    JobMetrics metrics,
+    TimeProvider time)
 {
     public async Task<SubmitOutcome> SubmitAsync(string ownerId, ValidatedJob request, string? idempotencyKey, CancellationToken ct)
     {
@@ -44,17 +46,9 @@ public sealed class JobSubmitter(
         {
             await connection.LockUserAsync(tx, ownerId, token);
 
-            if (idempotencyKey is not null)
+            if (idempotencyKey is not null && await ReplayAsync(connection, tx, ownerId, idempotencyKey, requestHash, token) is { } replayed)
             {
-                await using var lookup = connection.Command(tx,
-                    "SELECT request_hash, job_id FROM idempotency_records WHERE user_id = @user AND key = @key",
-                    ("user", ownerId), ("key", idempotencyKey));
-                await using var reader = await lookup.ExecuteReaderAsync(token);
-                if (await reader.ReadAsync(token))
-                {
-                    var (hash, firstJob) = (reader.GetString(0), reader.GetGuid(1));
-                    return hash == requestHash ? new SubmitOutcome.Accepted(firstJob, Replayed: true) : new SubmitOutcome.KeyReused(firstJob);
-                }
+                return replayed;
             }
 
             // Under the user's lock, so concurrent submissions see the same total; a job admitted just under the quota
@@ -73,23 +67,8 @@ public sealed class JobSubmitter(
                 return new SubmitOutcome.Refused(usage);
             }
 
-            var now = DateTimeOffset.UtcNow;
-            await connection.ExecuteAsync(tx,
-                """
-                INSERT INTO jobs (id, owner_id, source_url, source_text, formats, options, state, attempt, max_attempts,
-                                  lease_epoch, created_at, queued_at, last_seq, trace_parent, target_server)
-                VALUES (@id, @owner, @url, @text, @formats, @options::jsonb, 'queued', 1, @maxAttempts, 0, @now, @now, 0, @traceParent, @target);
-                INSERT INTO tasks (job_id, format, state, progress, attempts)
-                SELECT @id, f, 'pending', 0, 0 FROM unnest(@formats) AS f;
-                """,
-                token,
-                ("id", jobId), ("owner", ownerId), ("url", request.Url?.AbsoluteUri), ("text", request.Text),
-                ("formats", request.Formats), ("options", request.OptionsJson), ("maxAttempts", limit.MaxAttempts), ("now", now),
-                ("traceParent", Activity.Current is { IdFormat: ActivityIdFormat.W3C } submit ? submit.Id : null),
-                ("target", request.TargetServer));
-            events = await new JobEventBatch()
-                .Add(JobEventTypes.JobState, new { state = JobState.Queued, attempt = 1 })
-                .AppendAsync(connection, tx, jobId, fence: null, token) ?? [];
+            var now = time.GetUtcNow();
+            events = await CreateAsync(connection, tx, jobId, ownerId, request, limit.MaxAttempts, now, token);
             if (idempotencyKey is not null)
             {
                 await connection.ExecuteAsync(tx,
@@ -100,6 +79,51 @@ public sealed class JobSubmitter(
             return new SubmitOutcome.Accepted(jobId, Replayed: false);
         }, ct);
 
+        await ReportAsync(outcome, request, events, ct);
+        return outcome;
+    }
+
+    /// <summary>The answer to a repeated Idempotency-Key: the job it created, or a refusal when the request differs; null when the key is new.</summary>
+    private static async Task<SubmitOutcome?> ReplayAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, string ownerId, string idempotencyKey, string requestHash, CancellationToken ct)
+    {
+        await using var lookup = connection.Command(tx,
+            "SELECT request_hash, job_id FROM idempotency_records WHERE user_id = @user AND key = @key",
+            ("user", ownerId), ("key", idempotencyKey));
+        await using var reader = await lookup.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+        var (hash, firstJob) = (reader.GetString(0), reader.GetGuid(1));
+        return hash == requestHash ? new SubmitOutcome.Accepted(firstJob, Replayed: true) : new SubmitOutcome.KeyReused(firstJob);
+    }
+
+    /// <summary>Inserts the job (queued, attempt 1), one pending task per format and its first event.</summary>
+    private async Task<IReadOnlyList<JobEventMessage>> CreateAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, Guid jobId, string ownerId, ValidatedJob request, int maxAttempts, DateTimeOffset now, CancellationToken ct)
+    {
+        await connection.ExecuteAsync(tx,
+            $"""
+            INSERT INTO jobs (id, owner_id, source_url, source_text, formats, options, state, attempt, max_attempts,
+                              lease_epoch, created_at, queued_at, last_seq, trace_parent, target_server)
+            VALUES (@id, @owner, @url, @text, @formats, @options::jsonb, {JobStateSql.Queued}, 1, @maxAttempts, 0, @now, @now, 0, @traceParent, @target);
+            INSERT INTO tasks (job_id, format, state, progress, attempts)
+            SELECT @id, f, {TaskStateSql.Pending}, 0, 0 FROM unnest(@formats) AS f;
+            """,
+            ct,
+            ("id", jobId), ("owner", ownerId), ("url", request.Url?.AbsoluteUri), ("text", request.Text),
+            ("formats", request.Formats), ("options", request.OptionsJson), ("maxAttempts", maxAttempts), ("now", now),
+            ("traceParent", Activity.Current is { IdFormat: ActivityIdFormat.W3C } submit ? submit.Id : null),
+            ("target", request.TargetServer));
+        return await new JobEventBatch(time)
+            .Add(JobEventTypes.JobState, new { state = JobState.Queued, attempt = 1 })
+            .AppendAsync(connection, tx, jobId, fence: null, ct) ?? [];
+    }
+
+    /// <summary>After commit: the metrics, and the new job's first event to its watchers.</summary>
+    private async Task ReportAsync(SubmitOutcome outcome, ValidatedJob request, IReadOnlyList<JobEventMessage> events, CancellationToken ct)
+    {
         if (outcome is SubmitOutcome.Accepted { Replayed: false })
         {
             metrics.Submitted(request.Url is null ? "text" : "url");
@@ -112,6 +136,5 @@ public sealed class JobSubmitter(
         {
             metrics.Refused();
         }
-        return outcome;
     }
 }

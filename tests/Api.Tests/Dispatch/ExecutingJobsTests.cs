@@ -7,7 +7,7 @@ public sealed class ExecutingJobsTests
     private static readonly Guid JobId = Guid.NewGuid();
 
     private static JobRun Run(long epoch) =>
-        new(new ClaimedJob(JobId, "user", epoch, 1, null, "text", "{}", DateTimeOffset.UtcNow, []), null);
+        new(new ClaimedJob(JobId, "user", epoch, 1, null, "text", "{}", DateTimeOffset.UtcNow, []), null, TimeProvider.System);
 
     [Fact]
     public void A_job_reclaimed_while_its_previous_run_is_still_ending_stays_tracked_after_that_run_ends()

@@ -1,8 +1,9 @@
+using System.Text.RegularExpressions;
 using Platform.Api.Jobs;
 
 namespace Platform.Api.Tests.Jobs;
 
-public sealed class JobStateMachineTests
+public sealed partial class JobStateMachineTests
 {
     [Theory]
     [InlineData(JobState.Queued, JobState.Running)]
@@ -22,6 +23,44 @@ public sealed class JobStateMachineTests
     [InlineData(JobState.Expired, JobState.Running)]
     [InlineData(JobState.Cancelling, JobState.Queued)]
     public void Refuses_moves_the_design_does_not_have(JobState from, JobState to) => Assert.False(JobStateMachine.CanMove(from, to));
+
+    [Fact]
+    public void An_illegal_move_throws_before_anything_is_written()
+    {
+        var refused = Assert.Throws<IllegalJobTransitionException>(() => JobStateMachine.Move(JobState.Completed, JobState.Running));
+        Assert.Equal((JobState.Completed, JobState.Running), (refused.From, refused.To));
+        var claim = JobStateMachine.Move(JobState.Queued, JobState.Running);
+        Assert.Equal((JobState.Queued, JobState.Running), (claim.From, claim.To));
+    }
+
+    [Fact]
+    public void The_machine_has_exactly_the_moves_the_architecture_document_lists()
+    {
+        var section = RepositoryFiles.Read("docs/architecture.md").Split("### Job states", 2)[1].Split("\n#", 2)[0];
+        var documented = section.Split('\n')
+            .Select(line => line.Split('|', StringSplitOptions.TrimEntries))
+            .Where(cells => cells.Length == 4 && cells[1].StartsWith('`'))
+            .SelectMany(cells => from source in Names(cells[1]) from target in Names(cells[2]) select (source, target))
+            .ToHashSet();
+
+        Assert.NotEmpty(documented);
+        Assert.Equal(documented.Order(), JobStateMachine.Moves.Order());
+
+        static IEnumerable<JobState> Names(string cell) =>
+            StateName().Matches(cell).Select(m => StateNames.ParseJobState(m.Groups[1].Value));
+    }
+
+    [Fact]
+    public void A_finished_job_can_only_be_retried()
+    {
+        foreach (var state in JobStateMachine.FinishedStates)
+        {
+            Assert.Equal([JobState.Queued], JobStateMachine.Moves.Where(m => m.From == state).Select(m => m.To));
+        }
+    }
+
+    [GeneratedRegex("`([a-z]+)`")]
+    private static partial Regex StateName();
 
     [Fact]
     public void Every_task_completed_means_completed() =>

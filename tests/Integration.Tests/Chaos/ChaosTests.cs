@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Platform.Api.Jobs;
 using Platform.Fixtures;
 using Platform.Integration.Tests.Jobs;
 using Platform.Testing;
@@ -317,7 +318,7 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
         {
             await WaitForRunningAsync(load, ct);
             var running = await JobsDb.ListAsync(fixture.Database,
-                "SELECT id, owner_id FROM jobs WHERE owner_instance = @r AND state = 'running' AND id = ANY(@ids) LIMIT 2",
+                $"SELECT id, owner_id FROM jobs WHERE owner_instance = @r AND state = {JobStateSql.Literal(JobState.Running)} AND id = ANY(@ids) LIMIT 2",
                 r => (Id: r.GetGuid(0), Owner: r.GetString(1)), ("r", replica.Name), ("ids", load.Submitted.ToArray()));
             foreach (var (id, _) in running)
             {
@@ -335,7 +336,7 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
     private async Task<AppResource> BusiestApiAsync()
     {
         var busiest = await JobsDb.ScalarAsync<string>(fixture.Database,
-            "SELECT owner_instance FROM jobs WHERE state = 'running' GROUP BY owner_instance ORDER BY count(*) DESC LIMIT 1");
+            $"SELECT owner_instance FROM jobs WHERE state = {JobStateSql.Literal(JobState.Running)} GROUP BY owner_instance ORDER BY count(*) DESC LIMIT 1");
         return fixture.App.Api.FirstOrDefault(r => r.Name == busiest) ?? fixture.App.Api[0];
     }
 
@@ -345,7 +346,7 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
         while (DateTime.UtcNow < deadline)
         {
             var running = await JobsDb.ScalarAsync<long>(fixture.Database,
-                "SELECT count(*) FROM jobs WHERE state = 'running' AND id = ANY(@ids)", ("ids", load.Submitted.ToArray()));
+                $"SELECT count(*) FROM jobs WHERE state = {JobStateSql.Literal(JobState.Running)} AND id = ANY(@ids)", ("ids", load.Submitted.ToArray()));
             if (running >= 2)
             {
                 return;
@@ -379,7 +380,7 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
             && log.SkipWhile(e => e.State != "cancelling").Any(e => e.State == "running"));
         var honoured = cancels.Count(id => states.Any(s => s.Id == id && s.State == "cancelled"));
         var failures = await JobsDb.ListAsync(fixture.Database,
-            "SELECT left(error, 100), count(*) FROM tasks WHERE job_id = ANY(@ids) AND state = 'failed' GROUP BY 1 ORDER BY 2 DESC LIMIT 5",
+            $"SELECT left(error, 100), count(*) FROM tasks WHERE job_id = ANY(@ids) AND state = {TaskStateSql.Literal(TaskState.Failed)} GROUP BY 1 ORDER BY 2 DESC LIMIT 5",
             r => $"{r.GetInt64(1)}× {(r.IsDBNull(0) ? "?" : r.GetString(0))}", ("ids", ids));
         var captures = load.Captures.ToHashSet();
         var captureStates = states.Where(s => captures.Contains(s.Id)).ToList();
@@ -497,10 +498,10 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
                         try
                         {
                             var worst = await JobsDb.ListAsync(fixture.Database,
-                                """
-                                SELECT 'user ' || owner_id, count(*), 3 FROM jobs WHERE owner_id = ANY(@users) AND state IN ('running', 'cancelling') GROUP BY owner_id
+                                $"""
+                                SELECT 'user ' || owner_id, count(*), 3 FROM jobs WHERE owner_id = ANY(@users) AND state IN {JobStateSql.RunningSlot} GROUP BY owner_id
                                 UNION ALL
-                                SELECT 'replica ' || owner_instance, count(*), 8 FROM jobs WHERE state IN ('running', 'cancelling') AND owner_instance IS NOT NULL GROUP BY owner_instance
+                                SELECT 'replica ' || owner_instance, count(*), 8 FROM jobs WHERE state IN {JobStateSql.RunningSlot} AND owner_instance IS NOT NULL GROUP BY owner_instance
                                 """,
                                 r => (Who: r.GetString(0), Count: r.GetInt64(1), Limit: r.GetInt32(2)), ("users", users.ToArray()));
                             foreach (var (who, count, limit) in worst)

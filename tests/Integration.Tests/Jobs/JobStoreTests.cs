@@ -52,10 +52,10 @@ public sealed class JobStoreTests(JobStoreFixture fixture)
     private readonly RecordingPublisher _published = new();
     private readonly JobMetrics _metrics = new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
 
-    private JobSubmitter Submitter() => new(_db, Monitor(Limits), Monitor(new Platform.Api.Storage.StorageOptions()), _published, _metrics);
-    private JobQueue Queue() => new(_db);
-    private FencedJobWriter Writer() => new(_db, _published, _metrics);
-    private LeaseRescuer Rescuer() => new(_db, new QueueWaits(_db, new UnlimitedCaptureCapacity(), Monitor(Limits)), _published, Monitor(new LeaseOptions()), Monitor(Limits), _metrics, NullLogger<LeaseRescuer>.Instance);
+    private JobSubmitter Submitter() => new(_db, Monitor(Limits), Monitor(new Platform.Api.Storage.StorageOptions()), _published, _metrics, TimeProvider.System);
+    private JobQueue Queue() => new(_db, TimeProvider.System);
+    private FencedJobWriter Writer() => new(_db, _published, _metrics, TimeProvider.System);
+    private LeaseRescuer Rescuer() => new(_db, new QueueWaits(_db, new UnlimitedCaptureCapacity(), Monitor(Limits)), _published, Monitor(new LeaseOptions()), Monitor(Limits), _metrics, TimeProvider.System, NullLogger<LeaseRescuer>.Instance);
 
     [Fact]
     public async Task A_stale_executors_writes_are_rejected_and_nothing_of_them_persists()
@@ -108,7 +108,7 @@ public sealed class JobStoreTests(JobStoreFixture fixture)
         await using (var redis = await ConnectionMultiplexer.ConnectAsync(fixture.App.RedisConnectionString))
         {
             var executing = new ExecutingJobs();
-            var commands = new JobCommands(_db, new CancelSignals(redis, executing, NullLogger<CancelSignals>.Instance), _published, Monitor(Limits), _metrics);
+            var commands = new JobCommands(_db, new CancelSignals(redis, executing, NullLogger<CancelSignals>.Instance), _published, Monitor(Limits), _metrics, TimeProvider.System);
             Assert.Equal(CommandOutcome.Accepted, (await commands.CancelAsync(user, jobId, ct)).Outcome);
         }
 
@@ -145,14 +145,14 @@ public sealed class JobStoreTests(JobStoreFixture fixture)
         var keeper = new LeaseKeeper(_db, executing, Monitor(new LeaseOptions()), _metrics, NullLogger<LeaseKeeper>.Instance);
 
         var first = (await Queue().ClaimNextAsync(user, "executor-a", TimeSpan.FromSeconds(15), Limits.RunningPerUser, ct))!.Value.Job;
-        using var previous = new JobRun(first, null);
+        using var previous = new JobRun(first, null, TimeProvider.System);
         executing.TryAdd(previous);
         // Its lease runs out (the replica was paused), it is rescued, and this same replica claims it again while the
         // previous run has not yet noticed.
         await Execute("UPDATE jobs SET lease_expires_at = now() - interval '1 second' WHERE id = @id", ("id", jobId));
         Assert.True(await Rescuer().RescueExpiredLeasesAsync(ct) >= 1);
         var second = (await Queue().ClaimNextAsync(user, "executor-a", TimeSpan.FromSeconds(15), Limits.RunningPerUser, ct))!.Value.Job;
-        using var current = new JobRun(second, null);
+        using var current = new JobRun(second, null, TimeProvider.System);
         executing.TryAdd(current);
 
         await keeper.RenewAsync(ct);
@@ -161,7 +161,7 @@ public sealed class JobStoreTests(JobStoreFixture fixture)
 
         // The previous run ends; the new one is still renewed and still reachable by a cancel.
         executing.Remove(previous);
-        await Execute("UPDATE jobs SET lease_expires_at = now() + interval '1 second', state = 'cancelling' WHERE id = @id", ("id", jobId));
+        await Execute($"UPDATE jobs SET lease_expires_at = now() + interval '1 second', state = {JobStateSql.Literal(JobState.Cancelling)} WHERE id = @id", ("id", jobId));
         await keeper.RenewAsync(ct);
         Assert.True(await Scalar<bool>("SELECT lease_expires_at > now() + interval '10 seconds' FROM jobs WHERE id = @id", ("id", jobId)));
         Assert.Equal(StopReason.Cancelled, current.Reason);
@@ -181,7 +181,7 @@ public sealed class JobStoreTests(JobStoreFixture fixture)
         {
             Host = "127.0.0.1", Port = proxy.Port, Pooling = false,
         }.ConnectionString);
-        var writer = new FencedJobWriter(new PostgresTransactions(throughProxy), _published, _metrics);
+        var writer = new FencedJobWriter(new PostgresTransactions(throughProxy), _published, _metrics, TimeProvider.System);
 
         proxy.ArmOnce();
         await writer.TaskOutputAsync(job, [("text-stats", "one chunk")], ct);
@@ -236,7 +236,7 @@ public sealed class JobStoreTests(JobStoreFixture fixture)
         var claims = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ =>
             Queue().ClaimNextAsync(user, "executor", TimeSpan.FromSeconds(15), Limits.RunningPerUser, ct)));
         Assert.Equal(3, claims.Count(c => c is not null));
-        Assert.Equal(3L, await Scalar<long>("SELECT count(*) FROM jobs WHERE owner_id = @u AND state = 'running'", ("u", user)));
+        Assert.Equal(3L, await Scalar<long>($"SELECT count(*) FROM jobs WHERE owner_id = @u AND state = {JobStateSql.Literal(JobState.Running)}", ("u", user)));
         Assert.DoesNotContain(user, await Queue().NextUsersAsync(100, Limits.RunningPerUser, ct));
     }
 

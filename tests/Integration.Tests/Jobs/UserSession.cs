@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
+using Platform.Api.Jobs;
 
 namespace Platform.Integration.Tests.Jobs;
 
@@ -148,7 +149,7 @@ internal static class JobsDb
                 while (!_stop.IsCancellationRequested)
                 {
                     var running = await ScalarAsync<long>(db,
-                        "SELECT count(*) FROM jobs WHERE owner_id = @u AND state IN ('running', 'cancelling')", ("u", userId));
+                        $"SELECT count(*) FROM jobs WHERE owner_id = @u AND state IN {JobStateSql.RunningSlot}", ("u", userId));
                     Samples++;
                     _max = Math.Max(_max, (int)running);
                     await Task.Delay(50).ConfigureAwait(false);
