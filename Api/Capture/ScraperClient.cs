@@ -9,7 +9,7 @@ namespace Platform.Api.Capture;
 
 /// <summary>
 /// Typed HttpClient for the Scraper (service discovery and the standard resilience handler, configured in
-/// <see cref="CaptureModule"/>): posts a capture — to the reserved replica when there is one — and yields the streamed
+/// <see cref="CaptureExtensions"/>): posts a capture — to the reserved replica when there is one — and yields the streamed
 /// frames. A refusal before the stream starts (validation, blocked address, 503 saturation) surfaces as
 /// <see cref="ScraperRefusedException"/>; a stream that goes silent or overruns its deadline as <see cref="ScraperTimeoutException"/>.
 /// </summary>

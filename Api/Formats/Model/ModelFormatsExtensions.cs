@@ -4,20 +4,14 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenAI;
-using Platform.Api.Extensions;
 
 namespace Platform.Api.Formats.Model;
-
-/// <summary>Registers the model endpoint the llm-* formats share; the engine discovers the format classes themselves.</summary>
-public sealed class ModelFormatsModule : IApiModule
-{
-    public void AddServices(IHostApplicationBuilder builder) => builder.AddModelFormats();
-}
 
 public static class ModelFormatsExtensions
 {
     /// <summary>
-    /// Binds <see cref="ModelOptions"/> (section "Model", then ConnectionStrings:model) and, when an endpoint is
+    /// Registers the model endpoint the llm-* formats share (<see cref="FormatsExtensions.AddFormats"/> registers the
+    /// format classes themselves). Binds <see cref="ModelOptions"/> (section "Model", then ConnectionStrings:model) and, when an endpoint is
     /// configured, an <see cref="IChatClient"/> keyed "model". Without one the llm-* formats report IsEnabled = false
     /// and the registry does not offer them.
     /// </summary>

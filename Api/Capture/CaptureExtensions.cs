@@ -5,14 +5,13 @@ using Platform.Api.Formats;
 
 namespace Platform.Api.Capture;
 
-/// <summary>
-/// Registers the Scraper client, the capture seam and capture capacity (found by AddApplicationServices through
-/// <see cref="IApiModule"/>). The client inherits ServiceDefaults' service discovery and standard resilience handler,
-/// reshaped for captures (<see cref="ConfigureResilience"/>).
-/// </summary>
-public sealed class CaptureModule : IApiModule
+public static class CaptureExtensions
 {
-    public void AddServices(IHostApplicationBuilder builder)
+    /// <summary>
+    /// Registers the Scraper client, the capture seam and capture capacity. The client inherits ServiceDefaults' service
+    /// discovery and standard resilience handler, reshaped for captures (<see cref="ConfigureResilience"/>).
+    /// </summary>
+    public static IHostApplicationBuilder AddCapture(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ScraperClientOptions>()
             .BindConfiguration(ScraperClientOptions.SectionName)
@@ -21,6 +20,7 @@ public sealed class CaptureModule : IApiModule
         AddScraperClient(builder.Services);
         builder.Services.AddTransient<ICaptureService, ScraperCaptureService>();
         builder.Services.AddSingleton<ICaptureCapacity, ScraperReservations>();
+        return builder;
     }
 
     /// <summary>

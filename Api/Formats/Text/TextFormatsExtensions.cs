@@ -1,15 +1,11 @@
-using Platform.Api.Extensions;
-
 namespace Platform.Api.Formats.Text;
-
-/// <summary>Registers what the offline text formats need; the engine discovers the format classes themselves.</summary>
-public sealed class TextFormatsModule : IApiModule
-{
-    public void AddServices(IHostApplicationBuilder builder) => builder.AddTextFormats();
-}
 
 public static class TextFormatsExtensions
 {
+    /// <summary>
+    /// Registers what the offline text formats need (<see cref="FormatsExtensions.AddFormats"/> registers the format
+    /// classes themselves).
+    /// </summary>
     public static IHostApplicationBuilder AddTextFormats(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<TextFormatsOptions>()

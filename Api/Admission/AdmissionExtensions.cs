@@ -1,0 +1,12 @@
+namespace Platform.Api.Admission;
+
+public static class AdmissionExtensions
+{
+    /// <summary>Registers the admission options (validated at start-up) and the pressure reading.</summary>
+    public static IHostApplicationBuilder AddAdmission(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AdmissionOptions>().BindConfiguration(AdmissionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ReplicaPressure>();
+        return builder;
+    }
+}
