@@ -13,7 +13,7 @@ public static class AccountsExtensions
     /// </summary>
     public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section);
+        builder.AddValidatedOptions<AccountOptions>(AccountOptions.Section);
         builder.Services.AddScoped<UnknownAccountPassword>();
 
         builder.Services.AddDataProtection()

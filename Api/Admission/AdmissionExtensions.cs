@@ -5,7 +5,7 @@ public static class AdmissionExtensions
     /// <summary>Registers the admission options (validated at start-up) and the pressure reading.</summary>
     public static IHostApplicationBuilder AddAdmission(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<AdmissionOptions>().BindConfiguration(AdmissionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.AddValidatedOptions<AdmissionOptions>(AdmissionOptions.Section);
         builder.Services.AddSingleton<ReplicaPressure>();
         return builder;
     }

@@ -13,10 +13,7 @@ public static class CaptureExtensions
     /// </summary>
     public static IHostApplicationBuilder AddCapture(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ScraperClientOptions>()
-            .BindConfiguration(ScraperClientOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<ScraperClientOptions>(ScraperClientOptions.Section);
         AddScraperClient(builder.Services);
         builder.Services.AddTransient<ICaptureService, ScraperCaptureService>();
         builder.Services.AddSingleton<ICaptureCapacity, ScraperReservations>();

@@ -6,9 +6,9 @@ public static class DispatchExtensions
     public static IHostApplicationBuilder AddDispatch(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<LeaseOptions>().BindConfiguration(LeaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<DispatchOptions>().BindConfiguration(DispatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<TaskRetryOptions>().BindConfiguration(TaskRetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.AddValidatedOptions<LeaseOptions>(LeaseOptions.Section);
+        builder.AddValidatedOptions<DispatchOptions>(DispatchOptions.Section);
+        builder.AddValidatedOptions<TaskRetryOptions>(TaskRetryOptions.Section);
         services.AddSingleton<ExecutingJobs>();
         services.AddSingleton<DispatchSignal>();
         services.AddSingleton<DispatchNotifier>();

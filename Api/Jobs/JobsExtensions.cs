@@ -8,9 +8,9 @@ public static class JobsExtensions
     public static IHostApplicationBuilder AddJobs(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<JobLimitsOptions>().BindConfiguration(JobLimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<SubmissionLimits>().BindConfiguration(SubmissionLimits.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<CaptureTargetOptions>().BindConfiguration(CaptureTargetOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.AddValidatedOptions<JobLimitsOptions>(JobLimitsOptions.Section);
+        builder.AddValidatedOptions<SubmissionLimits>(SubmissionLimits.Section);
+        builder.AddValidatedOptions<CaptureTargetOptions>(CaptureTargetOptions.Section);
         services.AddSingleton<JobMetrics>();
         services.AddScoped<JobRequestValidator>();
         services.AddScoped<JobQueries>();

@@ -13,7 +13,7 @@ public static class LiveExtensions
     public static IHostApplicationBuilder AddLive(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<LiveOptions>().BindConfiguration(LiveOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.AddValidatedOptions<LiveOptions>(LiveOptions.Section);
         services.AddSingleton<LiveMetrics>();
         services.AddSingleton<LiveBackplane>();
         services.AddSingleton<UserEventNotifier>();

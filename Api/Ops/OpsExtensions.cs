@@ -6,7 +6,7 @@ public static class OpsExtensions
     public static IHostApplicationBuilder AddOps(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<DrainOptions>().BindConfiguration(DrainOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.AddValidatedOptions<DrainOptions>(DrainOptions.Section);
         services.AddSingleton<InstanceIdentity>();
         services.AddScoped<OpsQueries>();
         services.AddHostedService<InstanceHeartbeat>();

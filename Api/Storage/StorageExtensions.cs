@@ -5,7 +5,7 @@ public static class StorageExtensions
     /// <summary>Retention and the per-user quota: options validated at start-up, the purge loop on every replica.</summary>
     public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.AddValidatedOptions<StorageOptions>(StorageOptions.Section);
         builder.Services.AddHostedService<RetentionService>();
         return builder;
     }

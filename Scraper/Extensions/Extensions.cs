@@ -15,18 +15,9 @@ public static class Extensions
         builder.Services.AddCoordination(builder.Configuration);
         builder.Services.AddProblemDetails();
 
-        builder.Services.AddOptions<BrowserOptions>()
-            .BindConfiguration(BrowserOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddOptions<PagePoolOptions>()
-            .BindConfiguration(PagePoolOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddOptions<CaptureOptions>()
-            .BindConfiguration(CaptureOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<BrowserOptions>(BrowserOptions.Section);
+        builder.AddValidatedOptions<PagePoolOptions>(PagePoolOptions.Section);
+        builder.AddValidatedOptions<CaptureOptions>(CaptureOptions.Section);
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ScraperMetrics>();

@@ -18,11 +18,8 @@ public static class ModelFormatsExtensions
     public static IHostApplicationBuilder AddModelFormats(this IHostApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        builder.Services.AddOptions<ModelOptions>()
-            .Bind(configuration.GetSection(ModelOptions.SectionName))
-            .PostConfigure(o => o.ApplyConnectionString(configuration.GetConnectionString(ModelOptions.ConnectionStringName)))
-            .ValidateOnStart();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>());
+        builder.AddValidatedOptions<ModelOptions, ModelOptionsValidator>(ModelOptions.Section)
+            .PostConfigure(o => o.ApplyConnectionString(configuration.GetConnectionString(ModelOptions.ConnectionStringName)));
         builder.Services.AddCoordination(configuration);
         builder.Services.TryAddSingleton<ModelMetrics>();
 

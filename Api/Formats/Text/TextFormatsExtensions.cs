@@ -8,12 +8,9 @@ public static class TextFormatsExtensions
     /// </summary>
     public static IHostApplicationBuilder AddTextFormats(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<TextFormatsOptions>()
-            .Bind(builder.Configuration.GetSection(TextFormatsOptions.SectionName))
-            .ValidateDataAnnotations()
+        builder.AddValidatedOptions<TextFormatsOptions>(TextFormatsOptions.Section)
             .Validate(o => o.SummarySentences <= o.MaxSummarySentences && o.Keywords <= o.MaxKeywords,
-                "TextFormats: the default summary sentences and keywords must not exceed their maximums.")
-            .ValidateOnStart();
+                "TextFormats: the default summary sentences and keywords must not exceed their maximums.");
         builder.Services.AddSingleton<TextFormatMetrics>();
         return builder;
     }
