@@ -6,6 +6,7 @@ public static class AdmissionExtensions
     public static IHostApplicationBuilder AddAdmission(this IHostApplicationBuilder builder)
     {
         builder.AddValidatedOptions<AdmissionOptions>(AdmissionOptions.Section);
+        builder.Services.AddSingleton<AdmissionMetrics>();
         builder.Services.AddSingleton<ReplicaPressure>();
         return builder;
     }

@@ -7,6 +7,7 @@ public static class SecurityExtensions
     {
         builder.AddClientAddress();
         builder.AddValidatedOptions<AbuseLimitsOptions, AbuseLimitsOptionsValidator>(AbuseLimitsOptions.Section);
+        builder.Services.AddSingleton<SecurityMetrics>();
         builder.Services.AddSingleton<AbuseLimits>();
         builder.AddValidatedOptions<CrossSiteOptions>(CrossSiteOptions.Section)
             .Validate(o => o.AllowedOrigins.All(origin => Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"),

@@ -6,6 +6,7 @@ public static class StorageExtensions
     public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
     {
         builder.AddValidatedOptions<StorageOptions>(StorageOptions.Section);
+        builder.Services.AddSingleton<StorageMetrics>();
         builder.Services.AddHostedService<RetentionService>();
         return builder;
     }

@@ -35,6 +35,7 @@ public static class Extensions
             GatewayProxyConfig.Routes,
             GatewayProxyConfig.Clusters(sp.GetRequiredService<ReplicaRotation>().Destinations, sp.GetRequiredService<IOptions<GatewayOptions>>().Value.HealthCheckInterval)));
         services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<InMemoryConfigProvider>());
+        services.AddSingleton<GatewayMetrics>();
         services.AddHostedService<ReplicaRegistryWatcher>();
         services.AddReverseProxy()
             .AddServiceDiscoveryDestinationResolver()
