@@ -68,9 +68,10 @@ public static class AccountsExtensions
     public static void EnsureDataProtectionKey(this IServiceProvider services)
     {
         var keys = services.GetRequiredService<Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager>();
-        if (!keys.GetAllKeys().Any(k => !k.IsRevoked && k.ExpirationDate > DateTimeOffset.UtcNow.AddDays(7)))
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        if (!keys.GetAllKeys().Any(k => !k.IsRevoked && k.ExpirationDate > now.AddDays(7)))
         {
-            keys.CreateNewKey(DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(90));
+            keys.CreateNewKey(now, now.AddDays(90));
         }
     }
 }

@@ -23,6 +23,7 @@ public sealed class CaptureRunner(
     CaptureLog log,
     IOptionsMonitor<CaptureOptions> options,
     ScraperMetrics metrics,
+    TimeProvider time,
     ILogger<CaptureRunner> logger)
 {
     private static readonly CaptureOutput[] OutputOrder =
@@ -72,7 +73,7 @@ public sealed class CaptureRunner(
             await Bounded(guard.AttachAsync(context), ct);
             var page = await Bounded(context.NewPageAsync(), ct);
             session.PageOpened();
-            pageOpenedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            pageOpenedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
             // Nothing in the page may block the capture: dialogs are dismissed, file choosers intercepted and left alone,
             // popups closed.
             page.Dialog += (_, dialog) => _ = Quietly(dialog.DismissAsync());
@@ -246,7 +247,7 @@ public sealed class CaptureRunner(
         {
             await session.CloseAsync();
             lease?.Dispose();
-            var closedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var closedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
             metrics.CaptureFinished(Stopwatch.GetElapsedTime(started), outcome);
             log.Add(new CaptureTimeline(url.IdnHost, outcome, slot.HostSlotAt, pageOpenedAt, closedAt, closedAt, generation));
         }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.Scraper.Admission;
 using Platform.Scraper.Browser;
 using Platform.Scraper.Capacity;
@@ -11,6 +12,7 @@ public static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddRedisClient("redis", configureOptions: RedisClientDefaults.Apply);
         builder.Services.AddCoordination(builder.Configuration);
         builder.Services.AddProblemDetails();
@@ -19,7 +21,6 @@ public static class Extensions
         builder.AddValidatedOptions<PagePoolOptions>(PagePoolOptions.Section);
         builder.AddValidatedOptions<CaptureOptions>(CaptureOptions.Section);
 
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ScraperMetrics>();
         builder.Services.AddSingleton<EgressProxy>();
         builder.Services.AddSingleton<BrowserHost>();

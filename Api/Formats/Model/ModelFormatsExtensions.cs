@@ -46,6 +46,7 @@ public static class ModelFormatsExtensions
                 services.GetRequiredService<Platform.Coordination.IDistributedSemaphore>(),
                 options,
                 services.GetRequiredService<ModelMetrics>(),
+                services.GetRequiredService<TimeProvider>(),
                 services.GetRequiredService<ILogger<ModelEndpoint>>());
         });
         return builder;

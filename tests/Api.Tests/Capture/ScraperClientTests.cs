@@ -22,7 +22,7 @@ public sealed class ScraperClientTests : IAsyncLifetime
 
     private ScraperClient Client(Action<ScraperClientOptions>? configure = null)
     {
-        var services = new ServiceCollection().AddLogging();
+        var services = new ServiceCollection().AddLogging().AddSingleton(TimeProvider.System);
         // As ServiceDefaults does for every client; AddCapture then reshapes the Scraper client's pipeline.
         services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
         services.AddOptions<ScraperClientOptions>().Configure(o =>
