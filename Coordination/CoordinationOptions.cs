@@ -5,7 +5,7 @@ namespace Platform.Coordination;
 /// <summary>Configuration section "Coordination": how long Redis leases live and how waiters and holders pace themselves.</summary>
 public sealed class CoordinationOptions
 {
-    public const string SectionName = "Coordination";
+    public const string Section = "Coordination";
 
     /// <summary>How long a lease lives on the Redis server clock without a renewal. A crashed holder's slot frees after this.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);

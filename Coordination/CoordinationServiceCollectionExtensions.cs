@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Hosting;
 using Platform.Coordination;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -14,10 +14,7 @@ public static class CoordinationServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddCoordination(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<CoordinationOptions>()
-            .Bind(configuration.GetSection(CoordinationOptions.SectionName))
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CoordinationOptions>, CoordinationOptionsValidator>());
+        services.AddValidatedOptions<CoordinationOptions, CoordinationOptionsValidator>(configuration, CoordinationOptions.Section);
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CoordinationMetrics>();

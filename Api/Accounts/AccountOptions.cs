@@ -1,7 +1,9 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Platform.Api.Accounts;
 
 /// <summary>Section "Accounts".</summary>
-public sealed class AccountOptions
+public sealed class AccountOptions : IValidatableObject
 {
     public const string Section = "Accounts";
     public const string AdminRole = "admin";
@@ -16,6 +18,15 @@ public sealed class AccountOptions
     /// registering: the password is a secret (the AppHost's <c>admin-password</c> parameter). Null = no admin.
     /// </summary>
     public BootstrapAdminOptions? BootstrapAdmin { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrWhiteSpace(BootstrapAdmin?.Email) && string.IsNullOrEmpty(BootstrapAdmin.Password))
+        {
+            yield return new ValidationResult(
+                "Accounts:BootstrapAdmin:Password (a secret) is required with Accounts:BootstrapAdmin:Email.", [nameof(BootstrapAdmin)]);
+        }
+    }
 }
 
 /// <summary>Section "Accounts:BootstrapAdmin".</summary>

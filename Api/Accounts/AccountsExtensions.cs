@@ -13,7 +13,7 @@ public static class AccountsExtensions
     /// </summary>
     public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section);
+        builder.AddValidatedOptions<AccountOptions>(AccountOptions.Section);
         builder.Services.AddScoped<UnknownAccountPassword>();
 
         builder.Services.AddDataProtection()
@@ -68,9 +68,10 @@ public static class AccountsExtensions
     public static void EnsureDataProtectionKey(this IServiceProvider services)
     {
         var keys = services.GetRequiredService<Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager>();
-        if (!keys.GetAllKeys().Any(k => !k.IsRevoked && k.ExpirationDate > DateTimeOffset.UtcNow.AddDays(7)))
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        if (!keys.GetAllKeys().Any(k => !k.IsRevoked && k.ExpirationDate > now.AddDays(7)))
         {
-            keys.CreateNewKey(DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(90));
+            keys.CreateNewKey(now, now.AddDays(90));
         }
     }
 }

@@ -15,14 +15,11 @@ public static class BootstrapAdmin
     {
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(BootstrapAdmin));
         var configured = services.GetRequiredService<IOptions<AccountOptions>>().Value.BootstrapAdmin;
-        if (string.IsNullOrWhiteSpace(configured?.Email))
+        if (string.IsNullOrWhiteSpace(configured?.Email) || configured.Password is not { } password)
         {
+            // AccountOptions.Validate refuses an email without a password, so this is "none configured".
             logger.LogInformation("No bootstrap admin configured (Accounts:BootstrapAdmin:Email); admin role unchanged");
             return;
-        }
-        if (string.IsNullOrEmpty(configured.Password))
-        {
-            throw new InvalidOperationException("Accounts:BootstrapAdmin:Password (a secret) is required with Accounts:BootstrapAdmin:Email.");
         }
         var email = configured.Email.Trim();
         var users = services.GetRequiredService<UserManager<PlatformUser>>();
@@ -36,14 +33,14 @@ public static class BootstrapAdmin
         if (admin is null)
         {
             admin = new PlatformUser { UserName = email, Email = email };
-            Check(await users.CreateAsync(admin, configured.Password), $"create the bootstrap admin {email}");
+            Check(await users.CreateAsync(admin, password), $"create the bootstrap admin {email}");
             logger.LogInformation("Bootstrap admin {Email} created", email);
         }
-        else if (!await users.CheckPasswordAsync(admin, configured.Password))
+        else if (!await users.CheckPasswordAsync(admin, password))
         {
             // Someone else's password (a squatter's registration) or a rotated secret: the secret wins, sessions end.
             Check(await users.RemovePasswordAsync(admin), $"reset the password of {email}");
-            Check(await users.AddPasswordAsync(admin, configured.Password), $"set the password of {email}");
+            Check(await users.AddPasswordAsync(admin, password), $"set the password of {email}");
             logger.LogWarning("Bootstrap admin {Email} existed with another password; password set to the configured secret, sessions ended", email);
         }
         if (!await users.IsInRoleAsync(admin, AccountOptions.AdminRole))

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Platform.Api.Extensions;
 
 namespace Platform.Api.Admission;
 
@@ -23,14 +22,4 @@ public static class PressureAdmission
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Too busy to take new work",
                 detail: $"{reason} Try again in {retryAfter.TotalSeconds:0} s.");
         });
-}
-
-/// <summary>Registers the admission options (validated at start-up) and the pressure reading.</summary>
-public sealed class AdmissionModule : IApiModule
-{
-    public void AddServices(IHostApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<AdmissionOptions>().BindConfiguration(AdmissionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<ReplicaPressure>();
-    }
 }

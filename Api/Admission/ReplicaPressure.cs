@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Platform.ServiceDefaults;
 
@@ -6,26 +5,24 @@ namespace Platform.Api.Admission;
 
 /// <summary>
 /// Whether this replica is too short of memory or CPU to take new work (cgroup-aware readings from ServiceDefaults, read
-/// at most twice a second). One per replica; meter "Platform.Admission" counts refusals by reason.
+/// at most twice a second). One per replica; <see cref="AdmissionMetrics"/> counts refusals by reason.
 /// </summary>
 public sealed class ReplicaPressure
 {
-    public const string MeterName = "Platform.Admission";
     private static readonly TimeSpan CacheFor = TimeSpan.FromMilliseconds(500);
 
     private readonly IOptionsMonitor<AdmissionOptions> _options;
     private readonly TimeProvider _time;
-    private readonly Counter<long> _refused;
+    private readonly AdmissionMetrics _metrics;
     private readonly Lock _gate = new();
     private (MemoryReading Memory, double? Cpu) _last;
     private long _readAt = long.MinValue;
 
-    public ReplicaPressure(IOptionsMonitor<AdmissionOptions> options, TimeProvider time, IMeterFactory meters)
+    public ReplicaPressure(IOptionsMonitor<AdmissionOptions> options, TimeProvider time, AdmissionMetrics metrics)
     {
         _options = options;
         _time = time;
-        _refused = meters.Create(MeterName).CreateCounter<long>("platform.admission.refused", "{request}",
-            "Requests for new work refused because the replica was under memory or CPU pressure.");
+        _metrics = metrics;
     }
 
     /// <summary>Null when new work may be admitted; otherwise why not, in a sentence.</summary>
@@ -35,12 +32,12 @@ public sealed class ReplicaPressure
         var (memory, cpu) = Read();
         if (memory.Ratio >= options.MemoryPressureRatio)
         {
-            _refused.Add(1, new KeyValuePair<string, object?>("reason", "memory"));
+            _metrics.Refused("memory");
             return $"This replica is using {memory.Ratio:P0} of its memory ({memory.UsedBytes / (1024 * 1024)} of {memory.LimitBytes / (1024 * 1024)} MiB).";
         }
         if (options.CpuPressureRatio is { } cpuLimit && cpu >= cpuLimit)
         {
-            _refused.Add(1, new KeyValuePair<string, object?>("reason", "cpu"));
+            _metrics.Refused("cpu");
             return $"This replica's tasks waited for a CPU {cpu:P0} of the last minute.";
         }
         return null;

@@ -9,11 +9,11 @@ namespace Platform.Api.Capture;
 
 /// <summary>
 /// Typed HttpClient for the Scraper (service discovery and the standard resilience handler, configured in
-/// <see cref="CaptureModule"/>): posts a capture — to the reserved replica when there is one — and yields the streamed
+/// <see cref="CaptureExtensions"/>): posts a capture — to the reserved replica when there is one — and yields the streamed
 /// frames. A refusal before the stream starts (validation, blocked address, 503 saturation) surfaces as
 /// <see cref="ScraperRefusedException"/>; a stream that goes silent or overruns its deadline as <see cref="ScraperTimeoutException"/>.
 /// </summary>
-public sealed class ScraperClient(HttpClient http, IOptions<ScraperClientOptions> options)
+public sealed class ScraperClient(HttpClient http, IOptions<ScraperClientOptions> options, TimeProvider time)
 {
     public async IAsyncEnumerable<CaptureFrame> CaptureAsync(CaptureRequest request, Uri? replica, [EnumeratorCancellation] CancellationToken ct)
     {
@@ -26,7 +26,7 @@ public sealed class ScraperClient(HttpClient http, IOptions<ScraperClientOptions
         using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
         if (!response.IsSuccessStatusCode)
         {
-            throw await ScraperRefusedException.FromAsync(response, ct);
+            throw await ScraperRefusedException.FromAsync(response, time.GetUtcNow(), ct);
         }
 
         // The capture runs from here: an idle timeout between frames (the page's load budget added while it navigates) and
@@ -71,7 +71,7 @@ public sealed class ScraperRefusedException(HttpStatusCode status, string? probl
     public bool Transient { get; } = transient;
     public TimeSpan? RetryAfter { get; } = retryAfter;
 
-    public static async Task<ScraperRefusedException> FromAsync(HttpResponseMessage response, CancellationToken ct)
+    public static async Task<ScraperRefusedException> FromAsync(HttpResponseMessage response, DateTimeOffset now, CancellationToken ct)
     {
         string? type = null, detail = null;
         try
@@ -88,7 +88,7 @@ public sealed class ScraperRefusedException(HttpStatusCode status, string? probl
         var status = response.StatusCode;
         var transient = status is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || (int)status >= 500;
         var retryAfter = response.Headers.RetryAfter?.Delta
-            ?? (response.Headers.RetryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+            ?? (response.Headers.RetryAfter?.Date is { } date ? date - now : null);
         return new ScraperRefusedException(status, type, $"Scraper answered {(int)status}: {detail ?? response.ReasonPhrase}", transient, retryAfter);
     }
 }

@@ -10,7 +10,7 @@ namespace Platform.Api.Capture;
 /// </summary>
 public sealed class ScraperClientOptions
 {
-    public const string SectionName = "Scraper";
+    public const string Section = "Scraper";
 
     /// <summary>Resolved by service discovery (services__scraper__http__N), as under Aspire; used when no replica is reserved.</summary>
     [Required]

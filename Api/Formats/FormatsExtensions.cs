@@ -11,7 +11,7 @@ public static class FormatsExtensions
     /// </summary>
     public static IHostApplicationBuilder AddFormats(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<DiagnosticsOptions>().BindConfiguration(DiagnosticsOptions.Section);
+        builder.AddValidatedOptions<DiagnosticsOptions>(DiagnosticsOptions.Section);
         var processors = typeof(FormatsExtensions).Assembly.GetTypes()
             .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IFormatProcessor).IsAssignableFrom(t));
         foreach (var processor in processors)

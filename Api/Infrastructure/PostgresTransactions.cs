@@ -10,7 +10,7 @@ namespace Platform.Api.Infrastructure;
 /// commit may have happened: when the commit's answer is lost, the transaction's id decides (<c>pg_xact_status</c>):
 /// committed → the body's result stands; aborted → retried; undecidable → <see cref="CommitOutcomeUnknownException"/>.
 /// </summary>
-public sealed class PostgresTransactions(NpgsqlDataSource dataSource)
+public sealed class PostgresTransactions(NpgsqlDataSource dataSource, TimeProvider time)
 {
     private static readonly ResiliencePipeline Retry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
@@ -59,7 +59,7 @@ public sealed class PostgresTransactions(NpgsqlDataSource dataSource)
     /// <summary>Asks the server what became of transaction <paramref name="xid"/>, on a new connection, until it knows.</summary>
     private async Task<bool> CommittedAsync(string xid, NpgsqlException lost, CancellationToken ct)
     {
-        var deadline = DateTimeOffset.UtcNow + OutcomeLookup;
+        var deadline = time.GetUtcNow() + OutcomeLookup;
         var delay = TimeSpan.FromMilliseconds(50);
         while (true)
         {
@@ -82,7 +82,7 @@ public sealed class PostgresTransactions(NpgsqlDataSource dataSource)
             {
                 // The server may be restarting; keep asking until the deadline.
             }
-            if (DateTimeOffset.UtcNow > deadline)
+            if (time.GetUtcNow() > deadline)
             {
                 throw new CommitOutcomeUnknownException(xid, lost);
             }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 
 namespace Platform.Api.Live;
@@ -22,8 +21,8 @@ public interface IJobEventSink
 /// queued event keeps the order: a newer progress never overtakes an older event of its job. Progress is the only
 /// kind dropped, when the channel is full; state, result and output events wait for room instead (bounded
 /// backpressure on the writer), so they are never dropped here. A single consumer owns the sink, in queue order.
-/// Meter "Platform.Live": platform.live.events.pushed / coalesced / dropped / failed, platform.live.queue.depth,
-/// platform.live.queue.wait (time an event spent queued), platform.live.events.append_to_publish (append to hand-over).
+/// Measured by <see cref="LiveMetrics"/>: events pushed / coalesced / dropped / failed, queue depth, time an event spent
+/// queued, and append to hand-over.
 /// </summary>
 public sealed class JobEventPublisher : BackgroundService, IJobEventPublisher
 {
@@ -36,34 +35,23 @@ public sealed class JobEventPublisher : BackgroundService, IJobEventPublisher
     private readonly Dictionary<Guid, (long Seq, ProgressSlot? Slot)> _newestQueued = [];
     private readonly Lock _lock = new();
     private readonly IJobEventSink _sink;
+    private readonly LiveMetrics _metrics;
+    private readonly TimeProvider _time;
     private readonly ILogger<JobEventPublisher> _logger;
-    private readonly Counter<long> _pushed;
-    private readonly Counter<long> _coalesced;
-    private readonly Counter<long> _dropped;
-    private readonly Counter<long> _failed;
-    private readonly Histogram<double> _queueWait;
-    private readonly Histogram<double> _appendToPublish;
 
-    public JobEventPublisher(IJobEventSink sink, IMeterFactory meterFactory, ILogger<JobEventPublisher> logger)
+    public JobEventPublisher(IJobEventSink sink, LiveMetrics metrics, TimeProvider time, ILogger<JobEventPublisher> logger)
     {
         _sink = sink;
+        _metrics = metrics;
+        _time = time;
         _logger = logger;
-        var meter = meterFactory.Create("Platform.Live");
-        _pushed = meter.CreateCounter<long>("platform.live.events.pushed", "{event}", "Job events handed to the live sink");
-        _coalesced = meter.CreateCounter<long>("platform.live.events.coalesced", "{event}", "Progress events replaced by a newer one before being pushed");
-        _dropped = meter.CreateCounter<long>("platform.live.events.dropped", "{event}", "Progress events dropped because the queue was full");
-        _failed = meter.CreateCounter<long>("platform.live.events.failed", "{event}", "Events the sink could not deliver (clients catch up from the stored log)");
-        _queueWait = meter.CreateHistogram<double>("platform.live.queue.wait", "s", "Time an event waited in the live queue before its sink took it",
-            tags: null, advice: LiveMetrics.LatencyAdvice);
-        _appendToPublish = meter.CreateHistogram<double>("platform.live.events.append_to_publish", "s",
-            "From the event's 'at' (stamped before its INSERT) to its hand-over here, after commit", tags: null, advice: LiveMetrics.LatencyAdvice);
-        meter.CreateObservableGauge("platform.live.queue.depth", () => _queue.Reader.Count, "{event}", "Events waiting for the live sink");
+        metrics.ObserveQueueDepth(() => _queue.Reader.Count);
     }
 
     public async ValueTask PublishAsync(JobEventMessage jobEvent, CancellationToken cancellationToken = default)
     {
         var enqueuedAt = Stopwatch.GetTimestamp();
-        _appendToPublish.Record(Math.Max(0, (DateTimeOffset.UtcNow - jobEvent.At).TotalSeconds));
+        _metrics.EventHandedOver(jobEvent.At, _time.GetUtcNow());
         if (!jobEvent.IsCoalescible || ProgressFormat(jobEvent) is not { } format)
         {
             lock (_lock)
@@ -94,13 +82,13 @@ public sealed class JobEventPublisher : BackgroundService, IJobEventPublisher
             {
                 slot.Event = jobEvent;
                 _newestQueued[jobEvent.JobId] = (jobEvent.Seq, slot);
-                _coalesced.Add(1);
+                _metrics.EventCoalesced();
                 return;
             }
             var fresh = new ProgressSlot(format, jobEvent);
             if (!_queue.Writer.TryWrite(new QueuedEvent(null, fresh, enqueuedAt)))
             {
-                _dropped.Add(1);
+                _metrics.EventDropped();
                 return;
             }
             _newestQueued[jobEvent.JobId] = (jobEvent.Seq, fresh);
@@ -124,17 +112,17 @@ public sealed class JobEventPublisher : BackgroundService, IJobEventPublisher
                     _newestQueued.Remove(jobEvent.JobId);
                 }
             }
-            _queueWait.Record(Stopwatch.GetElapsedTime(item.EnqueuedAt).TotalSeconds);
+            _metrics.EventQueued(Stopwatch.GetElapsedTime(item.EnqueuedAt));
 
             try
             {
                 await _sink.SendAsync(jobEvent, stoppingToken);
-                _pushed.Add(1);
+                _metrics.EventPushed();
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 // The event is stored; subscribers fill the gap from the log (SubscribeJob with their last seq).
-                _failed.Add(1);
+                _metrics.EventFailed();
                 _logger.LogDebug(ex, "Live sink failed for job {JobId} seq {Seq}.", jobEvent.JobId, jobEvent.Seq);
             }
         }

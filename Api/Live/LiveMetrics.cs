@@ -3,8 +3,8 @@ using System.Diagnostics.Metrics;
 namespace Platform.Api.Live;
 
 /// <summary>
-/// The hub's side of Meter "Platform.Live" (the publisher owns the queue instruments on the same meter):
-/// connections, subscriptions, subscribe answers, delivery to the backplane and user events.
+/// Meter "Platform.Live": the publisher's queue (events pushed, coalesced, dropped, failed; queue depth and wait; append
+/// to hand-over) and the hub's side (connections, subscriptions, subscribe answers, delivery to the backplane, user events).
 /// </summary>
 public sealed class LiveMetrics
 {
@@ -15,6 +15,13 @@ public sealed class LiveMetrics
 
     public static readonly InstrumentAdvice<double> LatencyAdvice = new() { HistogramBucketBoundaries = LatencyBuckets };
 
+    private readonly Meter _meter;
+    private readonly Counter<long> _pushed;
+    private readonly Counter<long> _coalesced;
+    private readonly Counter<long> _dropped;
+    private readonly Counter<long> _failed;
+    private readonly Histogram<double> _queueWait;
+    private readonly Histogram<double> _appendToPublish;
     private readonly UpDownCounter<long> _connections;
     private readonly UpDownCounter<long> _jobSubscriptions;
     private readonly Counter<long> _subscribes;
@@ -26,7 +33,15 @@ public sealed class LiveMetrics
 
     public LiveMetrics(IMeterFactory meterFactory)
     {
-        var meter = meterFactory.Create(MeterName);
+        var meter = _meter = meterFactory.Create(MeterName);
+        _pushed = meter.CreateCounter<long>("platform.live.events.pushed", "{event}", "Job events handed to the live sink");
+        _coalesced = meter.CreateCounter<long>("platform.live.events.coalesced", "{event}", "Progress events replaced by a newer one before being pushed");
+        _dropped = meter.CreateCounter<long>("platform.live.events.dropped", "{event}", "Progress events dropped because the queue was full");
+        _failed = meter.CreateCounter<long>("platform.live.events.failed", "{event}", "Events the sink could not deliver (clients catch up from the stored log)");
+        _queueWait = meter.CreateHistogram<double>("platform.live.queue.wait", "s", "Time an event waited in the live queue before its sink took it",
+            tags: null, advice: LatencyAdvice);
+        _appendToPublish = meter.CreateHistogram<double>("platform.live.events.append_to_publish", "s",
+            "From the event's 'at' (stamped before its INSERT) to its hand-over here, after commit", tags: null, advice: LatencyAdvice);
         _connections = meter.CreateUpDownCounter<long>("platform.live.connections", "{connection}", "SignalR connections open on this replica's jobs hub");
         _jobSubscriptions = meter.CreateUpDownCounter<long>("platform.live.job_subscriptions", "{subscription}", "Job groups joined by this replica's connections");
         _subscribes = meter.CreateCounter<long>("platform.live.subscribes", "{call}", "SubscribeJob answers, by result (events, snapshot, not_found)");
@@ -39,6 +54,22 @@ public sealed class LiveMetrics
         _userEventsDropped = meter.CreateCounter<long>("platform.live.user_events.dropped", "{user}",
             "Users whose job-list notification was dropped because the user queue was full (the SPA refreshes on reconnect)");
     }
+
+    /// <summary>The publisher's queue depth, read when the meter is collected.</summary>
+    public void ObserveQueueDepth(Func<int> depth) =>
+        _meter.CreateObservableGauge("platform.live.queue.depth", depth, "{event}", "Events waiting for the live sink");
+
+    public void EventPushed() => _pushed.Add(1);
+
+    public void EventCoalesced() => _coalesced.Add(1);
+
+    public void EventDropped() => _dropped.Add(1);
+
+    public void EventFailed() => _failed.Add(1);
+
+    public void EventQueued(TimeSpan wait) => _queueWait.Record(wait.TotalSeconds);
+
+    public void EventHandedOver(DateTimeOffset at, DateTimeOffset now) => _appendToPublish.Record(Math.Max(0, (now - at).TotalSeconds));
 
     public void ConnectionOpened() => _connections.Add(1);
 

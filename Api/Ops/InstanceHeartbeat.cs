@@ -26,6 +26,7 @@ public sealed class InstanceHeartbeat(
     IOptionsMonitor<JobLimitsOptions> limits,
     IServer server,
     IHostApplicationLifetime lifetime,
+    TimeProvider time,
     ILogger<InstanceHeartbeat> logger) : BackgroundService
 {
     public static readonly InstanceRegistry Registry = new("platform:instances");
@@ -59,7 +60,7 @@ public sealed class InstanceHeartbeat(
         try
         {
             var runs = executing.Snapshot();
-            var beat = new InstanceHeartbeatView(identity.Id, identity.Service, identity.StartedAt, DateTimeOffset.UtcNow,
+            var beat = new InstanceHeartbeatView(identity.Id, identity.Service, identity.StartedAt, time.GetUtcNow(),
                 limits.CurrentValue.ExecutorSlotsPerReplica, runs.Count, [.. runs.Select(r => r.Job.Id).Distinct()], ServerAddress.DirectUrl(server));
             await WriteAsync(redis.GetDatabase(), beat);
         }

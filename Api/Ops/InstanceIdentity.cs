@@ -6,8 +6,9 @@ namespace Platform.Api.Ops;
 /// </summary>
 public sealed class InstanceIdentity
 {
-    public InstanceIdentity(IConfiguration configuration)
+    public InstanceIdentity(IConfiguration configuration, TimeProvider time)
     {
+        StartedAt = time.GetUtcNow();
         Service = configuration["OTEL_SERVICE_NAME"] ?? "api";
         Id = FromResourceAttributes(configuration["OTEL_RESOURCE_ATTRIBUTES"]) is { } instance
             ? QualifiedName(Service, instance)
@@ -16,7 +17,7 @@ public sealed class InstanceIdentity
 
     public string Id { get; }
     public string Service { get; }
-    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset StartedAt { get; }
 
     /// <summary>Aspire's service.instance.id is the replica's suffix ("x7k2abcd"); "api-x7k2abcd" is the replica's name in the dashboard.</summary>
     internal static string QualifiedName(string service, string instance) =>

@@ -22,24 +22,21 @@ public enum AbuseLimit
 /// Checks the abuse limits in Redis (<see cref="RedisRateLimits"/>), so they hold across replicas. Keys are the client
 /// address (from the trusted gateway's X-Forwarded-For, see <see cref="ClientAddressExtensions"/>), the normalized
 /// account email, or the user id. When Redis cannot answer, requests pass (fail open, counted and logged): an outage
-/// must not lock every user out. Meter "Platform.Security": <c>platform.security.rate_limit.decisions{limit, outcome}</c>.
+/// must not lock every user out. Decisions are counted by <see cref="SecurityMetrics"/>.
 /// </summary>
 public sealed partial class AbuseLimits
 {
-    public const string MeterName = "Platform.Security";
-
     private readonly RedisRateLimits _redis;
     private readonly IOptionsMonitor<AbuseLimitsOptions> _options;
     private readonly ILogger<AbuseLimits> _logger;
-    private readonly Counter<long> _decisions;
+    private readonly SecurityMetrics _metrics;
 
-    public AbuseLimits(RedisRateLimits redis, IOptionsMonitor<AbuseLimitsOptions> options, ILogger<AbuseLimits> logger, IMeterFactory meters)
+    public AbuseLimits(RedisRateLimits redis, IOptionsMonitor<AbuseLimitsOptions> options, ILogger<AbuseLimits> logger, SecurityMetrics metrics)
     {
         _redis = redis;
         _options = options;
         _logger = logger;
-        _decisions = meters.Create(MeterName).CreateCounter<long>("platform.security.rate_limit.decisions", "{decision}",
-            "Abuse-limit checks by limit and outcome (allowed, refused, unavailable = Redis down, let through).");
+        _metrics = metrics;
     }
 
     /// <summary>Takes one permit from each limit in order; the first refusal stops (later buckets are not charged).</summary>
@@ -62,7 +59,7 @@ public sealed partial class AbuseLimits
         try
         {
             var decision = await _redis.TryTakeAsync($"{name}:{key}", Rule(limit), ct);
-            _decisions.Add(1, new("limit", name), new("outcome", decision.Allowed ? "allowed" : "refused"));
+            _metrics.RateLimitDecided(name, decision.Allowed ? "allowed" : "refused");
             if (!decision.Allowed)
             {
                 LogRefused(name, decision.RetryAfter.TotalSeconds);
@@ -71,7 +68,7 @@ public sealed partial class AbuseLimits
         }
         catch (CoordinationUnavailableException e)
         {
-            _decisions.Add(1, new("limit", name), new("outcome", "unavailable"));
+            _metrics.RateLimitDecided(name, "unavailable");
             LogUnavailable(name, e.Message);
             return RateLimitDecision.Allow;
         }

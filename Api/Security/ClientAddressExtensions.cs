@@ -25,9 +25,8 @@ public static class ClientAddressExtensions
 {
     public static IHostApplicationBuilder AddClientAddress(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<TrustedProxyOptions>().BindConfiguration(TrustedProxyOptions.Section)
-            .Validate(o => o.Networks.All(n => System.Net.IPNetwork.TryParse(n, out _)), $"{TrustedProxyOptions.Section}:Networks must be CIDR networks, e.g. 10.0.0.0/8.")
-            .ValidateOnStart();
+        builder.AddValidatedOptions<TrustedProxyOptions>(TrustedProxyOptions.Section)
+            .Validate(o => o.Networks.All(n => System.Net.IPNetwork.TryParse(n, out _)), $"{TrustedProxyOptions.Section}:Networks must be CIDR networks, e.g. 10.0.0.0/8.");
         builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<TrustedProxyOptions>>((forwarded, trusted) =>
         {
             forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
-
 namespace Platform.Api.Security;
 
 public static class SecurityExtensions
@@ -9,14 +6,12 @@ public static class SecurityExtensions
     public static IHostApplicationBuilder AddAbuseProtection(this IHostApplicationBuilder builder)
     {
         builder.AddClientAddress();
-        var services = builder.Services;
-        services.AddOptions<AbuseLimitsOptions>().BindConfiguration(AbuseLimitsOptions.Section).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AbuseLimitsOptions>, AbuseLimitsOptionsValidator>());
-        services.AddSingleton<AbuseLimits>();
-        services.AddOptions<CrossSiteOptions>().BindConfiguration(CrossSiteOptions.Section)
+        builder.AddValidatedOptions<AbuseLimitsOptions, AbuseLimitsOptionsValidator>(AbuseLimitsOptions.Section);
+        builder.Services.AddSingleton<SecurityMetrics>();
+        builder.Services.AddSingleton<AbuseLimits>();
+        builder.AddValidatedOptions<CrossSiteOptions>(CrossSiteOptions.Section)
             .Validate(o => o.AllowedOrigins.All(origin => Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"),
-                $"{CrossSiteOptions.Section}:AllowedOrigins must be http(s) origins, e.g. https://platform.example.com.")
-            .ValidateOnStart();
+                $"{CrossSiteOptions.Section}:AllowedOrigins must be http(s) origins, e.g. https://platform.example.com.");
         return builder;
     }
 

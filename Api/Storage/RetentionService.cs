@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Api.Jobs;
@@ -10,20 +9,15 @@ namespace Platform.Api.Storage;
 /// idempotency records go with them (foreign keys cascade). Owner: one per Api replica, every replica runs it; safe
 /// together because each batch takes its rows with FOR UPDATE SKIP LOCKED, so two replicas never wait on or double-count
 /// the same job. Bound: <see cref="StorageOptions.RetentionBatchSize"/> jobs per statement, batches until none is left.
-/// Cancellation: the host's stopping token. Metric: platform.storage.jobs_purged (meter "Platform.Storage").
+/// Cancellation: the host's stopping token. Metric: platform.storage.jobs_purged (<see cref="StorageMetrics"/>).
 /// </summary>
 public sealed class RetentionService(
     NpgsqlDataSource database,
     IOptionsMonitor<StorageOptions> options,
     TimeProvider time,
-    IMeterFactory meters,
+    StorageMetrics metrics,
     ILogger<RetentionService> logger) : BackgroundService
 {
-    public const string MeterName = "Platform.Storage";
-
-    private readonly Counter<long> _purged = meters.Create(MeterName)
-        .CreateCounter<long>("platform.storage.jobs_purged", "{job}", "Finished jobs deleted after their retention period.");
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -66,7 +60,7 @@ public sealed class RetentionService(
             command.Parameters.AddWithValue("batch", settings.RetentionBatchSize);
             var deleted = await command.ExecuteNonQueryAsync(ct);
             total += deleted;
-            _purged.Add(deleted);
+            metrics.JobsPurged(deleted);
             if (deleted < settings.RetentionBatchSize)
             {
                 return total;

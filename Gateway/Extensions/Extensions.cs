@@ -13,11 +13,8 @@ public static class Extensions
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<GatewayOptions>()
-            .BindConfiguration(GatewayOptions.Section)
-            .PostConfigure<IHostEnvironment>((options, environment) => options.StaticFilesRoot ??= SpaFiles.DefaultRoot(environment.ContentRootPath))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section)
+            .PostConfigure<IHostEnvironment>((options, environment) => options.StaticFilesRoot ??= SpaFiles.DefaultRoot(environment.ContentRootPath));
 
         // Aspire's client, called by its class: ServiceDefaults has an AddRedisClient of the same shape. The gateway's
         // health is about the Api replicas; a Redis outage only freezes the rotation, so Redis is no health check here,
@@ -38,6 +35,7 @@ public static class Extensions
             GatewayProxyConfig.Routes,
             GatewayProxyConfig.Clusters(sp.GetRequiredService<ReplicaRotation>().Destinations, sp.GetRequiredService<IOptions<GatewayOptions>>().Value.HealthCheckInterval)));
         services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<InMemoryConfigProvider>());
+        services.AddSingleton<GatewayMetrics>();
         services.AddHostedService<ReplicaRegistryWatcher>();
         services.AddReverseProxy()
             .AddServiceDiscoveryDestinationResolver()

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Yarp.ReverseProxy.Configuration;
@@ -17,7 +16,7 @@ internal sealed class ReplicaRegistryWatcher(
     ReplicaRotation rotation,
     IOptions<GatewayOptions> options,
     TimeProvider time,
-    IMeterFactory meters,
+    GatewayMetrics metrics,
     ILogger<ReplicaRegistryWatcher> logger) : BackgroundService
 {
     /// <summary>Written by Api/Ops/InstanceHeartbeat.cs.</summary>
@@ -27,9 +26,7 @@ internal sealed class ReplicaRegistryWatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var meter = meters.Create("Platform.Gateway");
-        meter.CreateObservableGauge("platform.gateway.api_destinations", () => rotation.Destinations.Count, "{destination}",
-            "Api destinations in the gateway's rotation (1 while routing through service discovery).");
+        metrics.ObserveApiDestinations(() => rotation.Destinations.Count);
         logger.LogInformation("Routing to {Address} (service discovery) until an Api replica registers", rotation.Destinations.Values.Single());
 
         using var timer = new PeriodicTimer(options.Value.RegistryRefreshInterval, time);

@@ -39,10 +39,7 @@ public sealed class BrowserHost : IHostedService, IAsyncDisposable
         _metrics = metrics;
         _egress = egress;
         _logger = logger;
-        metrics.Meter.CreateObservableGauge("platform.scraper.browser.memory", () => Interlocked.Read(ref _memoryBytes), "By",
-            "Resident memory of the Chromium process trees (current and draining).");
-        metrics.Meter.CreateObservableGauge("platform.scraper.browser.generation", () => Volatile.Read(ref _generationCounter), "{generation}",
-            "Chromium launches since start.");
+        metrics.ObserveBrowser(() => Interlocked.Read(ref _memoryBytes), () => Volatile.Read(ref _generationCounter));
     }
 
     public IBrowser? Browser => Volatile.Read(ref _current)?.Browser;

@@ -4,7 +4,7 @@ namespace Platform.Scraper.Browser;
 
 public sealed class BrowserOptions : IValidatableObject
 {
-    public const string SectionName = "Browser";
+    public const string Section = "Browser";
 
     /// <summary>Debian's Chromium; Playwright cannot download its own browsers here.</summary>
     [Required]

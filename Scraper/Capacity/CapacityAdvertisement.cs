@@ -24,10 +24,11 @@ public sealed class CapacityAdvertisement(
     IOptionsMonitor<CaptureOptions> capture,
     IServer server,
     IHostApplicationLifetime lifetime,
+    TimeProvider time,
     ILogger<CapacityAdvertisement> logger) : BackgroundService
 {
     private static readonly InstanceRegistry Registry = new(ScraperRegistry.Key);
-    private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
+    private readonly DateTimeOffset _startedAt = time.GetUtcNow();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

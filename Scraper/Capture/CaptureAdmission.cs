@@ -19,6 +19,7 @@ public sealed class CaptureAdmission(
     PagePool pool,
     HostPoliteness politeness,
     ScraperMetrics metrics,
+    TimeProvider time,
     ILogger<CaptureAdmission> logger)
 {
     public async Task<(CaptureSlot? Slot, CaptureProblem? Problem)> AdmitAsync(Uri url, HostReservation? reservation, CancellationToken ct)
@@ -71,7 +72,7 @@ public sealed class CaptureAdmission(
                 return (null, Unavailable(CaptureProblemTypes.HostBusy, "Too many captures of this host are running.",
                     $"Waited for a slot on {url.Host} ({server}) without getting one."));
             }
-            var hostSlotAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var hostSlotAt = time.GetUtcNow().ToUnixTimeMilliseconds();
             if (!await ticket.WaitForPageAsync(TimeSpan.FromMilliseconds(pool.Options.WaitTimeoutMs), ct))
             {
                 metrics.AdmissionRefused("pool-timeout");

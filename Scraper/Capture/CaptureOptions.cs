@@ -6,7 +6,7 @@ namespace Platform.Scraper.Capture;
 
 public sealed class CaptureOptions : IValidatableObject
 {
-    public const string SectionName = "Capture";
+    public const string Section = "Capture";
 
     /// <summary>
     /// Allow targets, redirects and subresources on loopback / private / link-local addresses. Off in production; tests that

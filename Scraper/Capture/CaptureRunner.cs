@@ -22,6 +22,7 @@ public sealed class CaptureRunner(
     CaptureLog log,
     IOptionsMonitor<CaptureOptions> options,
     ScraperMetrics metrics,
+    TimeProvider time,
     ILogger<CaptureRunner> logger)
 {
     public async Task RunAsync(CaptureRequest request, Uri url, CaptureSlot slot, CaptureStreamWriter writer, CancellationToken requestAborted)
@@ -45,7 +46,7 @@ public sealed class CaptureRunner(
             var context = await NewContextAsync(lease, request, session, ct);
             await using var closeOnCancel = ct.Register(() => _ = session.CloseAsync());
             var page = await OpenPageAsync(context, guard, session, ct);
-            pageOpenedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            pageOpenedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
 
             await frames.ProgressAsync(CaptureFrame.Stages.Navigating);
             var response = await NavigateAsync(page, request, url, frames, ct);
@@ -78,7 +79,7 @@ public sealed class CaptureRunner(
         {
             await session.CloseAsync();
             lease?.Dispose();
-            var closedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var closedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
             metrics.CaptureFinished(frames.Elapsed, outcome);
             log.Add(new CaptureTimeline(url.IdnHost, outcome, slot.HostSlotAt, pageOpenedAt, closedAt, closedAt, generation));
         }

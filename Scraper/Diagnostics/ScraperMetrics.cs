@@ -7,6 +7,7 @@ public sealed class ScraperMetrics
 {
     public const string MeterName = "Platform.Scraper";
 
+    private readonly Meter _meter;
     private readonly Histogram<double> _poolWait;
     private readonly Counter<long> _admissionRefused;
     private readonly Histogram<double> _captureDuration;
@@ -16,16 +17,31 @@ public sealed class ScraperMetrics
 
     public ScraperMetrics(IMeterFactory meterFactory)
     {
-        Meter = meterFactory.Create(MeterName);
-        _poolWait = Meter.CreateHistogram<double>("platform.scraper.pool.wait_time", "s", "Time an admitted capture waited for a page.");
-        _admissionRefused = Meter.CreateCounter<long>("platform.scraper.admission.refused", "{capture}", "Captures refused with 503, by reason.");
-        _captureDuration = Meter.CreateHistogram<double>("platform.scraper.capture.duration", "s", "Capture duration from page open to close, by outcome.");
-        _browserRestarts = Meter.CreateCounter<long>("platform.scraper.browser.restarts", "{restart}", "Chromium relaunches, by reason (crash, captures, memory).");
-        _egressBlocked = Meter.CreateCounter<long>("platform.scraper.egress.blocked", "{connection}", "Connections the egress proxy refused (non-public or metadata addresses).");
-        _hostWait = Meter.CreateHistogram<double>("platform.scraper.host_semaphore.wait_time", "s", "Wait for the cluster-wide per-host politeness slot, by outcome.");
+        _meter = meterFactory.Create(MeterName);
+        _poolWait = _meter.CreateHistogram<double>("platform.scraper.pool.wait_time", "s", "Time an admitted capture waited for a page.");
+        _admissionRefused = _meter.CreateCounter<long>("platform.scraper.admission.refused", "{capture}", "Captures refused with 503, by reason.");
+        _captureDuration = _meter.CreateHistogram<double>("platform.scraper.capture.duration", "s", "Capture duration from page open to close, by outcome.");
+        _browserRestarts = _meter.CreateCounter<long>("platform.scraper.browser.restarts", "{restart}", "Chromium relaunches, by reason (crash, captures, memory).");
+        _egressBlocked = _meter.CreateCounter<long>("platform.scraper.egress.blocked", "{connection}", "Connections the egress proxy refused (non-public or metadata addresses).");
+        _hostWait = _meter.CreateHistogram<double>("platform.scraper.host_semaphore.wait_time", "s", "Wait for the cluster-wide per-host politeness slot, by outcome.");
     }
 
-    public Meter Meter { get; }
+    /// <summary>The page pool's gauges, read when the meter is collected.</summary>
+    public void ObservePool(Func<int> inUse, Func<int> waiting, Func<int> openPages)
+    {
+        _meter.CreateObservableGauge("platform.scraper.pool.in_use", inUse, "{page}", "Page slots held by captures.");
+        _meter.CreateObservableGauge("platform.scraper.pool.waiting", waiting, "{capture}", "Admitted captures waiting for a page or a host slot.");
+        _meter.CreateObservableGauge("platform.scraper.pages.open", openPages, "{page}", "Chromium pages open right now.");
+    }
+
+    /// <summary>The browser's gauges, read when the meter is collected.</summary>
+    public void ObserveBrowser(Func<long> memoryBytes, Func<int> generation)
+    {
+        _meter.CreateObservableGauge("platform.scraper.browser.memory", memoryBytes, "By",
+            "Resident memory of the Chromium process trees (current and draining).");
+        _meter.CreateObservableGauge("platform.scraper.browser.generation", generation, "{generation}",
+            "Chromium launches since start.");
+    }
 
     public void PoolWaited(TimeSpan wait, bool acquired) =>
         _poolWait.Record(wait.TotalSeconds, new KeyValuePair<string, object?>("outcome", acquired ? "acquired" : "timeout"));

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.Scraper.Admission;
 using Platform.Scraper.Browser;
 using Platform.Scraper.Capacity;
@@ -11,24 +12,15 @@ public static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddRedisClient("redis", configureOptions: RedisClientDefaults.Apply);
         builder.Services.AddCoordination(builder.Configuration);
         builder.Services.AddProblemDetails();
 
-        builder.Services.AddOptions<BrowserOptions>()
-            .BindConfiguration(BrowserOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddOptions<PagePoolOptions>()
-            .BindConfiguration(PagePoolOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddOptions<CaptureOptions>()
-            .BindConfiguration(CaptureOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<BrowserOptions>(BrowserOptions.Section);
+        builder.AddValidatedOptions<PagePoolOptions>(PagePoolOptions.Section);
+        builder.AddValidatedOptions<CaptureOptions>(CaptureOptions.Section);
 
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ScraperMetrics>();
         builder.Services.AddSingleton<EgressProxy>();
         builder.Services.AddSingleton<BrowserHost>();

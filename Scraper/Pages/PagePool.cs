@@ -28,9 +28,7 @@ public sealed class PagePool
         _maxAdmitted = Options.MaxPages + Options.MaxWaiting;
         _pages = new SemaphoreSlim(_maxPages, _maxPages);
         _metrics = metrics;
-        metrics.Meter.CreateObservableGauge("platform.scraper.pool.in_use", () => Volatile.Read(ref _inUse), "{page}", "Page slots held by captures.");
-        metrics.Meter.CreateObservableGauge("platform.scraper.pool.waiting", () => Waiting, "{capture}", "Admitted captures waiting for a page or a host slot.");
-        metrics.Meter.CreateObservableGauge("platform.scraper.pages.open", () => Volatile.Read(ref _openPages), "{page}", "Chromium pages open right now.");
+        metrics.ObservePool(() => Volatile.Read(ref _inUse), () => Waiting, () => Volatile.Read(ref _openPages));
     }
 
     public PagePoolOptions Options { get; }

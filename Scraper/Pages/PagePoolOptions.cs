@@ -4,7 +4,7 @@ namespace Platform.Scraper.Pages;
 
 public sealed class PagePoolOptions
 {
-    public const string SectionName = "PagePool";
+    public const string Section = "PagePool";
 
     /// <summary>Pages open at once on this replica (each is a BrowserContext with one page).</summary>
     [Range(1, 64)]

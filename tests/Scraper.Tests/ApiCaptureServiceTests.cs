@@ -18,7 +18,7 @@ public sealed class ApiCaptureServiceTests(ScraperFixture fixture) : IClassFixtu
     private ScraperCaptureService Service(int captureDeadlineMs = 180_000)
     {
         var http = fixture.Scraper.CreateScraperClient();
-        return new ScraperCaptureService(new ScraperClient(http, Options.Create(new ScraperClientOptions { CaptureDeadlineMs = captureDeadlineMs })),
+        return new ScraperCaptureService(new ScraperClient(http, Options.Create(new ScraperClientOptions { CaptureDeadlineMs = captureDeadlineMs }), TimeProvider.System),
             NullLogger<ScraperCaptureService>.Instance);
     }
 

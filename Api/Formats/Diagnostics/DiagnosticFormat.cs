@@ -17,7 +17,7 @@ public sealed class DiagnosticsOptions
 /// limits, leases, cancellation and retries. Reads <c>options.diagnostic</c>:
 /// <c>{ "delayMs": 2000, "steps": 10, "transientFailures": 2, "retryAfterMs": 100, "permanentFailure": false }</c>.
 /// </summary>
-public sealed class DiagnosticFormat(IOptions<DiagnosticsOptions> options) : IFormatProcessor
+public sealed class DiagnosticFormat(IOptions<DiagnosticsOptions> options, TimeProvider time) : IFormatProcessor
 {
     public FormatDescriptor Descriptor { get; } = new(
         "diagnostic", "Engine diagnostics: waits, reports progress and fails as its options say", FormatNeeds.None, IsDefault: false, "application/json");
@@ -50,7 +50,7 @@ public sealed class DiagnosticFormat(IOptions<DiagnosticsOptions> options) : IFo
             context.ReportProgress((double)step / steps, $"step {step}/{steps}");
         }
 
-        var result = new { context.JobId, context.Attempt, settings.DelayMs, steps, finishedAt = DateTimeOffset.UtcNow };
+        var result = new { context.JobId, context.Attempt, settings.DelayMs, steps, finishedAt = time.GetUtcNow() };
         return new FormatOutput(Descriptor.ContentType, JsonSerializer.SerializeToUtf8Bytes(result, JsonSerializerOptions.Web));
     }
 

@@ -21,6 +21,7 @@ public sealed class ModelEndpoint(
     IDistributedSemaphore semaphore,
     IOptions<ModelOptions> options,
     ModelMetrics metrics,
+    TimeProvider time,
     ILogger<ModelEndpoint> logger)
 {
     public const string SemaphoreResource = "model-endpoint";
@@ -84,7 +85,7 @@ public sealed class ModelEndpoint(
         catch (ClientResultException ex)
         {
             outcome = ex.Status == 429 ? "throttled" : "failed";
-            throw Classify(ex);
+            throw Classify(ex, time.GetUtcNow());
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException)
         {
@@ -160,22 +161,22 @@ public sealed class ModelEndpoint(
     }
 
     /// <summary>Maps an HTTP failure of the endpoint onto the engine's retry vocabulary.</summary>
-    internal static Exception Classify(ClientResultException ex)
+    internal static Exception Classify(ClientResultException ex, DateTimeOffset now)
     {
         var status = ex.Status;
         if (status == 429)
         {
-            return new TransientFormatException("The model endpoint is rate-limiting (429).", RetryAfter(ex), ex);
+            return new TransientFormatException("The model endpoint is rate-limiting (429).", RetryAfter(ex, now), ex);
         }
         if (status is 0 or 408 or 409 or >= 500)
         {
-            return new TransientFormatException($"The model endpoint failed ({(status == 0 ? "no response" : status.ToString(CultureInfo.InvariantCulture))}).", RetryAfter(ex), ex);
+            return new TransientFormatException($"The model endpoint failed ({(status == 0 ? "no response" : status.ToString(CultureInfo.InvariantCulture))}).", RetryAfter(ex, now), ex);
         }
         return new PermanentFormatException($"The model endpoint refused the request ({status}): {ex.Message}", ex);
     }
 
     /// <summary>Retry-After in seconds or as an HTTP date, or OpenAI's retry-after-ms; null when absent.</summary>
-    internal static TimeSpan? RetryAfter(ClientResultException ex)
+    internal static TimeSpan? RetryAfter(ClientResultException ex, DateTimeOffset now)
     {
         var headers = ex.GetRawResponse()?.Headers;
         if (headers is null)
@@ -195,7 +196,7 @@ public sealed class ModelEndpoint(
             return TimeSpan.FromSeconds(seconds);
         }
         return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
-            ? TimeSpan.FromTicks(Math.Max(0, (at - DateTimeOffset.UtcNow).Ticks))
+            ? TimeSpan.FromTicks(Math.Max(0, (at - now).Ticks))
             : null;
     }
 }

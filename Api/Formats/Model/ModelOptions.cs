@@ -10,7 +10,7 @@ namespace Platform.Api.Formats.Model;
 /// </summary>
 public sealed class ModelOptions
 {
-    public const string SectionName = "Model";
+    public const string Section = "Model";
     public const string ConnectionStringName = "model";
 
     /// <summary>Base URL of an OpenAI-compatible API, including its version path (".../v1").</summary>

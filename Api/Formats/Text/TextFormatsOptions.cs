@@ -5,7 +5,7 @@ namespace Platform.Api.Formats.Text;
 /// <summary>Configuration section "TextFormats": defaults and ceilings of the offline text formats.</summary>
 public sealed class TextFormatsOptions
 {
-    public const string SectionName = "TextFormats";
+    public const string Section = "TextFormats";
 
     /// <summary>Longest input the text formats read; longer captured text is cut at this length (TextRank is quadratic in the worst case).</summary>
     [Range(1_000, 2_000_000)]

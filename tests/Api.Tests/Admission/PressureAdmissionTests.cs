@@ -25,7 +25,7 @@ public sealed class PressureAdmissionTests
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddMetrics();
-        new AdmissionModule().AddServices(builder);
+        builder.AddAdmission();
         var app = builder.Build();
         app.MapPost("/work", () => TypedResults.Accepted("/work/1")).RefusedUnderPressure();
         app.MapGet("/work", () => TypedResults.Ok("read"));

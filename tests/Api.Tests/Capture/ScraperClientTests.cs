@@ -22,15 +22,15 @@ public sealed class ScraperClientTests : IAsyncLifetime
 
     private ScraperClient Client(Action<ScraperClientOptions>? configure = null)
     {
-        var services = new ServiceCollection().AddLogging();
-        // As ServiceDefaults does for every client; CaptureModule then reshapes the Scraper client's pipeline.
+        var services = new ServiceCollection().AddLogging().AddSingleton(TimeProvider.System);
+        // As ServiceDefaults does for every client; AddCapture then reshapes the Scraper client's pipeline.
         services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
         services.AddOptions<ScraperClientOptions>().Configure(o =>
         {
             o.BaseAddress = _scraper.Url;
             configure?.Invoke(o);
         });
-        CaptureModule.AddScraperClient(services);
+        CaptureExtensions.AddScraperClient(services);
         return services.BuildServiceProvider().GetRequiredService<ScraperClient>();
     }
 

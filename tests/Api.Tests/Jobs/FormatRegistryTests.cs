@@ -10,7 +10,7 @@ public sealed class FormatRegistryTests
     [Fact]
     public void Lists_capture_formats_and_enabled_processors()
     {
-        var registry = new FormatRegistry([new TextStatsFormat(), new DiagnosticFormat(Microsoft.Extensions.Options.Options.Create(new DiagnosticsOptions()))]);
+        var registry = new FormatRegistry([new TextStatsFormat(), new DiagnosticFormat(Microsoft.Extensions.Options.Options.Create(new DiagnosticsOptions()), TimeProvider.System)]);
         Assert.Equal(["html", "links", "markdown", "metadata", "pdf", "screenshot", "text", "text-stats"], registry.All.Select(f => f.Name));
         Assert.True(registry.Find("screenshot")!.NeedsCapture);
         Assert.Null(registry.FindProcessor("screenshot"));
@@ -21,7 +21,7 @@ public sealed class FormatRegistryTests
     [Fact]
     public void Diagnostic_format_exists_only_when_enabled()
     {
-        var enabled = new DiagnosticFormat(Microsoft.Extensions.Options.Options.Create(new DiagnosticsOptions { EnableFaultFormats = true }));
+        var enabled = new DiagnosticFormat(Microsoft.Extensions.Options.Options.Create(new DiagnosticsOptions { EnableFaultFormats = true }), TimeProvider.System);
         Assert.NotNull(new FormatRegistry([enabled]).FindProcessor("diagnostic"));
     }
 

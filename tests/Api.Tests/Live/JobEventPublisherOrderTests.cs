@@ -42,7 +42,7 @@ public sealed class JobEventPublisherOrderTests
     {
         var ct = TestContext.Current.CancellationToken;
         var sink = new FirstSendGate();
-        using var publisher = new JobEventPublisher(sink, TestMetrics.Factory(), NullLogger<JobEventPublisher>.Instance);
+        using var publisher = new JobEventPublisher(sink, TestMetrics.Live(), TimeProvider.System, NullLogger<JobEventPublisher>.Instance);
         await publisher.StartAsync(ct);
         var job = Guid.NewGuid();
 
@@ -65,7 +65,7 @@ public sealed class JobEventPublisherOrderTests
     {
         var ct = TestContext.Current.CancellationToken;
         var sink = new FirstSendGate();
-        using var publisher = new JobEventPublisher(sink, TestMetrics.Factory(), NullLogger<JobEventPublisher>.Instance);
+        using var publisher = new JobEventPublisher(sink, TestMetrics.Live(), TimeProvider.System, NullLogger<JobEventPublisher>.Instance);
         await publisher.StartAsync(ct);
         var job = Guid.NewGuid();
         var other = Guid.NewGuid();

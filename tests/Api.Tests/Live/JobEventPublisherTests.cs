@@ -28,7 +28,7 @@ public sealed class JobEventPublisherTests
     {
         var ct = TestContext.Current.CancellationToken;
         var sink = new GatedSink();
-        using var publisher = new JobEventPublisher(sink, TestMetrics.Factory(), NullLogger<JobEventPublisher>.Instance);
+        using var publisher = new JobEventPublisher(sink, TestMetrics.Live(), TimeProvider.System, NullLogger<JobEventPublisher>.Instance);
         await publisher.StartAsync(ct);
         var job = Guid.NewGuid();
 
@@ -58,7 +58,7 @@ public sealed class JobEventPublisherTests
     {
         var ct = TestContext.Current.CancellationToken;
         var sink = new GatedSink();
-        using var publisher = new JobEventPublisher(sink, TestMetrics.Factory(), NullLogger<JobEventPublisher>.Instance);
+        using var publisher = new JobEventPublisher(sink, TestMetrics.Live(), TimeProvider.System, NullLogger<JobEventPublisher>.Instance);
         await publisher.StartAsync(ct);
 
         var jobs = Enumerable.Range(0, JobEventPublisher.Capacity + 10).Select(_ => Guid.NewGuid()).ToList();

@@ -48,7 +48,7 @@ public sealed class JobStoreCollection : ICollectionFixture<JobStoreFixture>
 public sealed class JobStoreTests(JobStoreFixture fixture)
 {
     private static readonly JobLimitsOptions Limits = new();
-    private readonly PostgresTransactions _db = new(fixture.Database);
+    private readonly PostgresTransactions _db = new(fixture.Database, TimeProvider.System);
     private readonly RecordingPublisher _published = new();
     private readonly JobMetrics _metrics = new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
 
@@ -181,7 +181,7 @@ public sealed class JobStoreTests(JobStoreFixture fixture)
         {
             Host = "127.0.0.1", Port = proxy.Port, Pooling = false,
         }.ConnectionString);
-        var writer = new FencedJobWriter(new PostgresTransactions(throughProxy), _published, _metrics, TimeProvider.System);
+        var writer = new FencedJobWriter(new PostgresTransactions(throughProxy, TimeProvider.System), _published, _metrics, TimeProvider.System);
 
         proxy.ArmOnce();
         await writer.TaskOutputAsync(job, [("text-stats", "one chunk")], ct);

@@ -5,22 +5,19 @@ using Platform.Api.Formats;
 
 namespace Platform.Api.Capture;
 
-/// <summary>
-/// Registers the Scraper client, the capture seam and capture capacity (found by AddApplicationServices through
-/// <see cref="IApiModule"/>). The client inherits ServiceDefaults' service discovery and standard resilience handler,
-/// reshaped for captures (<see cref="ConfigureResilience"/>).
-/// </summary>
-public sealed class CaptureModule : IApiModule
+public static class CaptureExtensions
 {
-    public void AddServices(IHostApplicationBuilder builder)
+    /// <summary>
+    /// Registers the Scraper client, the capture seam and capture capacity. The client inherits ServiceDefaults' service
+    /// discovery and standard resilience handler, reshaped for captures (<see cref="ConfigureResilience"/>).
+    /// </summary>
+    public static IHostApplicationBuilder AddCapture(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ScraperClientOptions>()
-            .BindConfiguration(ScraperClientOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<ScraperClientOptions>(ScraperClientOptions.Section);
         AddScraperClient(builder.Services);
         builder.Services.AddTransient<ICaptureService, ScraperCaptureService>();
         builder.Services.AddSingleton<ICaptureCapacity, ScraperReservations>();
+        return builder;
     }
 
     /// <summary>

@@ -4,22 +4,24 @@ using Microsoft.Extensions.Options;
 
 namespace Platform.Api.Live;
 
-/// <summary>
-/// The live path's wiring (found by reflection, runs before the engine's defaults): the jobs hub with the Redis
-/// backplane, the hub sink that replaces the engine's default <see cref="IJobEventSink"/>, and the user notifier.
-/// The engine's <see cref="JobEventPublisher"/> (the bounded queue in front of the sink) stays registered by the engine.
-/// </summary>
-public sealed class LiveModule : IApiModule
+public static class LiveExtensions
 {
-    public void AddServices(IHostApplicationBuilder builder)
+    /// <summary>
+    /// The live path: the bounded <see cref="JobEventPublisher"/> executors publish to, the hub sink behind it (the only
+    /// <see cref="IJobEventSink"/>), the user notifier, and the jobs hub with the Redis backplane.
+    /// </summary>
+    public static IHostApplicationBuilder AddLive(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<LiveOptions>().BindConfiguration(LiveOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.AddValidatedOptions<LiveOptions>(LiveOptions.Section);
         services.AddSingleton<LiveMetrics>();
         services.AddSingleton<LiveBackplane>();
         services.AddSingleton<UserEventNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<UserEventNotifier>());
         services.AddSingleton<IJobEventSink, HubJobEventSink>();
+        services.AddSingleton<JobEventPublisher>();
+        services.AddSingleton<IJobEventPublisher>(sp => sp.GetRequiredService<JobEventPublisher>());
+        services.AddHostedService(sp => sp.GetRequiredService<JobEventPublisher>());
 
         services.AddSignalR().AddStackExchangeRedis();
         services.AddOptions<RedisOptions>().Configure<LiveBackplane>((redis, backplane) =>
@@ -33,5 +35,6 @@ public sealed class LiveModule : IApiModule
             hub.ClientTimeoutInterval = live.Value.ClientTimeoutInterval;
             hub.StatefulReconnectBufferSize = live.Value.StatefulReconnectBufferSize;
         });
+        return builder;
     }
 }

@@ -4,31 +4,22 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenAI;
-using Platform.Api.Extensions;
 
 namespace Platform.Api.Formats.Model;
-
-/// <summary>Registers the model endpoint the llm-* formats share; the engine discovers the format classes themselves.</summary>
-public sealed class ModelFormatsModule : IApiModule
-{
-    public void AddServices(IHostApplicationBuilder builder) => builder.AddModelFormats();
-}
 
 public static class ModelFormatsExtensions
 {
     /// <summary>
-    /// Binds <see cref="ModelOptions"/> (section "Model", then ConnectionStrings:model) and, when an endpoint is
+    /// Registers the model endpoint the llm-* formats share (<see cref="FormatsExtensions.AddFormats"/> registers the
+    /// format classes themselves). Binds <see cref="ModelOptions"/> (section "Model", then ConnectionStrings:model) and, when an endpoint is
     /// configured, an <see cref="IChatClient"/> keyed "model". Without one the llm-* formats report IsEnabled = false
     /// and the registry does not offer them.
     /// </summary>
     public static IHostApplicationBuilder AddModelFormats(this IHostApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        builder.Services.AddOptions<ModelOptions>()
-            .Bind(configuration.GetSection(ModelOptions.SectionName))
-            .PostConfigure(o => o.ApplyConnectionString(configuration.GetConnectionString(ModelOptions.ConnectionStringName)))
-            .ValidateOnStart();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>());
+        builder.AddValidatedOptions<ModelOptions, ModelOptionsValidator>(ModelOptions.Section)
+            .PostConfigure(o => o.ApplyConnectionString(configuration.GetConnectionString(ModelOptions.ConnectionStringName)));
         builder.Services.AddCoordination(configuration);
         builder.Services.TryAddSingleton<ModelMetrics>();
 
@@ -55,6 +46,7 @@ public static class ModelFormatsExtensions
                 services.GetRequiredService<Platform.Coordination.IDistributedSemaphore>(),
                 options,
                 services.GetRequiredService<ModelMetrics>(),
+                services.GetRequiredService<TimeProvider>(),
                 services.GetRequiredService<ILogger<ModelEndpoint>>());
         });
         return builder;
