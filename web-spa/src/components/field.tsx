@@ -1,49 +1,6 @@
 import { useId, type InputHTMLAttributes, type ReactNode, type Ref, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
 import styles from '@/components/field.module.css';
 
-interface FieldFrameProps {
-  id: string;
-  label: ReactNode;
-  hint?: ReactNode;
-  error?: string | string[];
-  children: ReactNode;
-  className?: string;
-}
-
-function errorText(error: FieldFrameProps['error']): string | undefined {
-  if (!error) return undefined;
-  const text = Array.isArray(error) ? error.join(' ') : error;
-  return text || undefined;
-}
-
-/** Label, control, hint and error wired together (aria-describedby, aria-invalid) so screen readers hear all of it. */
-function FieldFrame({ id, label, hint, error, children, className }: FieldFrameProps) {
-  const message = errorText(error);
-  return (
-    <div className={[styles.field, className].filter(Boolean).join(' ')}>
-      <label className={styles.label} htmlFor={id}>
-        {label}
-      </label>
-      {children}
-      {hint && (
-        <span id={`${id}-hint`} className={styles.hint}>
-          {hint}
-        </span>
-      )}
-      {message && (
-        <span id={`${id}-error`} className={styles.error} data-testid={`${id}-error`}>
-          {message}
-        </span>
-      )}
-    </div>
-  );
-}
-
-function describedBy(id: string, hint: unknown, error: FieldFrameProps['error']): string | undefined {
-  const ids = [hint ? `${id}-hint` : null, errorText(error) ? `${id}-error` : null].filter(Boolean);
-  return ids.length ? ids.join(' ') : undefined;
-}
-
 interface CommonProps {
   label: ReactNode;
   hint?: ReactNode;
@@ -51,20 +8,53 @@ interface CommonProps {
   fieldClassName?: string;
 }
 
-export function TextField({ label, hint, error, id, fieldClassName, ...rest }: CommonProps & InputHTMLAttributes<HTMLInputElement>) {
+/** What the control inside a field needs: its id, its style and the aria wiring to the field's hint and error. */
+interface ControlProps {
+  id: string;
+  className: string;
+  'aria-invalid': true | undefined;
+  'aria-describedby': string | undefined;
+}
+
+function errorText(error: CommonProps['error']): string | undefined {
+  if (!error) return undefined;
+  const text = Array.isArray(error) ? error.join(' ') : error;
+  return text || undefined;
+}
+
+/** Label, control, hint and error wired together (aria-describedby, aria-invalid) so screen readers hear all of it. */
+function Field({ id, label, hint, error, fieldClassName, control }: CommonProps & { id?: string; control: (props: ControlProps) => ReactNode }) {
   const generated = useId();
   const fieldId = id ?? generated;
+  const message = errorText(error);
+  const described = [hint ? `${fieldId}-hint` : null, message ? `${fieldId}-error` : null].filter(Boolean);
   return (
-    <FieldFrame id={fieldId} label={label} hint={hint} error={error} className={fieldClassName}>
-      <input
-        id={fieldId}
-        className={styles.control}
-        aria-invalid={errorText(error) ? true : undefined}
-        aria-describedby={describedBy(fieldId, hint, error)}
-        {...rest}
-      />
-    </FieldFrame>
+    <div className={[styles.field, fieldClassName].filter(Boolean).join(' ')}>
+      <label className={styles.label} htmlFor={fieldId}>
+        {label}
+      </label>
+      {control({
+        id: fieldId,
+        className: styles.control,
+        'aria-invalid': message ? true : undefined,
+        'aria-describedby': described.length ? described.join(' ') : undefined,
+      })}
+      {hint && (
+        <span id={`${fieldId}-hint`} className={styles.hint}>
+          {hint}
+        </span>
+      )}
+      {message && (
+        <span id={`${fieldId}-error`} className={styles.error} data-testid={`${fieldId}-error`}>
+          {message}
+        </span>
+      )}
+    </div>
   );
+}
+
+export function TextField({ label, hint, error, id, fieldClassName, ...rest }: CommonProps & InputHTMLAttributes<HTMLInputElement>) {
+  return <Field {...{ label, hint, error, id, fieldClassName }} control={(control) => <input {...control} {...rest} />} />;
 }
 
 export function TextAreaField({
@@ -76,37 +66,19 @@ export function TextAreaField({
   ref,
   ...rest
 }: CommonProps & TextareaHTMLAttributes<HTMLTextAreaElement> & { ref?: Ref<HTMLTextAreaElement> }) {
-  const generated = useId();
-  const fieldId = id ?? generated;
-  return (
-    <FieldFrame id={fieldId} label={label} hint={hint} error={error} className={fieldClassName}>
-      <textarea
-        ref={ref}
-        id={fieldId}
-        className={styles.control}
-        aria-invalid={errorText(error) ? true : undefined}
-        aria-describedby={describedBy(fieldId, hint, error)}
-        {...rest}
-      />
-    </FieldFrame>
-  );
+  return <Field {...{ label, hint, error, id, fieldClassName }} control={(control) => <textarea ref={ref} {...control} {...rest} />} />;
 }
 
 export function SelectField({ label, hint, error, id, fieldClassName, children, ...rest }: CommonProps & SelectHTMLAttributes<HTMLSelectElement>) {
-  const generated = useId();
-  const fieldId = id ?? generated;
   return (
-    <FieldFrame id={fieldId} label={label} hint={hint} error={error} className={fieldClassName}>
-      <select
-        id={fieldId}
-        className={styles.control}
-        aria-invalid={errorText(error) ? true : undefined}
-        aria-describedby={describedBy(fieldId, hint, error)}
-        {...rest}
-      >
-        {children}
-      </select>
-    </FieldFrame>
+    <Field
+      {...{ label, hint, error, id, fieldClassName }}
+      control={(control) => (
+        <select {...control} {...rest}>
+          {children}
+        </select>
+      )}
+    />
   );
 }
 

@@ -23,11 +23,12 @@ function forgetUserData(queryClient: QueryClient) {
   queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== queryKeys.me[0] });
 }
 
-export function useLogin() {
+/** Signs in through `signIn`, then shows this user, and nothing kept from whoever used the tab before. */
+function useSignIn(signIn: (credentials: Credentials) => Promise<unknown>) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async (credentials: Credentials) => {
-      await login(credentials);
+      await signIn(credentials);
       return getCurrentUser();
     },
     onSuccess: (user) => {
@@ -38,20 +39,15 @@ export function useLogin() {
   });
 }
 
+export function useLogin() {
+  return useSignIn(login);
+}
+
 export function useRegister() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: async (credentials: Credentials) => {
-      await register(credentials);
-      // Registration creates the account; signing in sets the cookie.
-      await login(credentials);
-      return getCurrentUser();
-    },
-    onSuccess: (user) => {
-      signedOutOnPurpose = false;
-      forgetUserData(queryClient);
-      queryClient.setQueryData(queryKeys.me, user);
-    },
+  return useSignIn(async (credentials) => {
+    await register(credentials);
+    // Registration creates the account; signing in sets the cookie.
+    await login(credentials);
   });
 }
 

@@ -1,22 +1,14 @@
 import { QueryClient } from '@tanstack/react-query';
 import { createJobStore, type JobStore } from '@/lib/job-state';
-import { LiveConnection, type ConnectionStatus, type LiveConnectionOptions } from '@/lib/live-connection';
+import type { ConnectionStatus, LiveConnectionOptions } from '@/lib/live-connection';
 import { queryKeys } from '@/lib/query-keys';
-import { FakeHub } from '@/testing/fake-hub';
+import { liveConnectionOnFakeHub } from '@/testing/fake-hub';
 import { eventLog, makeSnapshot } from '@/testing/job-fixtures';
 import type { UsageView } from '@/types/api';
 
 function setup(options: Partial<LiveConnectionOptions> = {}) {
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } });
-  const hub = new FakeHub();
-  const live = new LiveConnection(queryClient, {
-    createConnection: () => hub,
-    gapFillDelayMs: 20,
-    unsubscribeDelayMs: 20,
-    listRefreshDelayMs: 5,
-    startRetryDelaysMs: [5],
-    ...options,
-  });
+  const { hub, live } = liveConnectionOnFakeHub(queryClient, options);
   const statuses: ConnectionStatus[] = [];
   live.subscribeStatus((s) => statuses.push(s));
   const seed = (seq = 0, jobId = 'job-1') =>
@@ -33,6 +25,18 @@ const log = () =>
     .progress('markdown', 0.6)
     .taskState('markdown', 'completed')
     .jobState('completed');
+
+/** job-1 held at seq 0, watched and subscribed once; from then on the hub answers a resume with the log's events after its seq. */
+async function setupWatchedJob() {
+  const context = setup();
+  const events = log().events;
+  context.seed(0);
+  context.live.start();
+  context.live.watchJob('job-1');
+  await vi.waitFor(() => expect(context.hub.calls('SubscribeJob')).toHaveLength(1));
+  context.hub.respondToSubscribe = (_, after) => ({ events: events.filter((e) => e.seq > after) });
+  return { ...context, events };
+}
 
 afterEach(() => vi.useRealTimers());
 
@@ -100,13 +104,7 @@ test('a snapshot answer replaces the state when it is newer', async () => {
 });
 
 test('a gap that does not fill by itself is fetched again from the last seq', async () => {
-  const { hub, live, seed, store } = setup();
-  const events = log().events;
-  seed(0);
-  live.start();
-  live.watchJob('job-1');
-  await vi.waitFor(() => expect(hub.calls('SubscribeJob')).toHaveLength(1));
-  hub.respondToSubscribe = (_, after) => ({ events: events.filter((e) => e.seq > after) });
+  const { hub, store, events } = await setupWatchedJob();
   hub.push('jobEvent', events[0]);
   hub.push('jobEvent', events[3]); // 2 and 3 lost
   expect(store().seq).toBe(1);
@@ -177,13 +175,7 @@ test('SubscribeUser’s answer sets usage at once', async () => {
 });
 
 test('a job.changed user event with a newer seq makes a watched job catch up', async () => {
-  const { hub, live, seed, store } = setup();
-  const events = log().events;
-  seed(0);
-  live.start();
-  live.watchJob('job-1');
-  await vi.waitFor(() => expect(hub.calls('SubscribeJob')).toHaveLength(1));
-  hub.respondToSubscribe = (_, after) => ({ events: events.filter((e) => e.seq > after) });
+  const { hub, store } = await setupWatchedJob();
   hub.push('userEvent', { type: 'job.changed', data: { id: 'job-1', state: 'completed', seq: 6, at: new Date().toISOString() } });
   await vi.waitFor(() => expect(store().seq).toBe(6));
 });

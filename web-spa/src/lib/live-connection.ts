@@ -258,7 +258,7 @@ export class LiveConnection {
       // A store must exist before events can be applied to it: it carries the seq we resume from.
       const store = await this.queryClient.ensureQueryData(jobLiveQueryOptions(jobId));
       if (generation !== this.generation) return;
-      const current = this.queryClient.getQueryData<JobStore>(queryKeys.jobs.live(jobId)) ?? store;
+      const current = this.liveStore(jobId) ?? store;
       this.lastHeard.set(jobId, Date.now());
       const result = await connection.invoke<JobSubscription>(hubMethods.subscribeJob, jobId, current.seq);
       if (generation !== this.generation) return;
@@ -276,6 +276,10 @@ export class LiveConnection {
       if (result.events) next = applyJobEvents(next, result.events);
       return next;
     });
+  }
+
+  private liveStore(jobId: string): JobStore | undefined {
+    return this.queryClient.getQueryData<JobStore>(queryKeys.jobs.live(jobId));
   }
 
   private onJobEvent(event: JobEventView): void {
@@ -306,13 +310,18 @@ export class LiveConnection {
       return;
     }
     if (existing) return;
+    this.resumeUnlessCaughtUp(jobId, (latest) => missingRange(latest) !== null);
+  }
+
+  /** Gives the events in flight the gap-fill delay to arrive; a job still behind then is resumed from its seq. */
+  private resumeUnlessCaughtUp(jobId: string, stillBehind: (store: JobStore) => boolean): void {
     const generation = this.generation;
     this.gapTimers.set(
       jobId,
       setTimeout(() => {
         this.gapTimers.delete(jobId);
-        const latest = this.queryClient.getQueryData<JobStore>(queryKeys.jobs.live(jobId));
-        if (latest && missingRange(latest) && generation === this.generation) void this.subscribeJob(jobId, generation);
+        const latest = this.liveStore(jobId);
+        if (latest && stillBehind(latest) && generation === this.generation) void this.subscribeJob(jobId, generation);
       }, this.options.gapFillDelayMs),
     );
   }
@@ -328,7 +337,7 @@ export class LiveConnection {
       if (generation !== this.generation || this.statusValue !== 'connected') return;
       const quietSince = Date.now() - interval;
       for (const jobId of this.subscribed) {
-        const store = this.queryClient.getQueryData<JobStore>(queryKeys.jobs.live(jobId));
+        const store = this.liveStore(jobId);
         if (!store || !isActive(store.state.job.state) || (this.lastHeard.get(jobId) ?? 0) > quietSince) continue;
         void this.subscribeJob(jobId, generation);
       }
@@ -357,17 +366,9 @@ export class LiveConnection {
   }
 
   private noteLatestSeq(jobId: string, seq: number): void {
-    const store = this.queryClient.getQueryData<JobStore>(queryKeys.jobs.live(jobId));
+    const store = this.liveStore(jobId);
     if (!store || store.seq >= seq || this.gapTimers.has(jobId)) return;
-    const generation = this.generation;
-    this.gapTimers.set(
-      jobId,
-      setTimeout(() => {
-        this.gapTimers.delete(jobId);
-        const latest = this.queryClient.getQueryData<JobStore>(queryKeys.jobs.live(jobId));
-        if (latest && latest.seq < seq && generation === this.generation) void this.subscribeJob(jobId, generation);
-      }, this.options.gapFillDelayMs),
-    );
+    this.resumeUnlessCaughtUp(jobId, (latest) => latest.seq < seq);
   }
 
   /** Job lists change in bursts (a batch submit, several jobs finishing): refetch once per burst. */

@@ -1,4 +1,5 @@
 // A tiny store for transient messages (refusals, failures, confirmations); the Toaster renders it.
+import { describeError } from '@/lib/api-client';
 
 export type ToastTone = 'info' | 'success' | 'warning' | 'error';
 
@@ -39,6 +40,13 @@ export function showToast(toast: Omit<Toast, 'id'> & { durationMs?: number }): n
   if (duration > 0) timers.set(id, setTimeout(() => dismissToast(id), duration));
   emit();
   return id;
+}
+
+/** The onError of an action the user asked for: says what failed and why (an error toast stays until dismissed). */
+export function toastFailure(title: string): (error: unknown) => void {
+  return (error) => {
+    showToast({ tone: 'error', title, message: describeError(error) });
+  };
 }
 
 export const toastStore = {

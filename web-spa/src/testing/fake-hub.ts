@@ -1,4 +1,5 @@
-import type { HubConnectionLike } from '@/lib/live-connection';
+import type { QueryClient } from '@tanstack/react-query';
+import { LiveConnection, type HubConnectionLike, type LiveConnectionOptions } from '@/lib/live-connection';
 
 type Handler = (...args: unknown[]) => void;
 
@@ -74,4 +75,18 @@ export class FakeHub implements HubConnectionLike {
   calls(method: string) {
     return this.invocations.filter((i) => i.method === method).map((i) => i.args);
   }
+}
+
+/** The real LiveConnection over a FakeHub, with delays short enough that tests wait milliseconds, not seconds. */
+export function liveConnectionOnFakeHub(queryClient: QueryClient, options: Partial<LiveConnectionOptions> = {}) {
+  const hub = new FakeHub();
+  const live = new LiveConnection(queryClient, {
+    createConnection: () => hub,
+    gapFillDelayMs: 20,
+    unsubscribeDelayMs: 20,
+    listRefreshDelayMs: 5,
+    startRetryDelaysMs: [5],
+    ...options,
+  });
+  return { hub, live };
 }

@@ -1,22 +1,15 @@
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { emptyList, eventsPage, formats, jobJson, usage } from '@/testing/api-fixtures';
+import { accountSession, eventsPage, jobJson, quietAppRoutes } from '@/testing/api-fixtures';
 import { mockApi, problem, reply } from '@/testing/mock-api';
 import { renderApp } from '@/testing/render-app';
 
 test('an unauthenticated visit goes to sign-in and comes back after signing in', async () => {
-  let signedIn = false;
   const api = mockApi({
-    'GET /api/account/me': () => (signedIn ? reply({ email: 'ada@example.com', roles: [] }) : problem(401, { title: 'Unauthorized' })),
-    'POST /api/account/login': () => {
-      signedIn = true;
-      return reply(undefined, 204);
-    },
+    ...accountSession(false),
     'GET /api/jobs/j1': reply(jobJson('j1')),
     'GET /api/jobs/j1/events': eventsPage([]),
-    'GET /api/jobs': emptyList,
-    'GET /api/me/usage': usage(),
-    'GET /api/formats': formats,
+    ...quietAppRoutes(),
   });
   const { router } = renderApp('/jobs/j1');
   expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
@@ -49,16 +42,9 @@ test('registration errors are shown next to their fields', async () => {
 });
 
 test('signing out forgets the user and returns to sign-in', async () => {
-  let signedIn = true;
   mockApi({
-    'GET /api/account/me': () => (signedIn ? reply({ email: 'ada@example.com', roles: [] }) : problem(401, { title: 'Unauthorized' })),
-    'POST /api/account/logout': () => {
-      signedIn = false;
-      return reply(undefined, 204);
-    },
-    'GET /api/jobs': emptyList,
-    'GET /api/me/usage': usage(),
-    'GET /api/formats': formats,
+    ...accountSession(true),
+    ...quietAppRoutes(),
   });
   const { router, hub } = renderApp('/');
   await userEvent.click(await screen.findByTestId('sign-out'));
@@ -67,20 +53,9 @@ test('signing out forgets the user and returns to sign-in', async () => {
 });
 
 test('signing out from a deep page and back in lands on the start page, not the old one', async () => {
-  let signedIn = true;
   mockApi({
-    'GET /api/account/me': () => (signedIn ? reply({ email: 'ada@example.com', roles: [] }) : problem(401, { title: 'Unauthorized' })),
-    'POST /api/account/logout': () => {
-      signedIn = false;
-      return reply(undefined, 204);
-    },
-    'POST /api/account/login': () => {
-      signedIn = true;
-      return reply(undefined, 204);
-    },
-    'GET /api/jobs': emptyList,
-    'GET /api/me/usage': usage(),
-    'GET /api/formats': formats,
+    ...accountSession(true),
+    ...quietAppRoutes(),
   });
   const { router } = renderApp('/jobs');
   await userEvent.click(await screen.findByTestId('sign-out'));

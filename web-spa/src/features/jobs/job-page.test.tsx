@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { emptyList, eventsPage, formats, jobJson, me, taskJson, usage } from '@/testing/api-fixtures';
+import { eventsPage, jobJson, me, quietAppRoutes, taskJson, usage } from '@/testing/api-fixtures';
 import { mockApi, problem, reply, type MockHandler, type MockReply } from '@/testing/mock-api';
 import { renderApp } from '@/testing/render-app';
 import type { JobEventView, JobState } from '@/types/api';
@@ -10,9 +10,7 @@ const at = () => new Date().toISOString();
 function setup(routes: Record<string, MockHandler | MockReply>, path = '/jobs/j1') {
   const api = mockApi({
     'GET /api/account/me': me,
-    'GET /api/jobs': emptyList,
-    'GET /api/me/usage': usage(1, 0),
-    'GET /api/formats': formats,
+    ...quietAppRoutes(usage(1, 0)),
     ...routes,
   });
   return { api, ...renderApp(path) };

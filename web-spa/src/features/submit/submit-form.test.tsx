@@ -1,15 +1,13 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { emptyList, formats, jobJson, me, usage } from '@/testing/api-fixtures';
+import { jobJson, me, quietAppRoutes } from '@/testing/api-fixtures';
 import { mockApi, problem, reply, type MockHandler } from '@/testing/mock-api';
 import { renderApp } from '@/testing/render-app';
 
 function setup(routes: Record<string, MockHandler | ReturnType<typeof reply>>) {
   const api = mockApi({
     'GET /api/account/me': me,
-    'GET /api/jobs': emptyList,
-    'GET /api/me/usage': usage(),
-    'GET /api/formats': formats,
+    ...quietAppRoutes(),
     'GET /api/jobs/j1': reply(jobJson('j1')),
     ...routes,
   });

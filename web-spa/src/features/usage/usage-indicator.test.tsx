@@ -1,10 +1,10 @@
 import { screen, waitFor } from '@testing-library/react';
-import { emptyList, formats, me, usage } from '@/testing/api-fixtures';
+import { me, quietAppRoutes, usage } from '@/testing/api-fixtures';
 import { mockApi } from '@/testing/mock-api';
 import { renderApp } from '@/testing/render-app';
 
 test('the usage indicator is always visible and follows user events; the banner shows while reconnecting', async () => {
-  mockApi({ 'GET /api/account/me': me, 'GET /api/me/usage': usage(2, 0), 'GET /api/jobs': emptyList, 'GET /api/formats': formats });
+  mockApi({ 'GET /api/account/me': me, ...quietAppRoutes(usage(2, 0)) });
   const { hub } = renderApp('/');
   const indicator = await screen.findByTestId('usage-indicator');
   await waitFor(() => expect(indicator).toHaveTextContent('Processing 2/3 · queued 0/5'));

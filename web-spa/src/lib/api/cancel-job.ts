@@ -1,9 +1,9 @@
 // POST /api/jobs/{id}/cancel, from the stack and from the job page.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { apiClient, dataOf, describeError } from '@/lib/api-client';
+import { apiClient, dataOf } from '@/lib/api-client';
 import { seedJob } from '@/lib/api/get-job';
 import { queryKeys } from '@/lib/query-keys';
-import { showToast } from '@/lib/toast';
+import { toastFailure } from '@/lib/toast';
 import type { JobView } from '@/types/api';
 
 export function cancelJob(jobId: string): Promise<JobView> {
@@ -19,6 +19,6 @@ export function useCancelJob() {
       seedJob(queryClient, job);
       void queryClient.invalidateQueries({ queryKey: queryKeys.usage });
     },
-    onError: (error) => showToast({ tone: 'error', title: 'Could not cancel the job', message: describeError(error) }),
+    onError: toastFailure('Could not cancel the job'),
   });
 }

@@ -1,8 +1,8 @@
 // DELETE /api/jobs/{id}: a finished job and its results.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { apiClient, dataOf, describeError } from '@/lib/api-client';
+import { apiClient, dataOf } from '@/lib/api-client';
 import { queryKeys } from '@/lib/query-keys';
-import { showToast } from '@/lib/toast';
+import { showToast, toastFailure } from '@/lib/toast';
 
 export function deleteJob(jobId: string): Promise<void> {
   return dataOf(apiClient.DELETE('/api/jobs/{id}', { params: { path: { id: jobId } } }));
@@ -17,6 +17,6 @@ export function useDeleteJob() {
       void queryClient.invalidateQueries({ queryKey: queryKeys.jobs.lists });
       showToast({ tone: 'success', title: 'Job deleted' });
     },
-    onError: (error) => showToast({ tone: 'error', title: 'Could not delete the job', message: describeError(error) }),
+    onError: toastFailure('Could not delete the job'),
   });
 }

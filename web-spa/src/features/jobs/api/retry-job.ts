@@ -1,8 +1,8 @@
 // POST /api/jobs/{id}/retry: a new attempt of a finished job.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { apiClient, dataOf, describeError } from '@/lib/api-client';
+import { apiClient, dataOf } from '@/lib/api-client';
 import { queryKeys } from '@/lib/query-keys';
-import { showToast } from '@/lib/toast';
+import { toastFailure } from '@/lib/toast';
 import type { JobView } from '@/types/api';
 
 export function retryJob(jobId: string): Promise<JobView> {
@@ -18,6 +18,6 @@ export function useRetryJob() {
       void queryClient.invalidateQueries({ queryKey: queryKeys.jobs.lists });
       void queryClient.invalidateQueries({ queryKey: queryKeys.usage });
     },
-    onError: (error) => showToast({ tone: 'error', title: 'Could not retry the job', message: describeError(error) }),
+    onError: toastFailure('Could not retry the job'),
   });
 }

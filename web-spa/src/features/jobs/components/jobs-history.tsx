@@ -6,6 +6,7 @@ import { Button } from '@/components/button';
 import { SelectField, TextField } from '@/components/field';
 import { Loading } from '@/components/spinner';
 import { StateBadge } from '@/components/state-badge';
+import { Table } from '@/components/table';
 import { TaskChip } from '@/components/task-chip';
 import { describeError } from '@/lib/api-client';
 import { jobListQueryOptions } from '@/lib/api/get-jobs';
@@ -80,7 +81,7 @@ export function JobsHistory() {
       )}
       {items.length > 0 && (
         <div className={styles.tableWrap}>
-          <table className={styles.table} aria-busy={query.isFetching || undefined} data-testid="jobs-table">
+          <Table className={styles.table} aria-busy={query.isFetching || undefined} data-testid="jobs-table">
             <caption className="visually-hidden">Your jobs, newest first</caption>
             <thead>
               <tr>
@@ -102,7 +103,7 @@ export function JobsHistory() {
                 <JobRow key={job.id} job={job} />
               ))}
             </tbody>
-          </table>
+          </Table>
         </div>
       )}
 

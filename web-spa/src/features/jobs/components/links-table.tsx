@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { TextField } from '@/components/field';
+import { Table } from '@/components/table';
 import styles from '@/features/jobs/components/result-views.module.css';
 
 interface CapturedLink {
@@ -36,7 +37,7 @@ export function LinksTable({ links }: { links: CapturedLink[] }) {
         </span>
         <TextField label="Filter links" type="search" value={filter} onChange={(e) => setFilter(e.target.value)} fieldClassName="" />
       </div>
-      <table className={styles.table}>
+      <Table className={styles.table}>
         <thead>
           <tr>
             <th scope="col">Text</th>
@@ -57,7 +58,7 @@ export function LinksTable({ links }: { links: CapturedLink[] }) {
             </tr>
           ))}
         </tbody>
-      </table>
+      </Table>
     </div>
   );
 }

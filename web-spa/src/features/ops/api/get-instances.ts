@@ -2,6 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { apiClient, dataOf } from '@/lib/api-client';
 import { queryKeys } from '@/lib/query-keys';
+import { opsPolling } from '@/features/ops/api/ops-polling';
 import type { InstanceHeartbeatView } from '@/types/api';
 
 export function getInstances(signal?: AbortSignal): Promise<InstanceHeartbeatView[]> {
@@ -12,9 +13,6 @@ export function useInstances(refetchIntervalMs: number) {
   return useQuery({
     queryKey: queryKeys.ops.instances,
     queryFn: ({ signal }) => getInstances(signal),
-    refetchInterval: refetchIntervalMs,
-    refetchIntervalInBackground: false,
-    staleTime: 0,
-    retry: false,
+    ...opsPolling(refetchIntervalMs),
   });
 }

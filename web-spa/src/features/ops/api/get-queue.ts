@@ -2,6 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { apiClient, dataOf } from '@/lib/api-client';
 import { queryKeys } from '@/lib/query-keys';
+import { opsPolling } from '@/features/ops/api/ops-polling';
 import type { QueueView } from '@/types/api';
 
 export function getQueue(signal?: AbortSignal): Promise<QueueView> {
@@ -12,9 +13,6 @@ export function useQueue(refetchIntervalMs: number) {
   return useQuery({
     queryKey: queryKeys.ops.queue,
     queryFn: ({ signal }) => getQueue(signal),
-    refetchInterval: refetchIntervalMs,
-    refetchIntervalInBackground: false,
-    staleTime: 0,
-    retry: false,
+    ...opsPolling(refetchIntervalMs),
   });
 }

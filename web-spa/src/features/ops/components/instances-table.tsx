@@ -1,3 +1,4 @@
+import { Table } from '@/components/table';
 import styles from '@/features/ops/components/ops-dashboard.module.css';
 
 type Row = Record<string, unknown>;
@@ -51,7 +52,7 @@ export function InstancesTable({ value, label, testId = 'ops-instances' }: { val
   const columns = columnsOf(rows);
   return (
     <div className={styles.tableWrap}>
-      <table className={styles.table} data-testid={testId}>
+      <Table className={styles.table} data-testid={testId}>
         <caption className="visually-hidden">{label}</caption>
         <thead>
           <tr>
@@ -71,7 +72,7 @@ export function InstancesTable({ value, label, testId = 'ops-instances' }: { val
             </tr>
           ))}
         </tbody>
-      </table>
+      </Table>
     </div>
   );
 }

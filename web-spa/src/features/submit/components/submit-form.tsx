@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type ComponentProps, type FormEvent } from 'react';
 import { Alert } from '@/components/alert';
 import { Button } from '@/components/button';
 import { TextAreaField } from '@/components/field';
@@ -20,6 +20,11 @@ import type { FormatView } from '@/types/api';
 type SourceKind = 'url' | 'text';
 const customInstructionFormat = 'llm-custom';
 const defaultCapture: CaptureOptionValues = { fullPage: true, waitSelector: '', timeoutSeconds: '30' };
+/** The one source field, as each kind of source asks for it. */
+const sourceFields = {
+  url: { id: 'source-urls', label: 'URLs', hint: 'One per line — each URL becomes its own job.', placeholder: 'https://example.com/article', rows: 4, spellCheck: false },
+  text: { id: 'source-text', label: 'Text', hint: 'Notes, an article, a brain dump — processed as one job.', rows: 8 },
+} satisfies Record<SourceKind, ComponentProps<typeof TextAreaField>>;
 
 export function SubmitForm() {
   const formatsQuery = useFormats();
@@ -151,6 +156,7 @@ export function SubmitForm() {
   }
 
   const busy = createJob.isPending || createBatch.isPending;
+  const [source, setSource] = kind === 'url' ? [urls, setUrls] : [text, setText];
   return (
     <form onSubmit={onSubmit} noValidate aria-label="New job" data-testid="submit-form">
       <div className={styles.modes} role="radiogroup" aria-label="Source">
@@ -164,31 +170,13 @@ export function SubmitForm() {
         </label>
       </div>
 
-      {kind === 'url' ? (
-        <TextAreaField
-          ref={sourceRef}
-          id="source-urls"
-          label="URLs"
-          hint="One per line — each URL becomes its own job."
-          placeholder="https://example.com/article"
-          rows={4}
-          value={urls}
-          onChange={(e) => setUrls(e.target.value)}
-          error={errors.source}
-          spellCheck={false}
-        />
-      ) : (
-        <TextAreaField
-          ref={sourceRef}
-          id="source-text"
-          label="Text"
-          hint="Notes, an article, a brain dump — processed as one job."
-          rows={8}
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          error={errors.source}
-        />
-      )}
+      <TextAreaField
+        ref={sourceRef}
+        {...sourceFields[kind]}
+        value={source}
+        onChange={(e) => setSource(e.target.value)}
+        error={errors.source}
+      />
 
       <FormatPicker formats={available} selected={selected ?? new Set()} onChange={setSelected} error={errors.formats} />
 
