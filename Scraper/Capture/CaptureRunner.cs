@@ -36,7 +36,7 @@ public sealed class CaptureRunner(
         var session = new ContextSession(pool);
         var outcome = "completed";
         var generation = 0;
-        long pageOpenedAt = 0;
+        long pageOpenedAt = 0, loadedAt = 0, outputsAt = 0;
         BrowserLease? lease = null;
         try
         {
@@ -56,8 +56,10 @@ public sealed class CaptureRunner(
                 await frames.ErrorAsync(refusal.Problem);
                 return;
             }
+            loadedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
             await frames.LoadedAsync(page.Url, response?.Status);
             await new PageOutputs(page, request, frames, scripts, o, lease, logger, ct).ProduceAsync();
+            outputsAt = time.GetUtcNow().ToUnixTimeMilliseconds();
             await frames.ResultAsync(page.Url, response?.Status);
         }
         catch (Exception e) when (e is PlaywrightException or OperationCanceledException or TimeoutException or ObjectDisposedException or IOException)
@@ -81,7 +83,7 @@ public sealed class CaptureRunner(
             lease?.Dispose();
             var closedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
             metrics.CaptureFinished(frames.Elapsed, outcome);
-            log.Add(new CaptureTimeline(url.IdnHost, outcome, slot.HostSlotAt, pageOpenedAt, closedAt, closedAt, generation));
+            log.Add(new CaptureTimeline(url.IdnHost, outcome, slot.HostSlotAt, pageOpenedAt, closedAt, closedAt, generation, loadedAt, outputsAt));
         }
     }
 

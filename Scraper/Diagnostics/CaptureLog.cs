@@ -44,5 +44,8 @@ public sealed class CaptureLog
 /// <param name="PageOpenedAt">When the Chromium page was created.</param>
 /// <param name="PageClosedAt">When the page's context finished closing.</param>
 /// <param name="HostReleasedAt">When the host slot was released (after the page closed).</param>
+/// <param name="LoadedAt">When navigation and the requested wait were done (0 if the capture never got there).</param>
+/// <param name="OutputsAt">When the last output was written (0 if the capture never got there).</param>
 public sealed record CaptureTimeline(
-    string Host, string Outcome, long HostSlotAt, long PageOpenedAt, long PageClosedAt, long HostReleasedAt, int BrowserGeneration);
+    string Host, string Outcome, long HostSlotAt, long PageOpenedAt, long PageClosedAt, long HostReleasedAt, int BrowserGeneration,
+    long LoadedAt = 0, long OutputsAt = 0);

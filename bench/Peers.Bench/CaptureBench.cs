@@ -106,8 +106,9 @@ internal static class CaptureBench
     /// Platform through its public API: submit a URL job for html + screenshot, poll the job every
     /// <paramref name="pollInterval"/> until it ends, download every result. The latency is submit to last byte downloaded.
     /// </summary>
-    public static async Task CaptureThroughApiAsync(HttpClient user, Uri url, TimeSpan pollInterval)
+    public static async Task<PlatformCapture> CaptureThroughApiAsync(HttpClient user, Uri url, TimeSpan pollInterval)
     {
+        var submitted = DateTimeOffset.UtcNow;
         using var submit = await user.PostAsJsonAsync("/api/jobs", new { source = new { url = url.AbsoluteUri }, formats = new[] { "html", "screenshot" } });
         if (!submit.IsSuccessStatusCode)
         {
@@ -137,5 +138,6 @@ internal static class CaptureBench
                 throw new InvalidOperationException($"job {id}: empty {task.GetProperty("format").GetString()}");
             }
         }
+        return new PlatformCapture(Guid.Parse(id!), submitted, DateTimeOffset.UtcNow);
     }
 }

@@ -59,8 +59,10 @@ var captureRuns = new List<CaptureRun>();
 foreach (var concurrency in new[] { 1, 4 })
 {
     // Each Platform worker is its own user: the per-user limit (3 running) is not what is measured here.
+    var platformCaptures = new System.Collections.Concurrent.ConcurrentBag<PlatformCapture>();
     captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.Platform, concurrency, pages,
-        (worker, url) => CaptureBench.CaptureThroughApiAsync(captureUsers[worker], url, pollInterval)));
+        async (worker, url) => platformCaptures.Add(await CaptureBench.CaptureThroughApiAsync(captureUsers[worker], url, pollInterval))));
+    await PhaseProfile.PrintAsync($"c{concurrency}", app.PostgresConnectionString, app.Scraper.Select(s => s.Url!), platformCaptures);
     captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.WarmPool, concurrency, pages, (_, url) => CaptureBench.CaptureInNewContextAsync(warmBrowser, url)));
     captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.BrowserPerCapture, concurrency, pages, (_, url) => CaptureBench.CaptureInNewBrowserAsync(playwright, url)));
 }

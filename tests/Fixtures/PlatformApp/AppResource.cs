@@ -14,15 +14,17 @@ public sealed class AppResource
 {
     private const int SigKill = 9, SigStop = 19, SigCont = 18;
     private readonly DistributedApplication _app;
+    private readonly string _tag;
     private readonly LogTail _log = new();
     private readonly Lock _gate = new();
     private CustomResourceSnapshot _snapshot;
     private int _starts;
     private volatile bool _paused;
 
-    internal AppResource(DistributedApplication app, string resourceName, string id, CustomResourceSnapshot snapshot)
+    internal AppResource(DistributedApplication app, string resourceName, string id, CustomResourceSnapshot snapshot, string tag)
     {
         _app = app;
+        _tag = tag;
         ResourceName = resourceName;
         Name = id;
         _snapshot = snapshot;
@@ -70,7 +72,10 @@ public sealed class AppResource
     {
         get
         {
-            if (LaunchedPid is not { } launched || !ProcessProbe.IsRunning(launched) || State == AppResourceState.Exited)
+            // The snapshot's pid may be stale: the process exited and the number (pid_max is 32768 here) now belongs to
+            // another app's process, which a fault must never hit. Ours carry this app's tag, or descend from one that does.
+            if (LaunchedPid is not { } launched || !ProcessProbe.IsRunning(launched) || State == AppResourceState.Exited
+                || !ProcessProbe.BelongsTo(launched, _tag))
             {
                 return null;
             }

@@ -250,7 +250,7 @@ public sealed class PlatformApp : IAsyncDisposable
                     var resource = _resources.GetOrAdd(update.ResourceId, id =>
                     {
                         added = true;
-                        return new AppResource(_app, update.Resource.Name, id, update.Snapshot);
+                        return new AppResource(_app, update.Resource.Name, id, update.Snapshot, Tag);
                     });
                     resource.Update(update.Snapshot);
                     if (added)

@@ -60,6 +60,22 @@ public static class ProcessProbe
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="pid"/> is a process of the app tagged <paramref name="tag"/>: it or one of its ancestors
+    /// carries the tag. A pid read earlier (a snapshot, a stats answer) can by now name another app's process.
+    /// </summary>
+    public static bool BelongsTo(int pid, string tag)
+    {
+        for (var (current, depth) = (pid, 0); current > 1 && depth < 64; (current, depth) = (ParentOf(current), depth + 1))
+        {
+            if (Environment(current, TagVariable) == tag)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public static IEnumerable<int> ChildrenOf(int parent) =>
         AllPids().Where(pid => IsRunning(pid) && ParentOf(pid) == parent);
 

@@ -153,6 +153,7 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
     {
         var (victim, stats) = await BusiestScraperAsync();
         var (pid, generation) = Browser(stats);
+        AssertOurs(pid);
         ProcessProbe.Kill(pid);
         faults.Add("SIGKILL chromium");
         await WaitForNewBrowserAsync(victim, generation, TimeSpan.FromSeconds(60));
@@ -168,6 +169,7 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
         var ct = TestContext.Current.CancellationToken;
         var (victim, stats) = await BusiestScraperAsync();
         var (pid, generation) = Browser(stats);
+        AssertOurs(pid);
         var tree = ProcessProbe.DescendantsOf(pid).Prepend(pid).ToList();
         foreach (var process in tree)
         {
@@ -207,6 +209,10 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
         faults.Add($"gateway upstream cut ({cut} connections)");
         await load.WaitConnectedAsync(TimeSpan.FromSeconds(30));
     }
+
+    /// <summary>A pid a Scraper reported must still be a process of this app before a signal goes to it.</summary>
+    private void AssertOurs(int pid) =>
+        Assert.True(ProcessProbe.BelongsTo(pid, fixture.App.Tag), $"pid {pid} is no longer a process of this app: {ProcessProbe.CommandLine(pid)}");
 
     private static (int Pid, int Generation) Browser(JsonElement stats)
     {
