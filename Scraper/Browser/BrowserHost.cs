@@ -70,6 +70,9 @@ public sealed class BrowserHost : IHostedService, IAsyncDisposable
     }
 
     /// <summary>A lease on a connected browser for one capture; dispose it when the capture's context is closed.</summary>
+    /// <summary>The browser new captures go to, if one is running.</summary>
+    public BrowserGeneration? Current => Volatile.Read(ref _current);
+
     public async Task<BrowserLease> AcquireAsync(CancellationToken ct)
     {
         while (true)

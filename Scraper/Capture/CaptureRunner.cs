@@ -17,6 +17,7 @@ namespace Platform.Scraper.Capture;
 public sealed class CaptureRunner(
     BrowserHost browsers,
     PagePool pool,
+    WarmContexts warm,
     AddressPolicy addresses,
     PageScripts scripts,
     CaptureLog log,
@@ -32,7 +33,7 @@ public sealed class CaptureRunner(
         using var hardTimeout = new CancellationTokenSource(o.HardTimeoutMs);
         using var capture = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, slot.HostLeaseLost, hardTimeout.Token);
         var ct = capture.Token;
-        var guard = new RequestGuard(addresses, logger);
+        var guard = new RequestGuard(addresses, logger); // replaced by a prepared context's own guard
         var session = new ContextSession(pool);
         var outcome = "completed";
         var generation = 0;
@@ -43,9 +44,27 @@ public sealed class CaptureRunner(
             lease = await browsers.AcquireAsync(ct);
             generation = lease.Generation.Id;
             await using var browserLost = lease.Generation.Lost.Register(capture.Cancel);
-            var context = await NewContextAsync(lease, request, session, ct);
+            IBrowserContext context;
+            IPage page;
+            if (warm.Take(lease.Generation) is { } prepared)
+            {
+                (context, page, guard) = (prepared.Context, prepared.Page, prepared.Guard);
+                session.Attach(context);
+                session.PageOpened();
+                if (prepared.Viewport.Width != request.Viewport.Width || prepared.Viewport.Height != request.Viewport.Height)
+                {
+                    await Bounded.Call(page.SetViewportSizeAsync(request.Viewport.Width, request.Viewport.Height), ct);
+                }
+            }
+            else
+            {
+                context = await NewContextAsync(lease, request, session, ct);
+                await Bounded.Call(guard.AttachAsync(context), ct);
+                page = await Bounded.Call(context.NewPageAsync(), ct);
+                session.PageOpened();
+            }
             await using var closeOnCancel = ct.Register(() => _ = session.CloseAsync());
-            var page = await OpenPageAsync(context, guard, session, ct);
+            KeepPageUnblocked(context, page);
             pageOpenedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
 
             await frames.ProgressAsync(CaptureFrame.Stages.Navigating);
@@ -81,21 +100,25 @@ public sealed class CaptureRunner(
         {
             await session.CloseAsync();
             lease?.Dispose();
+            warm.Refill(); // the next capture's context, prepared while this one's result travels on
             var closedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
             metrics.CaptureFinished(frames.Elapsed, outcome);
             log.Add(new CaptureTimeline(url.IdnHost, outcome, slot.HostSlotAt, pageOpenedAt, closedAt, closedAt, generation, loadedAt, outputsAt));
         }
     }
 
+    /// <summary>Every capture's context: fresh, isolated, with these options whether made now or prepared ahead.</summary>
+    public static BrowserNewContextOptions ContextOptions(ViewportSize viewport) => new()
+    {
+        ViewportSize = viewport,
+        AcceptDownloads = false,          // a download link or attachment response is cancelled, never waited on
+        ServiceWorkers = ServiceWorkerPolicy.Block, // service workers' fetches would bypass the request guard
+    };
+
     /// <summary>A fresh, isolated context for this capture, adopted by <paramref name="session"/> so every path closes it.</summary>
     private static async Task<IBrowserContext> NewContextAsync(BrowserLease lease, CaptureRequest request, ContextSession session, CancellationToken ct)
     {
-        var creating = lease.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            ViewportSize = new ViewportSize { Width = request.Viewport.Width, Height = request.Viewport.Height },
-            AcceptDownloads = false,          // a download link or attachment response is cancelled, never waited on
-            ServiceWorkers = ServiceWorkerPolicy.Block, // service workers' fetches would bypass the request guard
-        });
+        var creating = lease.Browser.NewContextAsync(ContextOptions(new ViewportSize { Width = request.Viewport.Width, Height = request.Viewport.Height }));
         IBrowserContext context;
         try
         {
@@ -110,17 +133,12 @@ public sealed class CaptureRunner(
         return context;
     }
 
-    private static async Task<IPage> OpenPageAsync(IBrowserContext context, RequestGuard guard, ContextSession session, CancellationToken ct)
+    /// <summary>Nothing in the page may block the capture: dialogs are dismissed, file choosers intercepted and left alone, popups closed.</summary>
+    private static void KeepPageUnblocked(IBrowserContext context, IPage page)
     {
-        await Bounded.Call(guard.AttachAsync(context), ct);
-        var page = await Bounded.Call(context.NewPageAsync(), ct);
-        session.PageOpened();
-        // Nothing in the page may block the capture: dialogs are dismissed, file choosers intercepted and left alone,
-        // popups closed.
         page.Dialog += (_, dialog) => _ = Quietly(dialog.DismissAsync());
         page.FileChooser += (_, _) => { };
         context.Page += (_, popup) => { if (popup != page) _ = Quietly(popup.CloseAsync()); };
-        return page;
     }
 
     /// <summary>Loads the page and waits as the request asks (load, network idle, or a selector), within its timeout.</summary>

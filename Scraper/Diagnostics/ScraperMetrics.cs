@@ -14,6 +14,7 @@ public sealed class ScraperMetrics
     private readonly Counter<long> _browserRestarts;
     private readonly Histogram<double> _hostWait;
     private readonly Counter<long> _egressBlocked;
+    private readonly Counter<long> _warmContexts;
 
     public ScraperMetrics(IMeterFactory meterFactory)
     {
@@ -23,6 +24,8 @@ public sealed class ScraperMetrics
         _captureDuration = _meter.CreateHistogram<double>("platform.scraper.capture.duration", "s", "Capture duration from page open to close, by outcome.");
         _browserRestarts = _meter.CreateCounter<long>("platform.scraper.browser.restarts", "{restart}", "Chromium relaunches, by reason (crash, captures, memory).");
         _egressBlocked = _meter.CreateCounter<long>("platform.scraper.egress.blocked", "{connection}", "Connections the egress proxy refused (non-public or metadata addresses).");
+        _warmContexts = _meter.CreateCounter<long>("platform.scraper.warm_contexts", "{capture}",
+            "Captures that started on a context prepared ahead (hit) or had to create one (miss).");
         _hostWait = _meter.CreateHistogram<double>("platform.scraper.host_semaphore.wait_time", "s", "Wait for the cluster-wide per-host politeness slot, by outcome.");
     }
 
@@ -54,6 +57,8 @@ public sealed class ScraperMetrics
     public void BrowserRestarted(string reason) => _browserRestarts.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void EgressBlocked() => _egressBlocked.Add(1);
+
+    public void WarmContextTaken(bool hit) => _warmContexts.Add(1, new KeyValuePair<string, object?>("outcome", hit ? "hit" : "miss"));
 
     public void HostWaited(TimeSpan wait, string outcome) =>
         _hostWait.Record(wait.TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));

@@ -28,6 +28,7 @@ public static class Extensions
         builder.Services.AddHealthChecks().AddCheck<BrowserHealthCheck>("chromium", tags: ["ready"]);
 
         builder.Services.AddSingleton<PagePool>();
+        builder.Services.AddSingleton<WarmContexts>();
         builder.Services.AddSingleton<MemoryPressure>();
         builder.Services.AddSingleton<HostResolver>();
         builder.Services.AddSingleton<AddressPolicy>();

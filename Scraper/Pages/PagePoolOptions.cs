@@ -10,6 +10,13 @@ public sealed class PagePoolOptions
     [Range(1, 64)]
     public int MaxPages { get; set; } = 4;
 
+    /// <summary>
+    /// Fresh contexts (each with its page) prepared ahead beside the pool's pages, so a capture does not wait for Chromium to
+    /// create one (a new renderer process, about a quarter of a second here). Each is used by one capture only; 0 turns it off.
+    /// </summary>
+    [Range(0, 8)]
+    public int WarmContexts { get; set; } = 1;
+
     /// <summary>Captures admitted but waiting (for a page or for the target host's politeness slot); beyond that 503.</summary>
     [Range(0, 1_000)]
     public int MaxWaiting { get; set; } = 8;

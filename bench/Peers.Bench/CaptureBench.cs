@@ -103,41 +103,32 @@ internal static class CaptureBench
     }
 
     /// <summary>
-    /// Platform through its public API: submit a URL job for html + screenshot, poll the job every
-    /// <paramref name="pollInterval"/> until it ends, download every result. The latency is submit to last byte downloaded.
+    /// Platform through its public API, as the SPA uses it: submit a URL job for html + screenshot, wait for the hub to say
+    /// it ended (no polling), read the job, download every result. The latency is submit to last byte downloaded.
     /// </summary>
-    public static async Task<PlatformCapture> CaptureThroughApiAsync(HttpClient user, Uri url, TimeSpan pollInterval)
+    public static async Task<PlatformCapture> CaptureThroughApiAsync(LiveUser user, Uri url)
     {
         var submitted = DateTimeOffset.UtcNow;
-        using var submit = await user.PostAsJsonAsync("/api/jobs", new { source = new { url = url.AbsoluteUri }, formats = new[] { "html", "screenshot" } });
+        using var submit = await user.Http.PostAsJsonAsync("/api/jobs", new { source = new { url = url.AbsoluteUri }, formats = new[] { "html", "screenshot" } });
         if (!submit.IsSuccessStatusCode)
         {
             throw new InvalidOperationException($"submit answered {(int)submit.StatusCode}: {await submit.Content.ReadAsStringAsync()}");
         }
-        var id = (await submit.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
-        JsonElement job;
-        while (true)
+        var id = (await submit.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var state = await user.WaitFinishedAsync(id, TimeSpan.FromMinutes(5));
+        if (state != "completed")
         {
-            job = await user.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}");
-            var state = job.GetProperty("state").GetString();
-            if (state is "completed")
-            {
-                break;
-            }
-            if (state is "failed" or "cancelled")
-            {
-                throw new InvalidOperationException($"job {id} ended {state}");
-            }
-            await Task.Delay(pollInterval);
+            throw new InvalidOperationException($"job {id} ended {state}");
         }
+        var job = await user.Http.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}");
         foreach (var task in job.GetProperty("tasks").EnumerateArray())
         {
-            var bytes = await user.GetByteArrayAsync(task.GetProperty("result").GetProperty("url").GetString());
+            var bytes = await user.Http.GetByteArrayAsync(task.GetProperty("result").GetProperty("url").GetString());
             if (bytes.Length == 0)
             {
                 throw new InvalidOperationException($"job {id}: empty {task.GetProperty("format").GetString()}");
             }
         }
-        return new PlatformCapture(Guid.Parse(id!), submitted, DateTimeOffset.UtcNow);
+        return new PlatformCapture(Guid.Parse(id), submitted, DateTimeOffset.UtcNow);
     }
 }

@@ -42,7 +42,7 @@ options.ScraperEnvironment["Capture__AllowPrivateNetworks"] = "true";
 await using var app = await PlatformApp.StartAsync(options);
 Console.WriteLine($"Ready in {app.StartupDuration.TotalSeconds:0.0} s at {app.GatewayUrl}");
 
-var captureUsers = await RegisterAsync("capture", 4);
+var captureUsers = await Task.WhenAll((await RegisterAsync("capture", 4)).Select(u => LiveUser.ConnectAsync(u.Http, u.Cookies)));
 var results = new Results();
 
 // 1. Captures.
@@ -50,9 +50,8 @@ Console.WriteLine();
 Console.WriteLine($"Captures: {pageCount} pages per run, {pageLatencyMs} ms server latency each, HTML + full-page PNG");
 using var playwright = await Playwright.CreateAsync();
 await using var warmBrowser = await CaptureBench.LaunchAsync(playwright);
-var pollInterval = TimeSpan.FromMilliseconds(25);
 // Warm-up of every mode (the Scrapers' first Chromium launch, JIT, connection pools), not counted.
-await Task.WhenAll(captureUsers.Select((user, i) => CaptureBench.CaptureThroughApiAsync(user, site.SitePage(i, 0, i % site.Hosts.Count), pollInterval)));
+await Task.WhenAll(captureUsers.Select((user, i) => CaptureBench.CaptureThroughApiAsync(user, site.SitePage(i, 0, i % site.Hosts.Count))));
 await CaptureBench.CaptureInNewContextAsync(warmBrowser, site.SitePage(0));
 await CaptureBench.CaptureInNewBrowserAsync(playwright, site.SitePage(0));
 var captureRuns = new List<CaptureRun>();
@@ -61,7 +60,7 @@ foreach (var concurrency in new[] { 1, 4 })
     // Each Platform worker is its own user: the per-user limit (3 running) is not what is measured here.
     var platformCaptures = new System.Collections.Concurrent.ConcurrentBag<PlatformCapture>();
     captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.Platform, concurrency, pages,
-        async (worker, url) => platformCaptures.Add(await CaptureBench.CaptureThroughApiAsync(captureUsers[worker], url, pollInterval))));
+        async (worker, url) => platformCaptures.Add(await CaptureBench.CaptureThroughApiAsync(captureUsers[worker], url))));
     await PhaseProfile.PrintAsync($"c{concurrency}", app.PostgresConnectionString, app.Scraper.Select(s => s.Url!), platformCaptures);
     captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.WarmPool, concurrency, pages, (_, url) => CaptureBench.CaptureInNewContextAsync(warmBrowser, url)));
     captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.BrowserPerCapture, concurrency, pages, (_, url) => CaptureBench.CaptureInNewBrowserAsync(playwright, url)));
@@ -78,7 +77,7 @@ foreach (var run in captureRuns)
 Console.WriteLine();
 var workers = apiReplicas * executorSlotsPerReplica;
 Console.WriteLine($"Job engines: {noOpUsers * jobsPerUser} no-op jobs, {inFlight} submits in flight, {workers} workers each; {idleJobs} one at a time with free capacity");
-var noOpSessions = await RegisterAsync("noop", noOpUsers);
+var noOpSessions = (await RegisterAsync("noop", noOpUsers)).Select(u => u.Http).ToList();
 foreach (var run in new[]
 {
     await JobsBench.RunPlatformAsync(noOpSessions, jobsPerUser, inFlight, idleJobs, app.PostgresConnectionString),
@@ -112,9 +111,10 @@ Summary.WriteCharts(results, outDir);
 Console.WriteLine($"Wrote {Path.Combine(outDir, "results.csv")} and the charts beside it.");
 return 0;
 
-async Task<List<HttpClient>> RegisterAsync(string prefix, int count) => await Stats.ForEachAsync(Enumerable.Range(0, count), 8, async i =>
+async Task<List<(HttpClient Http, CookieContainer Cookies)>> RegisterAsync(string prefix, int count) => await Stats.ForEachAsync(Enumerable.Range(0, count), 8, async i =>
 {
-    var http = new HttpClient(new SocketsHttpHandler { CookieContainer = new CookieContainer(), MaxConnectionsPerServer = 4 })
+    var cookies = new CookieContainer();
+    var http = new HttpClient(new SocketsHttpHandler { CookieContainer = cookies, MaxConnectionsPerServer = 4 })
     {
         BaseAddress = app.GatewayUrl,
     };
@@ -126,7 +126,7 @@ async Task<List<HttpClient>> RegisterAsync(string prefix, int count) => await St
     }
     using var signedIn = await http.PostAsJsonAsync("/api/account/login", account);
     signedIn.EnsureSuccessStatusCode();
-    return http;
+    return (http, cookies);
 });
 
 int Argument(string name, int fallback) => int.TryParse(ArgumentText(name, ""), out var value) ? value : fallback;

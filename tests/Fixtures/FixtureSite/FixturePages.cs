@@ -76,6 +76,16 @@ public static class FixturePages
         </script></body></html>
         """;
 
+    /// <summary>Titled "fresh" in a browser context that never saw it, "seen before" where its storage or cookie survived.</summary>
+    public static string Remember => """
+        <!doctype html><html><head><title>unset</title>
+        <script>
+          document.title = (localStorage.getItem('seen') || document.cookie.includes('seen=1')) ? 'seen before' : 'fresh';
+          localStorage.setItem('seen', '1');
+          document.cookie = 'seen=1; max-age=3600';
+        </script></head><body><p>Storage probe.</p></body></html>
+        """;
+
     public static string PrivateSubresource => """
         <!doctype html><html><head><title>Private subresource</title></head>
         <body><h1>Image from a metadata address</h1><img src="http://169.254.169.254/latest/meta-data/pixel.png"><p>Text.</p></body></html>

@@ -75,6 +75,7 @@ public sealed class FixtureSite : IAsyncDisposable
     private void MapPages(WebApplication app)
     {
         app.MapGet("/article", () => Html(FixturePages.Article));
+        app.MapGet("/remember", () => Html(FixturePages.Remember));
         app.MapGet("/js", () => Html(FixturePages.JsRendered));
         app.MapGet("/slow", async (HttpContext http, int? ms) =>
         {
