@@ -130,7 +130,7 @@ public sealed class ScraperReservations(
                     .ToList();
                 _scrapers = new Scrapers(live, live.Count == 0 ? options.CurrentValue.PerHostConcurrency : live.Min(s => s.PerHostConcurrency), time.GetTimestamp());
             }
-            catch (Exception e) when (e is RedisException or JsonException)
+            catch (Exception e) when (RedisFailures.IsFailure(e) || e is JsonException)
             {
                 // Unreadable now: keep the last list a little longer; the semaphores themselves decide (and throw when down).
                 logger.LogDebug(e, "Scraper registry not read; keeping {Count} known replicas.", current.Live.Count);

@@ -1,3 +1,4 @@
+using Platform.Coordination;
 using StackExchange.Redis;
 
 namespace Platform.Api.Dispatch;
@@ -18,7 +19,7 @@ public sealed class CancelSignals(IConnectionMultiplexer redis, ExecutingJobs ex
         {
             await redis.GetSubscriber().PublishAsync(Channel, jobId.ToString());
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (RedisFailures.IsFailure(ex))
         {
             logger.LogWarning(ex, "Could not publish cancel of job {JobId}; the executor will see it at its next lease renewal.", jobId);
         }
@@ -40,7 +41,7 @@ public sealed class CancelSignals(IConnectionMultiplexer redis, ExecutingJobs ex
                 });
                 return;
             }
-            catch (RedisException ex)
+            catch (Exception ex) when (RedisFailures.IsFailure(ex))
             {
                 logger.LogWarning(ex, "Subscribing to {Channel} failed; retrying.", Channel);
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

@@ -64,7 +64,7 @@ public sealed class InstanceHeartbeat(
                 limits.CurrentValue.ExecutorSlotsPerReplica, runs.Count, [.. runs.Select(r => r.Job.Id).Distinct()], ServerAddress.DirectUrl(server));
             await WriteAsync(redis.GetDatabase(), beat);
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (RedisFailures.IsFailure(ex))
         {
             logger.LogDebug(ex, "Heartbeat not written; Redis unavailable.");
         }

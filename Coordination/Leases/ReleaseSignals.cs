@@ -1,3 +1,4 @@
+using Platform.Coordination;
 using StackExchange.Redis;
 
 namespace Platform.Coordination;
@@ -92,7 +93,7 @@ internal sealed class ReleaseSignals(IConnectionMultiplexer redis)
         {
             redis.GetSubscriber().Unsubscribe(entry.RedisChannel, entry.Handler, CommandFlags.FireAndForget);
         }
-        catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+        catch (Exception ex) when (RedisFailures.IsFailure(ex) || ex is ObjectDisposedException)
         {
             // Redis gone or multiplexer disposed: the subscription went with it.
         }

@@ -69,7 +69,7 @@ public sealed class CapacityAdvertisement(
             var pages = memory.IsUnderPressure(out _) ? 0 : pool.Options.MaxPages;
             await Registry.WriteAsync(redis.GetDatabase(), url, JsonSerializer.Serialize(new ScraperCapacity(url, pages, capture.CurrentValue.PerHostConcurrency, _startedAt), JsonSerializerOptions.Web));
         }
-        catch (RedisException e)
+        catch (Exception e) when (RedisFailures.IsFailure(e))
         {
             logger.LogDebug(e, "Capacity not advertised; Redis unavailable.");
         }

@@ -137,7 +137,23 @@ public sealed class PlatformApp : IAsyncDisposable
         var appHostLog = new AppHostLog();
         builder.Services.AddLogging(logging => logging.AddProvider(appHostLog));
 
-        var distributed = await builder.BuildAsync(ct);
+        // DCP takes this process's environment whenever it is spawned (building the app may already do it): the tag is
+        // in the environment from before the build until the app has started, one app at a time, and cleared after.
+        // Otherwise an app's DCP could take another app's tag, whose clean-up would then count its processes as its own
+        // (seen: a whole app killed 60 s after another app in this process was disposed).
+        await s_launching.WaitAsync(ct);
+        DistributedApplication distributed;
+        try
+        {
+            Environment.SetEnvironmentVariable(ProcessProbe.TagVariable, tag);
+            distributed = await builder.BuildAsync(ct);
+        }
+        catch
+        {
+            Environment.SetEnvironmentVariable(ProcessProbe.TagVariable, null);
+            s_launching.Release();
+            throw;
+        }
         var platform = new PlatformApp(distributed, options, data.FullName, tag, appHostLog);
         try
         {
@@ -146,13 +162,8 @@ public sealed class PlatformApp : IAsyncDisposable
             startup.CancelAfter(options.StartupTimeout);
             try
             {
-                // DCP inherits the environment of the process that starts it, and hands it to everything it starts:
-                // the tag is set while this app's DCP starts, one app at a time (collections may start apps side by side),
-                // and cleared after, or a server another test starts directly from this process would carry it.
-                await s_launching.WaitAsync(startup.Token);
                 try
                 {
-                    Environment.SetEnvironmentVariable(ProcessProbe.TagVariable, tag);
                     await distributed.StartAsync(startup.Token);
                 }
                 finally
@@ -395,9 +406,9 @@ public sealed class PlatformApp : IAsyncDisposable
         // reported, and killed so that it cannot outlive the test run.
         var pids = await ProcessProbe.StillRunningAfterAsync(Tagged(), TimeSpan.FromSeconds(60));
         var left = pids.Select(pid => ProcessProbe.Describe([pid])).ToList();
-        foreach (var pid in pids)
+        foreach (var pid in pids.Where(pid => ProcessProbe.BelongsTo(pid, Tag)))
         {
-            ProcessProbe.Kill(pid);
+            ProcessProbe.Kill(pid); // only while still ours: the number may name another app's process by now
         }
         try
         {
