@@ -46,10 +46,11 @@ public sealed class ClusterLimitTests(TwoReplicasFixture fixture) : IClassFixtur
         fixture.Site.ResetCounters();
         var clients = fixture.Replicas.Select(r => r.CreateScraperClient()).ToArray();
 
-        // 12 captures over three target hosts (127.0.0.1-3), alternating replicas, all at once.
+        // 12 captures over three target hosts (127.0.0.1-3), alternating replicas, all at once; each page takes 3 s, long
+        // enough that the pages overlap up to the limit even on a loaded machine.
         var runs = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => CaptureCalls.RunAsync(
             clients[i % 2],
-            new CaptureRequest { Url = fixture.Site.Url("slow?ms=1200", i % 3).AbsoluteUri, Outputs = [CaptureOutput.Html] },
+            new CaptureRequest { Url = fixture.Site.Url("slow?ms=3000", i % 3).AbsoluteUri, Outputs = [CaptureOutput.Html] },
             ct)));
 
         var timelines = new List<CaptureTimeline>();
