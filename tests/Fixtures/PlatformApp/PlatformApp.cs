@@ -143,21 +143,23 @@ public sealed class PlatformApp : IAsyncDisposable
         // (seen: a whole app killed 60 s after another app in this process was disposed).
         await s_launching.WaitAsync(ct);
         DistributedApplication distributed;
+        PlatformApp platform;
         try
         {
             Environment.SetEnvironmentVariable(ProcessProbe.TagVariable, tag);
             distributed = await builder.BuildAsync(ct);
+            platform = new PlatformApp(distributed, options, data.FullName, tag, appHostLog);
+            platform.Watch();
         }
         catch
         {
+            // Released here on a failed build, else once started (below): never held by an app that is not starting.
             Environment.SetEnvironmentVariable(ProcessProbe.TagVariable, null);
             s_launching.Release();
             throw;
         }
-        var platform = new PlatformApp(distributed, options, data.FullName, tag, appHostLog);
         try
         {
-            platform.Watch();
             using var startup = CancellationTokenSource.CreateLinkedTokenSource(ct);
             startup.CancelAfter(options.StartupTimeout);
             try
