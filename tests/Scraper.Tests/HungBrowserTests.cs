@@ -75,8 +75,14 @@ public sealed class HardTimeoutTests(HardTimeoutFixture fixture) : IClassFixture
             HungChromium.Resume(tree);
         }
 
+        // The same 4 s hard timeout bounds the next capture, and a resumed Chromium on a loaded machine can take longer than
+        // that to catch up (CI saw it): a transient timeout is tried again, anything else fails at once.
         var next = await CaptureCalls.RunAsync(client, article, Ct);
-        Assert.NotNull(next.Result);
+        for (var attempt = 1; attempt < 5 && next.Error?.Problem?.Type == CaptureProblemTypes.Timeout; attempt++)
+        {
+            next = await CaptureCalls.RunAsync(client, article, Ct);
+        }
+        Assert.True(next.Result is not null, $"the capture after Chromium came back failed: {next.Status} {next.ProblemBody} {next.Error?.Problem?.Type} {next.Error?.Problem?.Detail}");
         Assert.Equal(generation, browsers.Stats.Generation); // the same browser, back
     }
 
