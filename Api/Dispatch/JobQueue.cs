@@ -33,9 +33,9 @@ public sealed class JobQueue(PostgresTransactions db, TimeProvider time)
     /// its target server, so a round can give each server no more users than it has free slots.
     /// </summary>
     public Task<IReadOnlyList<QueueHead>> NextHeadsAsync(int count, int runningPerUser, QueueFilter filter, CancellationToken ct) =>
-        db.RunAsync<IReadOnlyList<QueueHead>>(async (connection, tx, token) =>
+        db.ReadAsync<IReadOnlyList<QueueHead>>(async (connection, token) =>
         {
-            await using var command = connection.Command(tx,
+            await using var command = connection.Command(null,
                 $"""
                 SELECT h.owner_id, h.is_url, h.target_server
                 FROM (SELECT DISTINCT ON (owner_id) owner_id, created_at, id, source_url IS NOT NULL AS is_url, target_server
@@ -58,9 +58,9 @@ public sealed class JobQueue(PostgresTransactions db, TimeProvider time)
 
     /// <summary>The distinct target servers of queued URL jobs (at most <paramref name="limit"/>): what a round asks capacity about.</summary>
     public Task<IReadOnlyList<string>> QueuedServersAsync(int limit, CancellationToken ct) =>
-        db.RunAsync<IReadOnlyList<string>>(async (connection, tx, token) =>
+        db.ReadAsync<IReadOnlyList<string>>(async (connection, token) =>
         {
-            await using var command = connection.Command(tx,
+            await using var command = connection.Command(null,
                 $"SELECT DISTINCT target_server FROM jobs WHERE state = {JobStateSql.Queued} AND target_server IS NOT NULL LIMIT @limit", ("limit", limit));
             await using var reader = await command.ExecuteReaderAsync(token);
             var servers = new List<string>();

@@ -122,8 +122,8 @@ public sealed class LeaseRescuer(
     }
 
     private Task<long> QueueDepthAsync(CancellationToken ct) =>
-        db.RunAsync(async (connection, tx, token) =>
-            await connection.ScalarAsync<long>(tx, $"SELECT count(*) FROM jobs WHERE state = {JobStateSql.Queued}", token), ct);
+        db.ReadAsync(async (connection, token) =>
+            await connection.ScalarAsync<long>(null, $"SELECT count(*) FROM jobs WHERE state = {JobStateSql.Queued}", token), ct);
 
     private async Task PublishAsync(IReadOnlyList<JobEventMessage> events, CancellationToken ct)
     {

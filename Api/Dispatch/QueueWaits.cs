@@ -36,10 +36,10 @@ public sealed class QueueWaits(PostgresTransactions db, ICaptureCapacity capacit
     /// <summary>Each queued job of <paramref name="ownerId"/> (at most queued + running limit of them) with its standing.</summary>
     public async Task<IReadOnlyDictionary<Guid, QueueStanding>> ForUserAsync(string ownerId, CancellationToken ct)
     {
-        var (running, queued) = await db.RunAsync(async (connection, tx, token) =>
+        var (running, queued) = await db.ReadAsync(async (connection, token) =>
         {
-            var usage = await connection.CountAsync(tx, ownerId, token);
-            await using var command = connection.Command(tx,
+            var usage = await connection.CountAsync(null, ownerId, token);
+            await using var command = connection.Command(null,
                 $"SELECT id, source_url, target_server FROM jobs WHERE owner_id = @owner AND state = {JobStateSql.Queued} ORDER BY created_at, id",
                 ("owner", ownerId));
             await using var reader = await command.ExecuteReaderAsync(token);
@@ -79,9 +79,9 @@ public sealed class QueueWaits(PostgresTransactions db, ICaptureCapacity capacit
     /// <summary>Queued jobs across all users by what they wait for.</summary>
     public async Task<IReadOnlyDictionary<string, long>> CountByReasonAsync(CancellationToken ct)
     {
-        var groups = await db.RunAsync(async (connection, tx, token) =>
+        var groups = await db.ReadAsync(async (connection, token) =>
         {
-            await using var command = connection.Command(tx,
+            await using var command = connection.Command(null,
                 $"""
                 SELECT j.source_url IS NOT NULL, j.target_server, coalesce(r.running, 0) >= @limit, count(*)
                 FROM jobs j

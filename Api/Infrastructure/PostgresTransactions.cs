@@ -53,6 +53,18 @@ public sealed class PostgresTransactions(NpgsqlDataSource dataSource, TimeProvid
         }, ct);
     }
 
+    /// <summary>
+    /// A read outside any transaction: no BEGIN, no transaction id, no commit (a read-only transaction that took an id
+    /// would write a commit record). Each statement sees its own snapshot, as it would under READ COMMITTED in a
+    /// transaction; retried as a whole on transient errors, which a read may always be.
+    /// </summary>
+    public async Task<T> ReadAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> read, CancellationToken ct) =>
+        await Retry.ExecuteAsync(async token =>
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(token);
+            return await read(connection, token);
+        }, ct);
+
     public Task RunAsync(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> work, CancellationToken ct) =>
         RunAsync<bool>(async (c, t, token) => { await work(c, t, token); return true; }, ct);
 
@@ -99,7 +111,7 @@ public sealed class CommitOutcomeUnknownException(string xid, Exception inner)
 /// <summary>Small helpers so the SQL stays readable at the call site.</summary>
 public static class NpgsqlCommandExtensions
 {
-    public static NpgsqlCommand Command(this NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
+    public static NpgsqlCommand Command(this NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {
         var command = new NpgsqlCommand(sql, connection, transaction);
         foreach (var (name, value) in parameters)
@@ -109,13 +121,13 @@ public static class NpgsqlCommandExtensions
         return command;
     }
 
-    public static async Task<int> ExecuteAsync(this NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    public static async Task<int> ExecuteAsync(this NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
     {
         await using var command = connection.Command(transaction, sql, parameters);
         return await command.ExecuteNonQueryAsync(ct);
     }
 
-    public static async Task<T?> ScalarAsync<T>(this NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    public static async Task<T?> ScalarAsync<T>(this NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
     {
         await using var command = connection.Command(transaction, sql, parameters);
         var value = await command.ExecuteScalarAsync(ct);

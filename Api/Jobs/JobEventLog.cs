@@ -35,35 +35,31 @@ public sealed class JobEventBatch(TimeProvider time)
         {
             return [];
         }
-        var sql = fence is null
-            ? "UPDATE jobs SET last_seq = last_seq + @n WHERE id = @id RETURNING last_seq, owner_id"
-            : $"UPDATE jobs SET last_seq = last_seq + @n WHERE id = @id AND lease_epoch = @epoch AND state IN {JobStateSql.RunningSlot} RETURNING last_seq, owner_id";
-        long lastSeq;
-        string ownerId;
-        await using (var reserve = connection.Command(transaction, sql, ("n", (long)_events.Count), ("id", jobId), ("epoch", fence ?? 0L)))
-        await using (var reader = await reserve.ExecuteReaderAsync(ct))
-        {
-            if (!await reader.ReadAsync(ct))
-            {
-                return null;
-            }
-            lastSeq = reader.GetInt64(0);
-            ownerId = reader.GetString(1);
-        }
-
+        // One round trip: the seqs are reserved (under the fence, if any) and the events inserted in the same statement;
+        // when the reservation matches no row nothing is inserted and no row comes back.
+        var fenced = fence is null ? "" : $" AND lease_epoch = @epoch AND state IN {JobStateSql.RunningSlot}";
         var at = time.GetUtcNow();
-        var firstSeq = lastSeq - _events.Count + 1;
-        var messages = _events.Select((e, i) => new JobEventMessage(jobId, ownerId, firstSeq + i, e.Type, at, e.Data)).ToList();
-        await using var insert = connection.Command(transaction,
-            """
-            INSERT INTO events (job_id, seq, type, at, data)
-            SELECT @id, x.seq, x.type, @at, x.data::jsonb FROM unnest(@seqs, @types, @datas) AS x(seq, type, data)
+        await using var append = connection.Command(transaction,
+            $"""
+            WITH reserved AS (
+                UPDATE jobs SET last_seq = last_seq + @n WHERE id = @id{fenced} RETURNING last_seq, owner_id),
+            inserted AS (
+                INSERT INTO events (job_id, seq, type, at, data)
+                SELECT @id, r.last_seq - @n + x.ordinal, x.type, @at, x.data::jsonb
+                FROM reserved r, unnest(@types, @datas) WITH ORDINALITY AS x(type, data, ordinal))
+            SELECT last_seq, owner_id FROM reserved
             """,
-            ("id", jobId), ("at", at));
-        insert.Parameters.AddWithValue("seqs", messages.Select(m => m.Seq).ToArray());
-        insert.Parameters.AddWithValue("types", messages.Select(m => m.Type).ToArray());
-        insert.Parameters.AddWithValue("datas", NpgsqlDbType.Array | NpgsqlDbType.Text, messages.Select(m => m.Data.GetRawText()).ToArray());
-        await insert.ExecuteNonQueryAsync(ct);
-        return messages;
+            ("n", (long)_events.Count), ("id", jobId), ("epoch", fence ?? 0L), ("at", at));
+        append.Parameters.AddWithValue("types", _events.Select(e => e.Type).ToArray());
+        append.Parameters.AddWithValue("datas", NpgsqlDbType.Array | NpgsqlDbType.Text, _events.Select(e => e.Data.GetRawText()).ToArray());
+        await using var reader = await append.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+        var lastSeq = reader.GetInt64(0);
+        var ownerId = reader.GetString(1);
+        var firstSeq = lastSeq - _events.Count + 1;
+        return [.. _events.Select((e, i) => new JobEventMessage(jobId, ownerId, firstSeq + i, e.Type, at, e.Data))];
     }
 }

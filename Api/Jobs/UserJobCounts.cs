@@ -15,7 +15,7 @@ public static class UserJobCounts
     public static Task LockUserAsync(this NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, CancellationToken ct) =>
         connection.ExecuteAsync(transaction, "SELECT pg_advisory_xact_lock(@ns, hashtext(@user))", ct, ("ns", UserJobsLockNamespace), ("user", userId));
 
-    public static async Task<UsageCounts> CountAsync(this NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, CancellationToken ct)
+    public static async Task<UsageCounts> CountAsync(this NpgsqlConnection connection, NpgsqlTransaction? transaction, string userId, CancellationToken ct)
     {
         await using var command = connection.Command(transaction,
             $"""

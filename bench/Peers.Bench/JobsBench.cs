@@ -33,7 +33,7 @@ internal static class JobsBench
     /// so the load is spread over many users), then <paramref name="idleJobs"/> jobs one at a time, each waited for.
     /// Submit→start is the server's own created_at → started_at.
     /// </summary>
-    public static async Task<JobsRun> RunPlatformAsync(IReadOnlyList<HttpClient> users, int jobsPerUser, int inFlight, int idleJobs, string postgres)
+    public static async Task<JobsRun> RunPlatformAsync(IReadOnlyList<HttpClient> users, int jobsPerUser, int inFlight, int idleJobs, string postgres, string appTag)
     {
         await using var db = NpgsqlDataSource.Create(postgres);
         // Warm-up: JIT, connection pools, the first dispatches.
@@ -49,10 +49,12 @@ internal static class JobsBench
         }
 
         var work = users.SelectMany(user => Enumerable.Repeat(user, jobsPerUser)).ToList();
+        var cpu = ProcessCpu.Snapshot(appTag);
         var clock = Stopwatch.StartNew();
         var loaded = await Stats.ForEachAsync(work, inFlight, SubmitNoOpAsync);
         await WaitFinishedAsync(db, loaded, TimeSpan.FromMinutes(10));
         var elapsed = clock.Elapsed;
+        Console.WriteLine($"  platform no-op jobs: {cpu.Describe(appTag, work.Count, "job")}");
         var loadedStarts = await StartLatenciesAsync(db, loaded);
         var idleStarts = await StartLatenciesAsync(db, idle);
         var run = new JobsRun(Platform, work.Count, loadedStarts.Count, elapsed, idleStarts, loadedStarts);
@@ -111,7 +113,7 @@ internal static class JobsBench
     /// <paramref name="jobs"/> no-op jobs enqueued <paramref name="inFlight"/> at a time until all have succeeded.
     /// Enqueue→start is from just before <c>BackgroundJob.Enqueue</c> to the first line of the job method.
     /// </summary>
-    public static async Task<JobsRun> RunHangfireAsync(string postgres, int workers, int jobs, int inFlight, int idleJobs)
+    public static async Task<JobsRun> RunHangfireAsync(string postgres, int workers, int jobs, int inFlight, int idleJobs, string appTag)
     {
         var options = new PostgreSqlStorageOptions
         {
@@ -146,6 +148,7 @@ internal static class JobsBench
         }
 
         var before = ids;
+        var cpu = ProcessCpu.Snapshot(appTag);
         var clock = Stopwatch.StartNew();
         var loaded = await Stats.ForEachAsync(Enumerable.Range(0, jobs), inFlight, _ => Task.Run(() =>
         {
@@ -155,6 +158,7 @@ internal static class JobsBench
         }));
         var succeeded = await WaitSucceededAsync(db, before + jobs, TimeSpan.FromMinutes(10));
         var elapsed = clock.Elapsed;
+        Console.WriteLine($"  hangfire no-op jobs (its server runs in the bench client): {cpu.Describe(appTag, jobs, "job")}");
         var run = new JobsRun(Hangfire, jobs, (int)(succeeded - before), elapsed, HangfireNoOp.StartLatencies(idle), HangfireNoOp.StartLatencies(loaded));
         Print(run);
         return run;

@@ -14,8 +14,9 @@ using Platform.Testing;
 //    browser per capture).
 // 2. No-op job throughput and submit→start latency: Platform's job engine against Hangfire on the same PostgreSQL.
 // 3. Semaphore acquire latency: Platform's Redis semaphore against DistributedLock.Redis on the same Redis.
-// Writes results.csv and SVG charts into --out (default artifacts/peers-bench).
+// Writes results.csv and SVG charts into --out (default artifacts/peers-bench). --only capture,jobs,semaphore runs those parts.
 var quick = args.Contains("--quick");
+var only = ArgumentText("--only", "capture,jobs,semaphore").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 var pageCount = Math.Clamp(Argument("--pages", quick ? 6 : FixtureSite.SitePages), 1, FixtureSite.SitePages);
 var noOpUsers = quick ? 10 : 100;
 const int jobsPerUser = 8; // Platform admits 3 running + 5 queued per user
@@ -42,66 +43,75 @@ options.ScraperEnvironment["Capture__AllowPrivateNetworks"] = "true";
 await using var app = await PlatformApp.StartAsync(options);
 Console.WriteLine($"Ready in {app.StartupDuration.TotalSeconds:0.0} s at {app.GatewayUrl}");
 
-var captureUsers = await Task.WhenAll((await RegisterAsync("capture", 4)).Select(u => LiveUser.ConnectAsync(u.Http, u.Cookies)));
 var results = new Results();
 
 // 1. Captures.
-Console.WriteLine();
-Console.WriteLine($"Captures: {pageCount} pages per run, {pageLatencyMs} ms server latency each, HTML + full-page PNG");
-using var playwright = await Playwright.CreateAsync();
-await using var warmBrowser = await CaptureBench.LaunchAsync(playwright);
-// Warm-up of every mode (the Scrapers' first Chromium launch, JIT, connection pools), not counted.
-await Task.WhenAll(captureUsers.Select((user, i) => CaptureBench.CaptureThroughApiAsync(user, site.SitePage(i, 0, i % site.Hosts.Count))));
-await CaptureBench.CaptureInNewContextAsync(warmBrowser, site.SitePage(0));
-await CaptureBench.CaptureInNewBrowserAsync(playwright, site.SitePage(0));
-var captureRuns = new List<CaptureRun>();
-foreach (var concurrency in new[] { 1, 4 })
+if (only.Contains("capture"))
 {
-    // Each Platform worker is its own user: the per-user limit (3 running) is not what is measured here.
-    var platformCaptures = new System.Collections.Concurrent.ConcurrentBag<PlatformCapture>();
-    captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.Platform, concurrency, pages,
-        async (worker, url) => platformCaptures.Add(await CaptureBench.CaptureThroughApiAsync(captureUsers[worker], url))));
-    await PhaseProfile.PrintAsync($"c{concurrency}", app.PostgresConnectionString, app.Scraper.Select(s => s.Url!), platformCaptures);
-    captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.WarmPool, concurrency, pages, (_, url) => CaptureBench.CaptureInNewContextAsync(warmBrowser, url)));
-    captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.BrowserPerCapture, concurrency, pages, (_, url) => CaptureBench.CaptureInNewBrowserAsync(playwright, url)));
-}
-foreach (var run in captureRuns)
-{
-    results.Add("capture", $"pages/min c{run.Concurrency}", run.Subject, run.PerMinute, "pages/min");
-    results.Add("capture", $"p50 c{run.Concurrency}", run.Subject, run.P50, "ms");
-    results.Add("capture", $"p95 c{run.Concurrency}", run.Subject, run.P95, "ms");
-    results.Add("capture", $"failures c{run.Concurrency}", run.Subject, run.Failures, "pages");
+    var captureUsers = await Task.WhenAll((await RegisterAsync("capture", 4)).Select(u => LiveUser.ConnectAsync(u.Http, u.Cookies)));
+    Console.WriteLine();
+    Console.WriteLine($"Captures: {pageCount} pages per run, {pageLatencyMs} ms server latency each, HTML + full-page PNG");
+    using var playwright = await Playwright.CreateAsync();
+    await using var warmBrowser = await CaptureBench.LaunchAsync(playwright);
+    // Warm-up of every mode (the Scrapers' first Chromium launch, JIT, connection pools), not counted.
+    await Task.WhenAll(captureUsers.Select((user, i) => CaptureBench.CaptureThroughApiAsync(user, site.SitePage(i, 0, i % site.Hosts.Count))));
+    await CaptureBench.CaptureInNewContextAsync(warmBrowser, site.SitePage(0));
+    await CaptureBench.CaptureInNewBrowserAsync(playwright, site.SitePage(0));
+    var captureRuns = new List<CaptureRun>();
+    foreach (var concurrency in new[] { 1, 4 })
+    {
+        // Each Platform worker is its own user: the per-user limit (3 running) is not what is measured here.
+        var platformCaptures = new System.Collections.Concurrent.ConcurrentBag<PlatformCapture>();
+        captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.Platform, concurrency, pages, app.Tag,
+            async (worker, url) => platformCaptures.Add(await CaptureBench.CaptureThroughApiAsync(captureUsers[worker], url))));
+        await PhaseProfile.PrintAsync($"c{concurrency}", app.PostgresConnectionString, app.Scraper.Select(s => s.Url!), platformCaptures);
+        captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.WarmPool, concurrency, pages, app.Tag, (_, url) => CaptureBench.CaptureInNewContextAsync(warmBrowser, url)));
+        captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.BrowserPerCapture, concurrency, pages, app.Tag, (_, url) => CaptureBench.CaptureInNewBrowserAsync(playwright, url)));
+    }
+    foreach (var run in captureRuns)
+    {
+        results.Add("capture", $"pages/min c{run.Concurrency}", run.Subject, run.PerMinute, "pages/min");
+        results.Add("capture", $"p50 c{run.Concurrency}", run.Subject, run.P50, "ms");
+        results.Add("capture", $"p95 c{run.Concurrency}", run.Subject, run.P95, "ms");
+        results.Add("capture", $"failures c{run.Concurrency}", run.Subject, run.Failures, "pages");
+    }
 }
 
 // 2. Job engines.
-Console.WriteLine();
-var workers = apiReplicas * executorSlotsPerReplica;
-Console.WriteLine($"Job engines: {noOpUsers * jobsPerUser} no-op jobs, {inFlight} submits in flight, {workers} workers each; {idleJobs} one at a time with free capacity");
-var noOpSessions = (await RegisterAsync("noop", noOpUsers)).Select(u => u.Http).ToList();
-foreach (var run in new[]
+if (only.Contains("jobs"))
 {
-    await JobsBench.RunPlatformAsync(noOpSessions, jobsPerUser, inFlight, idleJobs, app.PostgresConnectionString),
-    await JobsBench.RunHangfireAsync(app.PostgresConnectionString, workers, noOpUsers * jobsPerUser, inFlight, idleJobs),
-})
-{
-    results.Add("jobs", "no-op throughput", run.Subject, run.PerSecond, "jobs/s");
-    results.Add("jobs", "submit→start p50 idle", run.Subject, Stats.Percentile(run.IdleStartMs, 0.5), "ms");
-    results.Add("jobs", "submit→start p99 idle", run.Subject, Stats.Percentile(run.IdleStartMs, 0.99), "ms");
-    results.Add("jobs", "submit→start p50 loaded", run.Subject, Stats.Percentile(run.LoadedStartMs, 0.5), "ms");
-    results.Add("jobs", "submit→start p99 loaded", run.Subject, Stats.Percentile(run.LoadedStartMs, 0.99), "ms");
+    Console.WriteLine();
+    var workers = apiReplicas * executorSlotsPerReplica;
+    Console.WriteLine($"Job engines: {noOpUsers * jobsPerUser} no-op jobs, {inFlight} submits in flight, {workers} workers each; {idleJobs} one at a time with free capacity");
+    var noOpSessions = (await RegisterAsync("noop", noOpUsers)).Select(u => u.Http).ToList();
+    foreach (var run in new[]
+    {
+        await JobsBench.RunPlatformAsync(noOpSessions, jobsPerUser, inFlight, idleJobs, app.PostgresConnectionString, app.Tag),
+        await JobsBench.RunHangfireAsync(app.PostgresConnectionString, workers, noOpUsers * jobsPerUser, inFlight, idleJobs, app.Tag),
+    })
+    {
+        results.Add("jobs", "no-op throughput", run.Subject, run.PerSecond, "jobs/s");
+        results.Add("jobs", "submit→start p50 idle", run.Subject, Stats.Percentile(run.IdleStartMs, 0.5), "ms");
+        results.Add("jobs", "submit→start p99 idle", run.Subject, Stats.Percentile(run.IdleStartMs, 0.99), "ms");
+        results.Add("jobs", "submit→start p50 loaded", run.Subject, Stats.Percentile(run.LoadedStartMs, 0.5), "ms");
+        results.Add("jobs", "submit→start p99 loaded", run.Subject, Stats.Percentile(run.LoadedStartMs, 0.99), "ms");
+    }
 }
 
 // 3. Semaphores.
-Console.WriteLine();
-const int slots = 4;
-const int callers = 16;
-var hold = TimeSpan.FromMilliseconds(5);
-Console.WriteLine($"Semaphores: count {slots}; uncontended = 1 caller; contended = {callers} callers holding {hold.TotalMilliseconds:0} ms each");
-foreach (var run in await SemaphoreBench.RunAsync(app.RedisConnectionString, slots, quick ? 200 : 2000, callers, quick ? 20 : 100, hold))
+if (only.Contains("semaphore"))
 {
-    results.Add("semaphore", $"acquire p50 {run.Mode}", run.Subject, Stats.Percentile(run.SortedAcquireMs, 0.5), "ms");
-    results.Add("semaphore", $"acquire p99 {run.Mode}", run.Subject, Stats.Percentile(run.SortedAcquireMs, 0.99), "ms");
-    results.Add("semaphore", $"cycles/s {run.Mode}", run.Subject, run.PerSecond, "cycles/s");
+    Console.WriteLine();
+    const int slots = 4;
+    const int callers = 16;
+    var hold = TimeSpan.FromMilliseconds(5);
+    Console.WriteLine($"Semaphores: count {slots}; uncontended = 1 caller; contended = {callers} callers holding {hold.TotalMilliseconds:0} ms each");
+    foreach (var run in await SemaphoreBench.RunAsync(app.RedisConnectionString, slots, quick ? 200 : 2000, callers, quick ? 20 : 100, hold))
+    {
+        results.Add("semaphore", $"acquire p50 {run.Mode}", run.Subject, Stats.Percentile(run.SortedAcquireMs, 0.5), "ms");
+        results.Add("semaphore", $"acquire p99 {run.Mode}", run.Subject, Stats.Percentile(run.SortedAcquireMs, 0.99), "ms");
+        results.Add("semaphore", $"cycles/s {run.Mode}", run.Subject, run.PerSecond, "cycles/s");
+    }
 }
 
 var loadAtEnd = Stats.LoadAverage();

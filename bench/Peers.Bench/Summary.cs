@@ -34,13 +34,20 @@ internal static class Summary
             Line(r, "semaphore", $"cycles/s {mode}", SemaphoreBench.DistributedLock, "cycles/s", null);
         }
         var idleP50 = r.Get("jobs", "submit→start p50 idle", JobsBench.Platform);
-        Console.WriteLine($"| submit→start p50 idle, absolute | {idleP50:0.0} ms | | | | < 10 ms: {(idleP50 < 10 ? "met" : "missed")} |");
+        if (!double.IsNaN(idleP50))
+        {
+            Console.WriteLine($"| submit→start p50 idle, absolute | {idleP50:0.0} ms | | | | < 10 ms: {(idleP50 < 10 ? "met" : "missed")} |");
+        }
     }
 
     private static void Line(Results r, string section, string metric, string peer, string unit, (string Text, Func<double, bool> Met)? aim)
     {
         var platform = r.Get(section, metric, "platform");
         var other = r.Get(section, metric, peer);
+        if (double.IsNaN(platform))
+        {
+            return; // that part was not run (--only)
+        }
         var ratio = platform / other;
         var verdict = aim is { } a ? $"{a.Text}: {(a.Met(ratio) ? "met" : "missed")}" : "";
         Console.WriteLine($"| {section} {metric} | {platform:0.00} {unit} | {peer} | {other:0.00} {unit} | {ratio:0.00}× | {verdict} |");

@@ -87,12 +87,14 @@ public sealed class ApiCaptureServiceTests(ScraperFixture fixture) : IClassFixtu
         cts.Cancel();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => capture);
-        while (fixture.Scraper.Pool.OpenPages > 0 && stopwatch.ElapsedMilliseconds < 5_000)
+        while (fixture.Scraper.Pool.OpenPages > 0 && stopwatch.ElapsedMilliseconds < 10_000)
         {
             await Task.Delay(10, Ct);
         }
         Assert.True(fixture.Scraper.Pool.OpenPages == 0, $"page still open {stopwatch.ElapsedMilliseconds} ms after the cancel");
-        Assert.True(stopwatch.ElapsedMilliseconds < 1_000, $"page closed {stopwatch.ElapsedMilliseconds} ms after the cancel");
+        // The page answers after 20 s: closed well before that means the cancel closed it (not a speed target; a loaded CI
+        // machine took 1.8 s for the same in the Scraper's own test).
+        Assert.True(stopwatch.ElapsedMilliseconds < 8_000, $"page closed {stopwatch.ElapsedMilliseconds} ms after the cancel");
     }
 
     [Fact]

@@ -26,10 +26,12 @@ public sealed class FairnessTests(ScarceSlotsFixture fixture)
     {
         using var alice = await fixture.NewUserAsync();
         using var bob = await fixture.NewUserAsync();
+        // Her jobs take 3 s, so her backlog cannot drain while the nine submissions are made, even on a loaded machine
+        // (with 1 s jobs a CI-like load let five of hers start before Bob's job even existed).
         var aliceJobs = new List<Guid>();
         for (var i = 0; i < 8; i++)
         {
-            aliceJobs.Add(await alice.SubmitAcceptedAsync(UserSession.DiagnosticJob(delayMs: 1000)));
+            aliceJobs.Add(await alice.SubmitAcceptedAsync(UserSession.DiagnosticJob(delayMs: 3000)));
         }
         var bobJob = await bob.SubmitAcceptedAsync(UserSession.DiagnosticJob(delayMs: 1000));
 

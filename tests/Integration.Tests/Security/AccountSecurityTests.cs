@@ -185,7 +185,7 @@ public sealed class AccountSecurityTests(SecurityAppFixture fixture, ITestOutput
         // Each sample from a new address and account, so no limit is reached and the timing is the server's work alone.
         const int samples = 12;
         var known = await RegisteredEmailsAsync("timed", samples);
-        var (knownMs, unknownMs) = await InterleavedMediansAsync(samples,
+        var (knownMs, unknownMs) = await InterleavedFastestAsync(samples,
             i => visitor => visitor.LoginAsync(known[i], "Wrong-Passw0rd!"),
             _ => visitor => visitor.LoginAsync(SecurityAppFixture.NewEmail("ghost"), "Wrong-Passw0rd!"),
             HttpStatusCode.Unauthorized);
@@ -197,7 +197,7 @@ public sealed class AccountSecurityTests(SecurityAppFixture fixture, ITestOutput
     {
         const int samples = 12;
         var taken = await RegisteredEmailsAsync("held", samples);
-        var (takenMs, freshMs) = await InterleavedMediansAsync(samples,
+        var (takenMs, freshMs) = await InterleavedFastestAsync(samples,
             i => visitor => visitor.RegisterAsync(taken[i]),
             _ => visitor => visitor.RegisterAsync(SecurityAppFixture.NewEmail("new")),
             expected: null);
@@ -268,7 +268,7 @@ public sealed class AccountSecurityTests(SecurityAppFixture fixture, ITestOutput
         return emails;
     }
 
-    private async Task<(double A, double B)> InterleavedMediansAsync(
+    private async Task<(double A, double B)> InterleavedFastestAsync(
         int samples, Func<int, Func<Visitor, Task<HttpResponseMessage>>> a, Func<int, Func<Visitor, Task<HttpResponseMessage>>> b, HttpStatusCode? expected)
     {
         var timesA = new List<double>();
@@ -301,21 +301,17 @@ public sealed class AccountSecurityTests(SecurityAppFixture fixture, ITestOutput
                 timesA.Add(await TimeAsync(a(i)));
             }
         }
-        return (Median(timesA), Median(timesB));
+        // The fastest of each: load on the machine only adds time, so the minimum is closest to the server's own work
+        // (under a CI-like load the medians of twelve differed by 100 ms).
+        return (timesA.Min(), timesB.Min());
     }
 
     private void AssertSameTiming(string nameA, double a, string nameB, double b)
     {
-        output.WriteLine($"median {nameA}: {a:0.0} ms; {nameB}: {b:0.0} ms");
+        output.WriteLine($"fastest {nameA}: {a:0.0} ms; {nameB}: {b:0.0} ms");
         // Password hashing dominates both; a path that skips it is several times faster.
         var tolerance = Math.Max(20, 0.35 * Math.Max(a, b));
         Assert.True(Math.Abs(a - b) <= tolerance, $"{nameA} {a:0.0} ms vs {nameB} {b:0.0} ms (tolerance {tolerance:0.0} ms)");
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static string Replica(HttpResponseMessage response) =>

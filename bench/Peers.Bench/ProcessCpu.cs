@@ -1,0 +1,79 @@
+using System.Globalization;
+using Platform.Testing;
+
+namespace Platform.Peers.Bench;
+
+/// <summary>
+/// CPU time used by each part of the app (and by this process) between two snapshots, from /proc: where a run's CPU went.
+/// A process that exits between the snapshots counts in its parent once reaped (cutime); one not yet reaped is missed.
+/// </summary>
+internal sealed class ProcessCpu
+{
+    private const double TicksPerSecond = 100; // USER_HZ on Linux
+    private readonly Dictionary<int, (string Role, long Ticks)> _start;
+
+    private ProcessCpu(Dictionary<int, (string Role, long Ticks)> start) => _start = start;
+
+    public static ProcessCpu Snapshot(string tag) => new(Read(tag));
+
+    /// <summary>Seconds of CPU by role since the snapshot, largest first.</summary>
+    public IReadOnlyList<(string Role, double Seconds)> Since(string tag)
+    {
+        var now = Read(tag);
+        return [.. now
+            .Select(p => (p.Value.Role, Ticks: p.Value.Ticks - (_start.TryGetValue(p.Key, out var before) ? before.Ticks : 0)))
+            .GroupBy(p => p.Role)
+            .Select(g => (Role: g.Key, Seconds: g.Sum(p => p.Ticks) / TicksPerSecond))
+            .OrderByDescending(r => r.Seconds)];
+    }
+
+    /// <summary>One line: each role's CPU seconds and, per unit of work, milliseconds.</summary>
+    public string Describe(string tag, int units, string unit)
+    {
+        var roles = Since(tag);
+        var total = roles.Sum(r => r.Seconds);
+        return $"CPU {total:0.0} s ({1000 * total / units:0.0} ms per {unit}): " +
+               string.Join(", ", roles.Where(r => r.Seconds > 0).Select(r => $"{r.Role} {r.Seconds:0.0} s ({1000 * r.Seconds / units:0.0} ms)"));
+    }
+
+    private static Dictionary<int, (string Role, long Ticks)> Read(string tag)
+    {
+        var self = Environment.ProcessId;
+        var mine = ProcessProbe.DescendantsOf(self); // the baselines' Chromium
+        var result = new Dictionary<int, (string, long)>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || (pid != self && !mine.Contains(pid) && !ProcessProbe.BelongsTo(pid, tag)))
+            {
+                continue;
+            }
+            try
+            {
+                var stat = File.ReadAllText($"{dir}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                // utime, stime, cutime and cstime (fields 14 to 17 of stat; 11 to 14 after the state): a process's own CPU and
+                // that of its children that exited and were reaped (Chromium's renderers, PostgreSQL's backends).
+                var ticks = fields[11..15].Sum(f => long.Parse(f, CultureInfo.InvariantCulture));
+                result[pid] = (pid == self ? "bench client" : mine.Contains(pid) ? $"bench {Role(ProcessProbe.CommandLine(pid))}" : Role(ProcessProbe.CommandLine(pid)), ticks);
+            }
+            catch (IOException)
+            {
+                // exited meanwhile
+            }
+        }
+        return result;
+    }
+
+    private static string Role(string commandLine) => commandLine switch
+    {
+        _ when commandLine.Contains("Platform.Api", StringComparison.Ordinal) => "api",
+        _ when commandLine.Contains("Platform.Scraper", StringComparison.Ordinal) => "scraper",
+        _ when commandLine.Contains("Platform.Gateway", StringComparison.Ordinal) => "gateway",
+        _ when commandLine.Contains("chromium", StringComparison.Ordinal) => "chromium",
+        _ when commandLine.StartsWith("postgres", StringComparison.Ordinal) || commandLine.Contains("/postgres", StringComparison.Ordinal) => "postgres",
+        _ when commandLine.Contains("redis-server", StringComparison.Ordinal) => "redis",
+        _ when commandLine.Contains("Dashboard", StringComparison.Ordinal) => "dashboard",
+        _ when commandLine.Contains("dcp", StringComparison.Ordinal) => "dcp",
+        _ => "other",
+    };
+}
