@@ -91,6 +91,11 @@ public sealed class JobDispatcher(
     private async Task<RoundCapacity> CaptureCapacityAsync(CancellationToken ct)
     {
         var servers = await queue.QueuedServersAsync(dispatch.CurrentValue.TargetServersPerRound, ct);
+        if (servers is null)
+        {
+            // No URL job queued: nothing to ask Redis. One submitted since is still claimed only with its reservation.
+            return new RoundCapacity(CaptureCapacityView.Unlimited);
+        }
         try
         {
             return new RoundCapacity(await capacity.ViewAsync(servers, ct));

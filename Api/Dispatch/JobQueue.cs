@@ -56,19 +56,28 @@ public sealed class JobQueue(PostgresTransactions db, TimeProvider time)
             return heads;
         }, ct);
 
-    /// <summary>The distinct target servers of queued URL jobs (at most <paramref name="limit"/>): what a round asks capacity about.</summary>
-    public Task<IReadOnlyList<string>> QueuedServersAsync(int limit, CancellationToken ct) =>
-        db.ReadAsync<IReadOnlyList<string>>(async (connection, token) =>
+    /// <summary>
+    /// The distinct target servers of queued URL jobs (at most <paramref name="limit"/>): what a round asks capacity about.
+    /// Null when no URL job is queued at all, so a round of text jobs asks nothing.
+    /// </summary>
+    public Task<IReadOnlyList<string>?> QueuedServersAsync(int limit, CancellationToken ct) =>
+        db.ReadAsync<IReadOnlyList<string>?>(async (connection, token) =>
         {
+            // A URL job without a target server (not resolved at submit) is a NULL row: URL work is queued all the same.
             await using var command = connection.Command(null,
-                $"SELECT DISTINCT target_server FROM jobs WHERE state = {JobStateSql.Queued} AND target_server IS NOT NULL LIMIT @limit", ("limit", limit));
+                $"SELECT DISTINCT target_server FROM jobs WHERE state = {JobStateSql.Queued} AND source_url IS NOT NULL LIMIT @limit", ("limit", limit + 1));
             await using var reader = await command.ExecuteReaderAsync(token);
             var servers = new List<string>();
+            var any = false;
             while (await reader.ReadAsync(token))
             {
-                servers.Add(reader.GetString(0));
+                any = true;
+                if (!reader.IsDBNull(0) && servers.Count < limit)
+                {
+                    servers.Add(reader.GetString(0));
+                }
             }
-            return servers;
+            return any ? servers : null;
         }, ct);
 
     /// <summary>
@@ -100,8 +109,7 @@ public sealed class JobQueue(PostgresTransactions db, TimeProvider time)
                     await reserved.DisposeAsync();
                     reserved = null;
                 }
-                await connection.LockUserAsync(tx, ownerId, token);
-                var usage = await connection.CountAsync(tx, ownerId, token);
+                var usage = await connection.LockAndCountAsync(tx, ownerId, token);
                 if (usage.Running >= runningPerUser)
                 {
                     return null;

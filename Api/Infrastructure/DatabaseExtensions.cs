@@ -8,11 +8,17 @@ public static class DatabaseExtensions
     /// <summary>
     /// One PostgreSQL pool, Aspire's <see cref="NpgsqlDataSource"/>: the engine's hand-written SQL uses it directly and EF
     /// Core runs over it (so not Aspire's AddNpgsqlDbContext, which would build a second pool from the connection string).
-    /// Aspire adds the health check, tracing and metrics, and EF's retry on transient failures.
+    /// Aspire adds the health check, tracing and metrics, and EF's retry on transient failures. A connection goes back to
+    /// the pool without <c>DISCARD ALL</c> (one round trip saved per use, three on a job's way from submit to start): no
+    /// code here leaves session state behind (locks are transaction-scoped, LISTEN has its own connection).
     /// </summary>
     public static IHostApplicationBuilder AddPlatformDatabase(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDataSource("platform", configureDataSourceBuilder: dataSource => dataSource.Name = "platform");
+        builder.AddNpgsqlDataSource("platform", configureDataSourceBuilder: dataSource =>
+        {
+            dataSource.Name = "platform";
+            dataSource.ConnectionStringBuilder.NoResetOnClose = true;
+        });
         builder.Services.AddDbContextPool<PlatformDbContext>((sp, db) => db
             .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
             .UseSnakeCaseNamingConvention());

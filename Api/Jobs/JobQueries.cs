@@ -7,7 +7,7 @@ using Platform.Api.Infrastructure;
 namespace Platform.Api.Jobs;
 
 /// <summary>Reads for the API, always scoped to the owner: another user's job simply does not exist here.</summary>
-public sealed class JobQueries(PlatformDbContext db, QueueWaits waits, IOptionsMonitor<JobLimitsOptions> limits)
+public sealed class JobQueries(PlatformDbContext db, PostgresTransactions sql, QueueWaits waits, IOptionsMonitor<JobLimitsOptions> limits)
 {
     public const int TextPreviewChars = 280;
     public const int MaxEventsPerPage = 1000;
@@ -53,17 +53,11 @@ public sealed class JobQueries(PlatformDbContext db, QueueWaits waits, IOptionsM
 
     public async Task<UsageView> UsageAsync(string ownerId, CancellationToken ct)
     {
-        // Queued jobs and those holding a running slot; EF.Constant inlines the slot states as literals, like JobStateSql.
-        var counts = await db.Jobs.Where(j => j.OwnerId == ownerId && (j.State == JobState.Queued || EF.Constant(JobStateMachine.RunningSlotStates).Contains(j.State)))
-            .GroupBy(j => j.State == JobState.Queued)
-            .Select(g => new { Queued = g.Key, Count = g.Count() })
-            .ToListAsync(ct);
+        // The same count admission and dispatch make (queued, and holding a running slot), read on its own: this runs
+        // after every burst of a user's job changes, so it is one plain statement rather than an EF query.
+        var usage = await sql.ReadAsync((connection, token) => connection.CountAsync(null, ownerId, token), ct);
         var limit = limits.CurrentValue;
-        return new UsageView(
-            Running: counts.Where(c => !c.Queued).Sum(c => c.Count),
-            RunningLimit: limit.RunningPerUser,
-            Queued: counts.Where(c => c.Queued).Sum(c => c.Count),
-            QueuedLimit: limit.QueuedPerUser);
+        return new UsageView(Running: usage.Running, RunningLimit: limit.RunningPerUser, Queued: usage.Queued, QueuedLimit: limit.QueuedPerUser);
     }
 
     /// <summary>The artifact's description without its bytes (those are streamed, <see cref="Storage.ArtifactDownload"/>).</summary>

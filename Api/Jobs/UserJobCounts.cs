@@ -15,16 +15,47 @@ public static class UserJobCounts
     public static Task LockUserAsync(this NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, CancellationToken ct) =>
         connection.ExecuteAsync(transaction, "SELECT pg_advisory_xact_lock(@ns, hashtext(@user))", ct, ("ns", UserJobsLockNamespace), ("user", userId));
 
+    private const string Lock = "SELECT pg_advisory_xact_lock(@ns, hashtext(@user));";
+
+    private static readonly string Count =
+        $"""
+        SELECT count(*) FILTER (WHERE state IN {JobStateSql.RunningSlot})::int,
+               count(*) FILTER (WHERE state = {JobStateSql.Queued})::int
+        FROM jobs WHERE owner_id = @user;
+        """;
+
     public static async Task<UsageCounts> CountAsync(this NpgsqlConnection connection, NpgsqlTransaction? transaction, string userId, CancellationToken ct)
     {
-        await using var command = connection.Command(transaction,
-            $"""
-            SELECT count(*) FILTER (WHERE state IN {JobStateSql.RunningSlot})::int,
-                   count(*) FILTER (WHERE state = {JobStateSql.Queued})::int
-            FROM jobs WHERE owner_id = @user
-            """,
-            ("user", userId));
+        await using var command = connection.Command(transaction, Count, ("user", userId));
         await using var reader = await command.ExecuteReaderAsync(ct);
+        return await ReadCountsAsync(reader, ct);
+    }
+
+    /// <summary>
+    /// The user's lock, then the count under it, in one round trip (both statements in one batch: the count runs after the
+    /// lock is granted, with its own snapshot). <paramref name="also"/>: one more single-value statement run after them
+    /// under the lock, its value returned too.
+    /// </summary>
+    public static async Task<(UsageCounts Usage, T? Also)> LockAndCountAsync<T>(
+        this NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, string? also, CancellationToken ct)
+    {
+        await using var command = connection.Command(transaction, Lock + Count + (also ?? ""), ("ns", UserJobsLockNamespace), ("user", userId));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct); // past the lock's row
+        var usage = await ReadCountsAsync(reader, ct);
+        var value = default(T);
+        if (also is not null && await reader.NextResultAsync(ct) && await reader.ReadAsync(ct) && !reader.IsDBNull(0))
+        {
+            value = reader.GetFieldValue<T>(0);
+        }
+        return (usage, value);
+    }
+
+    public static async Task<UsageCounts> LockAndCountAsync(this NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, CancellationToken ct) =>
+        (await connection.LockAndCountAsync<bool>(transaction, userId, also: null, ct)).Usage;
+
+    private static async Task<UsageCounts> ReadCountsAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
         await reader.ReadAsync(ct);
         return new UsageCounts(reader.GetInt32(0), reader.GetInt32(1));
     }

@@ -64,16 +64,27 @@ internal sealed class ProcessCpu
         return result;
     }
 
-    private static string Role(string commandLine) => commandLine switch
+    /// <summary>What a process is, from its executable (or the assembly dotnet runs): the app's services by project name.</summary>
+    private static string Role(string commandLine)
     {
-        _ when commandLine.Contains("Platform.Api", StringComparison.Ordinal) => "api",
-        _ when commandLine.Contains("Platform.Scraper", StringComparison.Ordinal) => "scraper",
-        _ when commandLine.Contains("Platform.Gateway", StringComparison.Ordinal) => "gateway",
-        _ when commandLine.Contains("chromium", StringComparison.Ordinal) => "chromium",
-        _ when commandLine.StartsWith("postgres", StringComparison.Ordinal) || commandLine.Contains("/postgres", StringComparison.Ordinal) => "postgres",
-        _ when commandLine.Contains("redis-server", StringComparison.Ordinal) => "redis",
-        _ when commandLine.Contains("Dashboard", StringComparison.Ordinal) => "dashboard",
-        _ when commandLine.Contains("dcp", StringComparison.Ordinal) => "dcp",
-        _ => "other",
-    };
+        var words = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var program = words.Length == 0 ? "" : Path.GetFileName(words[0]);
+        if (program == "dotnet" && words.Length > 1)
+        {
+            program = Path.GetFileNameWithoutExtension(words[1]);
+        }
+        return program switch
+        {
+            "Api" => "api",
+            "Scraper" => "scraper",
+            "Gateway" => "gateway",
+            "AppHost" => "apphost",
+            _ when program.StartsWith("dcp", StringComparison.Ordinal) => "dcp",
+            _ when program.Contains("Dashboard", StringComparison.Ordinal) => "dashboard",
+            _ when commandLine.Contains("chromium", StringComparison.Ordinal) => "chromium",
+            _ when commandLine.StartsWith("postgres", StringComparison.Ordinal) || program == "postgres" => "postgres",
+            _ when program.StartsWith("redis-server", StringComparison.Ordinal) => "redis",
+            _ => program,
+        };
+    }
 }

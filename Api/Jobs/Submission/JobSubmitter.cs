@@ -44,24 +44,20 @@ public sealed class JobSubmitter(
 
         var outcome = await db.RunAsync<SubmitOutcome>(async (connection, tx, token) =>
         {
-            await connection.LockUserAsync(tx, ownerId, token);
+            // One round trip: the user's lock, then under it the running and queued counts and the bytes stored (so
+            // concurrent submissions see the same totals; a job admitted just under the quota may end a little over it,
+            // its outputs are not known yet).
+            var (usage, stored) = await connection.LockAndCountAsync<long>(tx, ownerId,
+                "SELECT coalesce(sum(a.size), 0)::bigint FROM artifacts a JOIN jobs j ON j.id = a.job_id WHERE j.owner_id = @user;", token);
 
             if (idempotencyKey is not null && await ReplayAsync(connection, tx, ownerId, idempotencyKey, requestHash, token) is { } replayed)
             {
                 return replayed;
             }
-
-            // Under the user's lock, so concurrent submissions see the same total; a job admitted just under the quota
-            // may end a little over it (its outputs are not known yet).
-            var stored = await connection.ScalarAsync<long>(tx,
-                "SELECT coalesce(sum(a.size), 0)::bigint FROM artifacts a JOIN jobs j ON j.id = a.job_id WHERE j.owner_id = @owner",
-                token, ("owner", ownerId));
             if (stored >= quota)
             {
                 return new SubmitOutcome.OverQuota(stored, quota);
             }
-
-            var usage = await connection.CountAsync(tx, ownerId, token);
             if (!limit.Admits(usage))
             {
                 return new SubmitOutcome.Refused(usage);
