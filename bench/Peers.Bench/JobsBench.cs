@@ -27,6 +27,7 @@ internal static class JobsBench
 {
     public const string Platform = "platform";
     public const string Hangfire = "hangfire";
+    private const int WarmUpPerUser = 8; // 10 users × 8 = 80 jobs before anything is timed
 
     /// <summary>
     /// <paramref name="users"/> × <paramref name="jobsPerUser"/> no-op jobs (Platform admits 3 running + 5 queued per user,
@@ -36,9 +37,10 @@ internal static class JobsBench
     public static async Task<JobsRun> RunPlatformAsync(IReadOnlyList<HttpClient> users, int jobsPerUser, int inFlight, int idleJobs, string postgres, string appTag)
     {
         await using var db = NpgsqlDataSource.Create(postgres);
-        // Warm-up: JIT, connection pools, the first dispatches.
-        var warmUp = await Stats.ForEachAsync(users.Take(8), 8, SubmitNoOpAsync);
+        // Warm-up: JIT (the hot paths recompiled at higher tiers), connection pools, the first dispatches.
+        var warmUp = await Stats.ForEachAsync(users.Take(10).SelectMany(user => Enumerable.Repeat(user, WarmUpPerUser)).ToList(), inFlight, SubmitNoOpAsync);
         await WaitFinishedAsync(db, warmUp, TimeSpan.FromMinutes(1));
+        await Task.Delay(TimeSpan.FromSeconds(3)); // the background recompilation the warm-up triggered
 
         var idle = new List<Guid>();
         for (var i = 0; i < idleJobs; i++)
@@ -134,8 +136,10 @@ internal static class JobsBench
 
         var ids = 0;
         // Warm-up, as for Platform.
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => HangfireNoOp.Enqueue(client, Interlocked.Increment(ref ids)))));
+        await Task.WhenAll(Enumerable.Range(0, 10 * WarmUpPerUser).Select(_ => Task.Run(() => HangfireNoOp.Enqueue(client, Interlocked.Increment(ref ids)))));
         await HangfireNoOp.WaitStartedAsync(ids, TimeSpan.FromMinutes(1));
+        await WaitSucceededAsync(db, ids, TimeSpan.FromMinutes(1));
+        await Task.Delay(TimeSpan.FromSeconds(3));
 
         var idle = new List<int>();
         for (var i = 0; i < idleJobs; i++)
