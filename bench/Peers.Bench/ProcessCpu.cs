@@ -84,7 +84,7 @@ internal sealed class ProcessCpu
             _ when commandLine.Contains("chromium", StringComparison.Ordinal) => "chromium",
             _ when commandLine.StartsWith("postgres", StringComparison.Ordinal) || program == "postgres" => "postgres",
             _ when program.StartsWith("redis-server", StringComparison.Ordinal) => "redis",
-            _ => program,
+            _ => program.Length == 0 ? "other" : program,
         };
     }
 }
