@@ -12,10 +12,10 @@ public static class UserJobCounts
     /// <summary>First key of pg_advisory_xact_lock(int, int): namespaces our per-user locks.</summary>
     private const int UserJobsLockNamespace = 7301;
 
-    public static Task LockUserAsync(this NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, CancellationToken ct) =>
-        connection.ExecuteAsync(transaction, "SELECT pg_advisory_xact_lock(@ns, hashtext(@user))", ct, ("ns", UserJobsLockNamespace), ("user", userId));
-
     private const string Lock = "SELECT pg_advisory_xact_lock(@ns, hashtext(@user));";
+
+    public static Task LockUserAsync(this NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, CancellationToken ct) =>
+        connection.ExecuteAsync(transaction, Lock, ct, ("ns", UserJobsLockNamespace), ("user", userId));
 
     private static readonly string Count =
         $"""

@@ -1,4 +1,3 @@
-using Platform.Coordination;
 using StackExchange.Redis;
 
 namespace Platform.Coordination;

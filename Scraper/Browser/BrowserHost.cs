@@ -69,10 +69,10 @@ public sealed class BrowserHost : IHostedService, IAsyncDisposable
         _watchdog = WatchResponsivenessAsync(_stopping.Token);
     }
 
-    /// <summary>A lease on a connected browser for one capture; dispose it when the capture's context is closed.</summary>
     /// <summary>The browser new captures go to, if one is running.</summary>
     public BrowserGeneration? Current => Volatile.Read(ref _current);
 
+    /// <summary>A lease on a connected browser for one capture; dispose it when the capture's context is closed.</summary>
     public async Task<BrowserLease> AcquireAsync(CancellationToken ct)
     {
         while (true)
