@@ -62,7 +62,7 @@ public sealed class TestModelServer : IAsyncDisposable
 
     public int InFlight => Volatile.Read(ref inFlight);
 
-    /// <summary>The most calls (of any outcome) this server had open at the same moment.</summary>
+    /// <summary>The most calls (of any outcome) this server had open and not yet answered at the same moment.</summary>
     public int MaxInFlight => Volatile.Read(ref maxInFlight);
 
     public IReadOnlyList<ModelCall> Calls => [.. calls];
@@ -107,6 +107,17 @@ public sealed class TestModelServer : IAsyncDisposable
             }
         }
         var call = new ModelCall { StartedAt = DateTimeOffset.UtcNow };
+        // A call leaves the count as its final answer goes out: from then on its client may end it and start the next
+        // (the Api frees its model slot on the finish reason), while this handler still writes the stream's end. Counting
+        // it until the handler returned saw 4 "in flight" when only 3 calls were ever unanswered.
+        var counted = 1;
+        void Answered()
+        {
+            if (Interlocked.Exchange(ref counted, 0) == 1)
+            {
+                Interlocked.Decrement(ref inFlight);
+            }
+        }
         try
         {
             if (http.Request.Headers.Authorization.ToString() != $"Bearer {ApiKey}")
@@ -137,12 +148,13 @@ public sealed class TestModelServer : IAsyncDisposable
             await Task.Delay(FirstTokenDelay, http.RequestAborted);
             if (body["stream"]?.GetValue<bool>() == true)
             {
-                await StreamAsync(http, call, tokens);
+                await StreamAsync(http, call, tokens, Answered);
             }
             else
             {
                 await Task.Delay(TokenDelay * tokens.Count, http.RequestAborted);
                 call.Outcome = "completed";
+                Answered();
                 await http.Response.WriteAsJsonAsync(new
                 {
                     id = "chatcmpl-test", @object = "chat.completion", created = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model = ModelName,
@@ -158,11 +170,11 @@ public sealed class TestModelServer : IAsyncDisposable
         {
             call.EndedAt = DateTimeOffset.UtcNow;
             calls.Enqueue(call);
-            Interlocked.Decrement(ref inFlight);
+            Answered();
         }
     }
 
-    private async Task StreamAsync(HttpContext http, ModelCall call, IReadOnlyList<string> tokens)
+    private async Task StreamAsync(HttpContext http, ModelCall call, IReadOnlyList<string> tokens, Action answered)
     {
         var cutAfter = TryTake(ref cutNext) ? Math.Min(CutAfterTokens, tokens.Count - 1) : -1;
         http.Response.ContentType = "text/event-stream";
@@ -181,6 +193,7 @@ public sealed class TestModelServer : IAsyncDisposable
             await Task.Delay(TokenDelay, http.RequestAborted);
             await Chunk(http, new { content = tokens[i] }, null);
         }
+        answered();
         await Chunk(http, new { }, "stop");
         await http.Response.WriteAsync("data: [DONE]\n\n", http.RequestAborted);
         await http.Response.Body.FlushAsync(http.RequestAborted);
