@@ -136,6 +136,26 @@ public sealed class BrowserHost : IHostedService, IAsyncDisposable
         "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage", "--disable-gpu",
         // WebRTC can reach addresses the request interceptor never sees; keep it off the local network.
         "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+        $"--disable-features={string.Join(',', DisabledFeatures)}",
+    ];
+
+    /// <summary>
+    /// Chromium keeps only the last <c>--disable-features</c> it is given, and Playwright passes its own list first, so ours
+    /// repeats Playwright's (ChromiumSandboxTests reads the launched browser's command line and fails when Playwright adds one)
+    /// and adds <c>SpareRendererForSitePerProcess</c>: after each navigation Chromium starts a spare renderer for the next,
+    /// bound to that context, and every capture opens a new context that cannot use it — a renderer started and thrown away
+    /// per page (28 % of Chromium's CPU per page at 4 captures at once, docs/benchmarks.md).
+    /// </summary>
+    public static readonly IReadOnlyList<string> DisabledFeatures =
+    [
+        // Playwright 1.64's own list (chromiumSwitches.ts).
+        "AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "DialMediaRouteProvider", "GlobalMediaControls",
+        "HttpsUpgrades", "LensOverlay", "MediaRouter", "PaintHolding", "ThirdPartyStoragePartitioning",
+        "BlockOriginHeaderModificationOnRedirect", "AvoidCorsURLLoaderRestartOnRedirect", "Translate", "AutoDeElevate",
+        "OptimizationHints", "NetworkTimeServiceQuerying", "AimEnabled", "msForceBrowserSignIn",
+        "msEdgeUpdateLaunchServicesPreferredVersion",
+        // Ours.
+        "SpareRendererForSitePerProcess",
     ];
 
     /// <summary>All traffic, loopback included (Chromium bypasses proxies for loopback unless told not to), via the egress proxy.</summary>

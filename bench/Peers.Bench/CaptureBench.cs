@@ -19,15 +19,20 @@ internal sealed record CaptureRun(string Subject, int Concurrency, int Pages, Ti
 }
 
 /// <summary>
-/// The capture comparison: the same pages, HTML + full-page PNG each, through Platform's public API (URL job, poll, download
-/// both results) and as plain Playwright for .NET on the same Chromium with the Scraper's flags, either with one warm browser
-/// (a new context per capture) or with a browser launched and closed per capture.
+/// The capture comparison: the same pages, HTML + full-page PNG each, through Platform's public API (URL job, wait on the
+/// hub, download both results) and as plain Playwright for .NET on the same Chromium (Playwright's defaults and the flags
+/// this machine needs), either with one warm browser (a new context per capture) or with a browser launched and closed per
+/// capture; and the warm pool once more with the Scraper's own flags, so what the flags alone are worth shows apart.
 /// </summary>
 internal static class CaptureBench
 {
     public const string Platform = "platform";
     public const string WarmPool = "warm-pool";
     public const string BrowserPerCapture = "browser-per-capture";
+    public const string WarmPoolScraperFlags = "warm-pool-scraper-flags";
+
+    /// <summary>What this machine needs to launch Debian's Chromium quietly (no downloads, no first-run), nothing else.</summary>
+    private static readonly string[] PlainArguments = ["--disable-background-networking", "--disable-component-update", "--no-first-run"];
 
     private static readonly ViewportSize Viewport = new() { Width = 1280, Height = 800 };
 
@@ -66,10 +71,11 @@ internal static class CaptureBench
         return run;
     }
 
-    public static Task<IBrowser> LaunchAsync(IPlaywright playwright) =>
+    /// <summary>Plain Playwright, or with the Scraper's flags (its disabled features, no WebRTC to the local network…).</summary>
+    public static Task<IBrowser> LaunchAsync(IPlaywright playwright, bool scraperFlags = false) =>
         playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
-            ExecutablePath = "/usr/bin/chromium", Headless = true, Args = [.. BrowserHost.ChromiumArguments()],
+            ExecutablePath = "/usr/bin/chromium", Headless = true, Args = scraperFlags ? [.. BrowserHost.ChromiumArguments()] : PlainArguments,
         });
 
     /// <summary>The warm-pool baseline: a fresh context on the already running browser, goto, HTML, full-page PNG, close.</summary>

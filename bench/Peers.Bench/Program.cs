@@ -11,7 +11,8 @@ using Platform.Testing;
 //   dotnet run -c Release --project bench/Peers.Bench -- [--quick] [--pages 200] [--out docs/benchmarks]
 // 1. Captures of a 200-page local site (150 ms per page, HTML + full-page PNG) at concurrency 1 and 4: Platform through its
 //    public API against plain Playwright for .NET on the same Chromium (warm browser + new context per capture, and a
-//    browser per capture).
+//    browser per capture), and the warm browser again with the Scraper's flags.
+//    --only capture-variants: the warm pool with each of the Scraper's differences alone (no app started).
 // 2. No-op job throughput and submit→start latency: Platform's job engine against Hangfire on the same PostgreSQL.
 // 3. Semaphore acquire latency: Platform's Redis semaphore against DistributedLock.Redis on the same Redis.
 // Writes results.csv and SVG charts into --out (default artifacts/peers-bench). --only capture,jobs,semaphore runs those parts.
@@ -35,6 +36,11 @@ Console.WriteLine($"Peers benchmark{(quick ? " (--quick)" : "")}: {Environment.P
 
 await using var site = await FixtureSite.StartAsync();
 var pages = Enumerable.Range(0, pageCount).Select(i => site.SitePage(i, pageLatencyMs, i % site.Hosts.Count)).ToList();
+if (only.SequenceEqual(["capture-variants"]))
+{
+    await CaptureVariants.RunAsync(pages, 4, Argument("--rounds", 2));
+    return 0;
+}
 
 Console.WriteLine($"Starting Platform: {apiReplicas} Api replicas, 2 Scrapers, gateway, Redis + PostgreSQL…");
 var options = new PlatformAppOptions { ApiReplicas = apiReplicas, ScraperReplicas = 2, StartupTimeout = TimeSpan.FromMinutes(6) };
@@ -58,12 +64,14 @@ if (only.Contains("capture"))
     Console.WriteLine($"Captures: {pageCount} pages per run, {pageLatencyMs} ms server latency each, HTML + full-page PNG");
     using var playwright = await Playwright.CreateAsync();
     await using var warmBrowser = await CaptureBench.LaunchAsync(playwright);
+    await using var tunedBrowser = await CaptureBench.LaunchAsync(playwright, scraperFlags: true);
     // Warm-up of every mode (the Scrapers' first Chromium launch, connection pools, and the JIT: a service's hot paths
     // are compiled again at higher tiers after some calls, seconds of CPU the first minute), not counted.
     for (var round = 0; round < WarmUpRounds; round++)
     {
         await Task.WhenAll(captureUsers.Select((user, i) => CaptureBench.CaptureThroughApiAsync(user, site.SitePage(round * captureUsers.Length + i, 0, i % site.Hosts.Count))));
         await CaptureBench.CaptureInNewContextAsync(warmBrowser, site.SitePage(round));
+        await CaptureBench.CaptureInNewContextAsync(tunedBrowser, site.SitePage(round));
     }
     await CaptureBench.CaptureInNewBrowserAsync(playwright, site.SitePage(0));
     await Task.Delay(TimeSpan.FromSeconds(3)); // the background recompilation the warm-up triggered
@@ -76,6 +84,7 @@ if (only.Contains("capture"))
             async (worker, url) => platformCaptures.Add(await CaptureBench.CaptureThroughApiAsync(captureUsers[worker], url))));
         await PhaseProfile.PrintAsync($"c{concurrency}", app.PostgresConnectionString, app.Scraper.Select(s => s.Url!), platformCaptures);
         captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.WarmPool, concurrency, pages, app.Tag, (_, url) => CaptureBench.CaptureInNewContextAsync(warmBrowser, url)));
+        captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.WarmPoolScraperFlags, concurrency, pages, app.Tag, (_, url) => CaptureBench.CaptureInNewContextAsync(tunedBrowser, url)));
         captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.BrowserPerCapture, concurrency, pages, app.Tag, (_, url) => CaptureBench.CaptureInNewBrowserAsync(playwright, url)));
     }
     foreach (var run in captureRuns)

@@ -3,7 +3,7 @@ namespace Platform.Peers.Bench;
 /// <summary>The one table of the run (Platform, the peer, the ratio, the aim) and its charts.</summary>
 internal static class Summary
 {
-    private static readonly string[] CaptureSubjects = [CaptureBench.Platform, CaptureBench.WarmPool, CaptureBench.BrowserPerCapture];
+    private static readonly string[] CaptureSubjects = [CaptureBench.Platform, CaptureBench.WarmPool, CaptureBench.WarmPoolScraperFlags, CaptureBench.BrowserPerCapture];
 
     public static void Print(Results r, bool quick, int pages, string loadAtStart, string loadAtEnd, DateTime startedAt)
     {
@@ -15,7 +15,7 @@ internal static class Summary
         Console.WriteLine("|---|---|---|---|---|---|");
         foreach (var c in new[] { 1, 4 })
         {
-            foreach (var peer in new[] { CaptureBench.WarmPool, CaptureBench.BrowserPerCapture })
+            foreach (var peer in new[] { CaptureBench.WarmPool, CaptureBench.WarmPoolScraperFlags, CaptureBench.BrowserPerCapture })
             {
                 Line(r, "capture", $"pages/min c{c}", peer, "pages/min", c == 4 && peer == CaptureBench.WarmPool ? ("≥ 1.00", ratio => ratio >= 1.0) : null);
                 Line(r, "capture", $"p50 c{c}", peer, "ms", c == 1 && peer == CaptureBench.WarmPool ? ("≤ 1.30", ratio => ratio <= 1.3) : null);

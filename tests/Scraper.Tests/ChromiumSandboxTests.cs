@@ -49,6 +49,22 @@ public sealed class ChromiumSandboxTests(ScraperFixture fixture) : IClassFixture
         Assert.NotNull((await capture).Result);
     }
 
+    /// <summary>
+    /// Chromium keeps only the last <c>--disable-features</c>: ours must repeat every feature Playwright disables (a new
+    /// Playwright that adds one fails here) and turn off the spare renderer no capture can use.
+    /// </summary>
+    [Fact]
+    public void The_browser_keeps_every_feature_Playwright_disables_and_starts_no_spare_renderer()
+    {
+        var arguments = File.ReadAllText($"/proc/{fixture.Scraper.Browsers.Stats.ProcessId!.Value}/cmdline").Split('\0');
+        var lists = arguments.Where(a => a.StartsWith("--disable-features=", StringComparison.Ordinal))
+            .Select(a => a["--disable-features=".Length..].Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        Assert.True(lists.Count >= 2, $"expected Playwright's --disable-features and ours, found {lists.Count}");
+        var effective = lists[^1];
+        Assert.Contains("SpareRendererForSitePerProcess", effective);
+        Assert.Empty(lists.SelectMany(l => l).Distinct().Except(effective));
+    }
+
     private static string Cmdline(int pid)
     {
         try

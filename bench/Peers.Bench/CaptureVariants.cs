@@ -1,0 +1,189 @@
+extern alias scraper;
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Playwright;
+using Platform.Bench;
+using BrowserHost = scraper::Platform.Scraper.Browser.BrowserHost;
+using BrowserOptions = scraper::Platform.Scraper.Browser.BrowserOptions;
+using SandboxUser = scraper::Platform.Scraper.Browser.SandboxUser;
+using CaptureOptions = scraper::Platform.Scraper.Capture.CaptureOptions;
+using CaptureRunner = scraper::Platform.Scraper.Capture.CaptureRunner;
+using EgressProxy = scraper::Platform.Scraper.Capture.EgressProxy;
+using AddressPolicy = scraper::Platform.Scraper.Capture.AddressPolicy;
+using HostResolver = scraper::Platform.Scraper.Capture.HostResolver;
+using RequestGuard = scraper::Platform.Scraper.Capture.RequestGuard;
+using ScraperMetrics = scraper::Platform.Scraper.Diagnostics.ScraperMetrics;
+
+namespace Platform.Peers.Bench;
+
+/// <summary>
+/// Where Platform's Chromium spends more CPU per page than the warm-pool baseline: plain Playwright, then with the Scraper's
+/// flags, then with one more of the Scraper's differences at a time (its sandbox user, its egress proxy, its request
+/// guard, two browsers instead of one, its context options, a faster PNG encoding) and with all of them, same pages, same
+/// concurrency, interleaved rounds. Chromium CPU per page (and by process type) is read from /proc (this process's
+/// descendants). <c>--only capture-variants</c>; no Platform app is started.
+/// </summary>
+internal static class CaptureVariants
+{
+    private static readonly ViewportSize Viewport = new() { Width = 1280, Height = 800 };
+
+    private sealed record Variant(string Name, bool Sandbox, bool Proxy, bool Guard, int Browsers, bool ScraperContext, string Png = "playwright", bool Flags = true, int Concurrency = 4);
+    private static long _pngBytes;
+
+    public static async Task RunAsync(IReadOnlyList<Uri> pages, int concurrency, int rounds)
+    {
+        Variant[] variants =
+        [
+            new("plain playwright", false, false, false, 1, false, Flags: false),
+            new("scraper flags", false, false, false, 1, false),
+            new("+ sandbox user", true, false, false, 1, false),
+            new("+ egress proxy", false, true, false, 1, false),
+            new("+ request guard", false, false, true, 1, false),
+            new("+ two browsers", false, false, false, 2, false),
+            new("+ scraper context", false, false, false, 1, true),
+            new("+ fast png (cdp)", false, false, false, 1, false, "fast"),
+            new("all but fast png", true, true, true, 2, true),
+        ];
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddMetrics()
+            .Configure<CaptureOptions>(o => o.AllowPrivateNetworks = true)
+            .AddSingleton<HostResolver>()
+            .AddSingleton<AddressPolicy>()
+            .AddSingleton<ScraperMetrics>()
+            .AddSingleton<EgressProxy>()
+            .BuildServiceProvider();
+        await using var _ = services;
+        var proxy = services.GetRequiredService<EgressProxy>();
+        var policy = services.GetRequiredService<AddressPolicy>();
+        using var playwright = await Playwright.CreateAsync();
+        var totals = variants.ToDictionary(v => v.Name, _ => (Seconds: 0.0, Cpu: 0.0, Pages: 0));
+        Console.WriteLine($"Capture variants: warm pool at ×{concurrency}, {pages.Count} pages, {rounds} interleaved rounds, load average {Stats.LoadAverage()}");
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var variant in variants)
+            {
+                var browsers = new List<IBrowser>();
+                for (var b = 0; b < variant.Browsers; b++)
+                {
+                    browsers.Add(await LaunchAsync(playwright, variant, proxy.Address));
+                }
+                // Warm-up: a page per browser, not counted.
+                foreach (var browser in browsers)
+                {
+                    await CaptureAsync(browser, variant, policy, pages[0]);
+                }
+                var byType = ChromiumTicks();
+                var cpu = ProcessCpu.Snapshot("none");
+                Interlocked.Exchange(ref _pngBytes, 0);
+                var next = -1;
+                var clock = Stopwatch.StartNew();
+                await Task.WhenAll(Enumerable.Range(0, variant.Concurrency).Select(async worker =>
+                {
+                    int i;
+                    while ((i = Interlocked.Increment(ref next)) < pages.Count)
+                    {
+                        await CaptureAsync(browsers[worker % browsers.Count], variant, policy, pages[i]);
+                    }
+                }));
+                var elapsed = clock.Elapsed.TotalSeconds;
+                var typeNow = ChromiumTicks();
+                var types = string.Join(", ", typeNow.Select(t => (t.Key, Ms: 10.0 * (t.Value - byType.GetValueOrDefault(t.Key)) / pages.Count)).Where(t => t.Ms > 0).OrderByDescending(t => t.Ms).Select(t => $"{t.Key} {t.Ms:0}"));
+                var chromium = cpu.Since("none").Where(r => r.Role.Contains("chromium", StringComparison.Ordinal)).Sum(r => r.Seconds);
+                foreach (var browser in browsers)
+                {
+                    await browser.CloseAsync();
+                }
+                var t = totals[variant.Name];
+                totals[variant.Name] = (t.Seconds + elapsed, t.Cpu + chromium, t.Pages + pages.Count);
+                Console.WriteLine($"  round {round + 1} {variant.Name,-16} {60 * pages.Count / elapsed,6:0.0} pages/min, Chromium {1000 * chromium / pages.Count,5:0} ms CPU per page, PNG {Interlocked.Read(ref _pngBytes) / pages.Count / 1024} KiB avg; by type (ms/page) {types}");
+            }
+        }
+        var baseline = totals[variants[0].Name];
+        Console.WriteLine($"Totals (ratio to {variants[0].Name}):");
+        foreach (var (name, t) in totals)
+        {
+            Console.WriteLine($"  {name,-16} {60 * t.Pages / t.Seconds,6:0.0} pages/min ({baseline.Seconds / t.Seconds * t.Pages / baseline.Pages:0.00}×), " +
+                              $"Chromium {1000 * t.Cpu / t.Pages,5:0} ms CPU per page ({t.Cpu / t.Pages / (baseline.Cpu / baseline.Pages):0.00}×)");
+        }
+    }
+
+    /// <summary>Ticks (utime+stime+cutime+cstime) of this process's Chromium descendants, summed by their --type.</summary>
+    private static Dictionary<string, long> ChromiumTicks()
+    {
+        var result = new Dictionary<string, long>();
+        foreach (var pid in Platform.Testing.ProcessProbe.DescendantsOf(Environment.ProcessId))
+        {
+            try
+            {
+                var cmd = Platform.Testing.ProcessProbe.CommandLine(pid);
+                if (!cmd.Contains("chromium", StringComparison.Ordinal)) continue;
+                var type = cmd.Split(' ').FirstOrDefault(w => w.StartsWith("--type=", StringComparison.Ordinal))?[7..] ?? "browser";
+                if (cmd.Contains("--utility-sub-type=", StringComparison.Ordinal)) type += ":" + cmd.Split(' ').First(w => w.StartsWith("--utility-sub-type=", StringComparison.Ordinal))[19..].Split('.').Last();
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                result[type] = result.GetValueOrDefault(type) + fields[11..15].Sum(long.Parse);
+            }
+            catch (IOException) { }
+        }
+        return result;
+    }
+
+    private static async Task<byte[]> CdpScreenshotAsync(IBrowserContext context, IPage page, bool fast)
+    {
+        var size = await page.EvaluateAsync<double[]>("() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]");
+        var cdp = await context.NewCDPSessionAsync(page);
+        var result = await cdp.SendAsync("Page.captureScreenshot", new Dictionary<string, object>
+        {
+            ["format"] = "png",
+            ["captureBeyondViewport"] = true,
+            ["optimizeForSpeed"] = fast,
+            ["clip"] = new Dictionary<string, object> { ["x"] = 0, ["y"] = 0, ["width"] = Math.Max(size[0], 1280), ["height"] = Math.Max(size[1], 800), ["scale"] = 1 },
+        });
+        return Convert.FromBase64String(result!.Value.GetProperty("data").GetString()!);
+    }
+
+    private static Task<IBrowser> LaunchAsync(IPlaywright playwright, Variant variant, Uri proxy)
+    {
+        var launch = new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            ChromiumSandbox = variant.Sandbox,
+            Args = [.. variant.Flags ? BrowserHost.ChromiumArguments() : ["--disable-background-networking", "--disable-component-update", "--no-first-run"],
+                    .. variant.Proxy ? BrowserHost.EgressArguments(proxy) : []],
+        };
+        if (variant.Sandbox && !OperatingSystem.IsWindows())
+        {
+            SandboxUser.Apply(launch, new BrowserOptions());
+        }
+        return playwright.Chromium.LaunchAsync(launch);
+    }
+
+    private static async Task CaptureAsync(IBrowser browser, Variant variant, AddressPolicy policy, Uri url)
+    {
+        await using var context = await browser.NewContextAsync(variant.ScraperContext
+            ? CaptureRunner.ContextOptions(Viewport)
+            : new BrowserNewContextOptions { ViewportSize = Viewport });
+        if (variant.Guard)
+        {
+            await new RequestGuard(policy, NullLogger.Instance).AttachAsync(context);
+        }
+        var page = await context.NewPageAsync();
+        var response = await page.GotoAsync(url.AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
+        if (response?.Ok != true)
+        {
+            throw new InvalidOperationException($"HTTP {response?.Status}");
+        }
+        var html = await page.ContentAsync();
+        var png = variant.Png == "playwright"
+            ? await page.ScreenshotAsync(new PageScreenshotOptions { FullPage = true, Type = ScreenshotType.Png })
+            : await CdpScreenshotAsync(context, page, variant.Png == "fast");
+        Interlocked.Add(ref _pngBytes, png.Length);
+        if (html.Length == 0 || png.Length == 0)
+        {
+            throw new InvalidOperationException("empty capture");
+        }
+    }
+}
