@@ -18,9 +18,28 @@ public static class CaptureStream
 }
 
 /// <summary>Writes frames to a response body, flushing each so progress reaches the caller as it happens.</summary>
-public sealed class CaptureStreamWriter(Stream body)
+public sealed class CaptureStreamWriter(Stream body, Func<Task>? complete = null)
 {
     private static readonly byte[] NewLine = "\n"u8.ToArray();
+
+    /// <summary>
+    /// Ends the stream for the reader now (the last frame is written), while the writer goes on with its own clean-up:
+    /// the caller stops waiting for a page to close. A reader already gone is no error.
+    /// </summary>
+    public async Task CompleteAsync()
+    {
+        if (complete is null)
+        {
+            return;
+        }
+        try
+        {
+            await complete();
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
+        {
+        }
+    }
 
     public long BytesWritten { get; private set; }
 

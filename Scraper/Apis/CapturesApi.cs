@@ -93,7 +93,10 @@ public static class CapturesApi
     }
 }
 
-/// <summary>Streams one admitted capture as <see cref="CaptureStream.MediaType"/>; releases the capture's slot when done.</summary>
+/// <summary>
+/// Streams one admitted capture as <see cref="CaptureStream.MediaType"/>. The response ends with the last frame; the
+/// capture's slot is released once its page is closed, after that.
+/// </summary>
 public sealed class CaptureStreamResult(CaptureRequest request, Uri url, CaptureSlot slot, CaptureRunner runner) : IResult, IEndpointMetadataProvider
 {
     public async Task ExecuteAsync(HttpContext http)
@@ -104,7 +107,7 @@ public sealed class CaptureStreamResult(CaptureRequest request, Uri url, Capture
             http.Response.ContentType = CaptureStream.MediaType;
             http.Response.Headers.CacheControl = "no-store";
             await http.Response.StartAsync(http.RequestAborted);
-            await runner.RunAsync(request, url, slot, new CaptureStreamWriter(http.Response.Body), http.RequestAborted);
+            await runner.RunAsync(request, url, slot, new CaptureStreamWriter(http.Response.Body, http.Response.CompleteAsync), http.RequestAborted);
         }
     }
 

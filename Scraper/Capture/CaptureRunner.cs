@@ -9,7 +9,8 @@ using Platform.Scraper.Pages;
 namespace Platform.Scraper.Capture;
 
 /// <summary>
-/// Runs one admitted capture in a fresh BrowserContext: navigate, wait, produce each requested output, stream frames.
+/// Runs one admitted capture in a fresh BrowserContext: navigate, wait, produce each requested output, stream frames, end
+/// the stream, then close the context.
 /// The context is closed on every path — completion, failure, the hard timeout, the host lease being lost, or the caller
 /// aborting. Every Playwright call also ends with the capture (<see cref="Bounded"/>): a hung Chromium (stopped, wedged)
 /// answers neither the call nor the close, and the capture must still end at its hard timeout and free its slots.
@@ -98,6 +99,9 @@ public sealed class CaptureRunner(
         }
         finally
         {
+            // Every frame is written: the caller has its answer now, not after the page has closed (~35 ms). The page
+            // still counts against the pool, and the capture's slot is held, until the close below is done.
+            await writer.CompleteAsync();
             await session.CloseAsync();
             lease?.Dispose();
             warm.Refill(); // the next capture's context, prepared while this one's result travels on

@@ -40,7 +40,7 @@ internal static class JobsBench
         // Warm-up: JIT (the hot paths recompiled at higher tiers), connection pools, the first dispatches.
         var warmUp = await Stats.ForEachAsync(users.Take(10).SelectMany(user => Enumerable.Repeat(user, WarmUpPerUser)).ToList(), inFlight, SubmitNoOpAsync);
         await WaitFinishedAsync(db, warmUp, TimeSpan.FromMinutes(1));
-        await Task.Delay(TimeSpan.FromSeconds(3)); // the background recompilation the warm-up triggered
+        await ProcessCpu.WaitQuietAsync(appTag); // the background recompilation the warm-up triggered
 
         var idle = new List<Guid>();
         for (var i = 0; i < idleJobs; i++)

@@ -27,6 +27,24 @@ internal sealed class ProcessCpu
             .OrderByDescending(r => r.Seconds)];
     }
 
+    /// <summary>
+    /// Waits until the app is quiet — its processes together use under 0.1 core over 2 s — or a minute has passed: after a
+    /// warm-up the services still recompile their hot paths at higher tiers for a while, CPU a timed run would pay for.
+    /// </summary>
+    public static async Task WaitQuietAsync(string tag)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        double perSecond;
+        do
+        {
+            var before = Snapshot(tag);
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            perSecond = before.Since(tag).Where(r => !r.Role.StartsWith("bench", StringComparison.Ordinal)).Sum(r => r.Seconds) / 2;
+        }
+        while (perSecond >= 0.1 && clock.Elapsed < TimeSpan.FromMinutes(1));
+        Console.WriteLine($"  quiet after {clock.Elapsed.TotalSeconds:0} s of waiting (the app at {1000 * perSecond:0} ms CPU per second)");
+    }
+
     /// <summary>One line: each role's CPU seconds and, per unit of work, milliseconds.</summary>
     public string Describe(string tag, int units, string unit)
     {

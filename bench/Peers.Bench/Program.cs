@@ -23,7 +23,7 @@ var noOpUsers = quick ? 10 : 100;
 const int jobsPerUser = 8; // Platform admits 3 running + 5 queued per user
 var idleJobs = quick ? 8 : 50;
 const int inFlight = 16;
-const int WarmUpRounds = 3;
+const int WarmUpRounds = 12; // × 4 Platform captures: past the runtime's 30 calls before a method is recompiled optimised
 const int pageLatencyMs = 150;
 const int apiReplicas = 2;
 const int executorSlotsPerReplica = 8; // JobLimits:ExecutorSlotsPerReplica, the default
@@ -74,7 +74,7 @@ if (only.Contains("capture"))
         await CaptureBench.CaptureInNewContextAsync(tunedBrowser, site.SitePage(round));
     }
     await CaptureBench.CaptureInNewBrowserAsync(playwright, site.SitePage(0));
-    await Task.Delay(TimeSpan.FromSeconds(3)); // the background recompilation the warm-up triggered
+    await ProcessCpu.WaitQuietAsync(app.Tag); // the background recompilation the warm-up triggered
     var captureRuns = new List<CaptureRun>();
     foreach (var concurrency in new[] { 1, 4 })
     {

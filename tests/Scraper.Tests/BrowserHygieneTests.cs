@@ -49,7 +49,7 @@ public sealed class BrowserHygieneTests(SmallBudgetFixture fixture) : IClassFixt
         Assert.True(after.Generation > before.Generation);
         Assert.NotEqual(before.ProcessId, after.ProcessId);
         Assert.True(after.Restarts > before.Restarts);
-        Assert.Equal(0, fixture.Scraper.Pool.OpenPages);
+        Assert.Equal(0, await fixture.Scraper.Pool.OpenPagesAfterClosingAsync(Ct));
     }
 
     [Fact]

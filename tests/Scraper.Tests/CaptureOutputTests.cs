@@ -188,7 +188,7 @@ public sealed class CaptureOutputTests(ScraperFixture fixture) : IClassFixture<S
         Assert.Equal(CaptureProblemTypes.Timeout, run.Error!.Problem!.Type);
         Assert.True(run.Error.Problem.Transient);
         Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromSeconds(1.4), TimeSpan.FromSeconds(10));
-        Assert.Equal(0, fixture.Scraper.Pool.OpenPages);
+        Assert.Equal(0, await fixture.Scraper.Pool.OpenPagesAfterClosingAsync(Ct));
     }
 
     [Fact]
@@ -233,7 +233,7 @@ public sealed class CaptureOutputTests(ScraperFixture fixture) : IClassFixture<S
         Assert.NotNull(run.Result);
         Assert.Contains("dialogs and a download", run.Text("markdown"));
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(20));
-        Assert.Equal(0, fixture.Scraper.Pool.OpenPages);
+        Assert.Equal(0, await fixture.Scraper.Pool.OpenPagesAfterClosingAsync(Ct));
     }
 
     [Fact]
@@ -307,7 +307,7 @@ public sealed class CaptureOutputTests(ScraperFixture fixture) : IClassFixture<S
 
         // The page answers after 20 s; closed well before that means the cancel closed it (typically in tens of ms, but a
         // loaded CI machine saw 1.8 s, so the bound is not a speed target).
-        Assert.Equal(0, fixture.Scraper.Pool.OpenPages);
+        Assert.Equal(0, await fixture.Scraper.Pool.OpenPagesAfterClosingAsync(Ct));
         Assert.True(cancelledAt.ElapsedMilliseconds < 8_000, $"page closed {cancelledAt.ElapsedMilliseconds} ms after the cancel");
         await Task.Delay(200, Ct);
         Assert.Equal(0, fixture.Site.InFlight(fixture.Site.BaseUrl.Host));

@@ -53,14 +53,17 @@ public sealed class ClusterLimitTests(TwoReplicasFixture fixture) : IClassFixtur
             new CaptureRequest { Url = fixture.Site.Url("slow?ms=3000", i % 3).AbsoluteUri, Outputs = [CaptureOutput.Html] },
             ct)));
 
-        var timelines = new List<CaptureTimeline>();
-        foreach (var replica in fixture.Replicas)
+        // A capture's timeline is recorded once its page has closed, just after its stream ended: wait for all of them.
+        var completed = runs.Count(r => r.Result is not null);
+        var timelines = await TimelinesAsync();
+        for (var tries = 0; timelines.Count(t => t.Outcome == "completed") < completed && tries < 500; tries++)
         {
-            timelines.AddRange((await replica.StatsAsync(since)).Recent);
+            await Task.Delay(20, ct);
+            timelines = await TimelinesAsync();
         }
         // Every capture either completed or was turned away with 503 (never anything else).
         Assert.All(runs, r => Assert.True(r.Result is not null || r.Status == HttpStatusCode.ServiceUnavailable, r.ProblemBody ?? r.Error?.Problem?.Detail));
-        Assert.Equal(runs.Count(r => r.Result is not null), timelines.Count(t => t.Outcome == "completed"));
+        Assert.Equal(completed, timelines.Count(t => t.Outcome == "completed"));
 
         var pagesAtOnce = MaxOverlap(timelines.Select(t => (t.PageOpenedAt, t.PageClosedAt)));
         Assert.InRange(pagesAtOnce, 1, 4);
@@ -77,6 +80,15 @@ public sealed class ClusterLimitTests(TwoReplicasFixture fixture) : IClassFixtur
         }
         // The limits were actually reached, so the assertions above are not vacuous.
         Assert.Equal(4, pagesAtOnce);
+        async Task<List<CaptureTimeline>> TimelinesAsync()
+        {
+            var all = new List<CaptureTimeline>();
+            foreach (var replica in fixture.Replicas)
+            {
+                all.AddRange((await replica.StatsAsync(since)).Recent);
+            }
+            return all;
+        }
     }
 
     private static int MaxOverlap(IEnumerable<(long Start, long End)> intervals) => Overlap.Max(intervals);

@@ -134,7 +134,7 @@ public sealed class UnresponsiveBrowserTests(UnresponsiveBrowserFixture fixture)
         Assert.True(after.Generation > before.Generation, $"generation {after.Generation} after {before.Generation}");
         Assert.NotEqual(before.ProcessId, after.ProcessId);
         Assert.True(after.Restarts > before.Restarts);
-        Assert.Equal(0, fixture.Scraper.Pool.OpenPages);
+        Assert.Equal(0, await fixture.Scraper.Pool.OpenPagesAfterClosingAsync(Ct));
     }
 }
 

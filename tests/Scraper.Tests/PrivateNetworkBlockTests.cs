@@ -29,6 +29,6 @@ public sealed class PrivateNetworkBlockTests(PrivateNetworksDisallowedFixture fi
         Assert.Equal(HttpStatusCode.UnprocessableEntity, run.Status);
         using var problem = JsonDocument.Parse(run.ProblemBody!);
         Assert.Equal(CaptureProblemTypes.BlockedAddress, problem.RootElement.GetProperty("type").GetString());
-        Assert.Equal(0, fixture.Scraper.Pool.OpenPages);
+        Assert.Equal(0, await fixture.Scraper.Pool.OpenPagesAfterClosingAsync(TestContext.Current.CancellationToken));
     }
 }

@@ -30,7 +30,7 @@ public sealed class WarmContextTests(ScraperFixture fixture) : IClassFixture<Scr
         // The page stored a value and a cookie on the first visit; the second capture's context never saw them.
         Assert.Contains("<title>fresh</title>", first.Text("html"));
         Assert.Contains("<title>fresh</title>", second.Text("html"));
-        Assert.Equal(0, fixture.Scraper.Pool.OpenPages);
+        Assert.Equal(0, await fixture.Scraper.Pool.OpenPagesAfterClosingAsync(Ct));
     }
 
     [Fact]
