@@ -144,9 +144,9 @@ public sealed class BrowserHost : IHostedService, IAsyncDisposable
     /// repeats Playwright's (ChromiumSandboxTests reads the launched browser's command line and fails when Playwright adds one)
     /// and adds <c>SpareRendererForSitePerProcess</c>: after each navigation Chromium starts a spare renderer for the next,
     /// bound to that context, and every capture opens a new context that cannot use it — a renderer started and thrown away
-    /// per page (28 % of Chromium's CPU per page at 4 captures at once, docs/benchmarks.md).
+    /// per page (~15 % of Chromium's CPU per page at 4 captures at once, docs/benchmarks.md).
     /// </summary>
-    public static readonly IReadOnlyList<string> DisabledFeatures =
+    private static readonly string[] DisabledFeatures =
     [
         // Playwright 1.64's own list (chromiumSwitches.ts).
         "AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "DialMediaRouteProvider", "GlobalMediaControls",

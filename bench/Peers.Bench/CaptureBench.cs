@@ -32,9 +32,9 @@ internal static class CaptureBench
     public const string WarmPoolScraperFlags = "warm-pool-scraper-flags";
 
     /// <summary>What this machine needs to launch Debian's Chromium quietly (no downloads, no first-run), nothing else.</summary>
-    private static readonly string[] PlainArguments = ["--disable-background-networking", "--disable-component-update", "--no-first-run"];
+    public static readonly string[] PlainArguments = ["--disable-background-networking", "--disable-component-update", "--no-first-run"];
 
-    private static readonly ViewportSize Viewport = new() { Width = 1280, Height = 800 };
+    public static readonly ViewportSize Viewport = new() { Width = 1280, Height = 800 };
 
     /// <summary>Workers each take the next page until all are captured; a failure is counted and logged, never retried.</summary>
     public static async Task<CaptureRun> RunAsync(string subject, int concurrency, IReadOnlyList<Uri> pages, string appTag, Func<int, Uri, Task> capture)
@@ -95,7 +95,8 @@ internal static class CaptureBench
         await browser.CloseAsync();
     }
 
-    private static async Task CapturePageAsync(IPage page, Uri url)
+    /// <summary>goto (load), HTML, full-page PNG (Playwright's, unless <paramref name="screenshot"/> takes it); the PNG's size.</summary>
+    public static async Task<int> CapturePageAsync(IPage page, Uri url, Func<IPage, Task<byte[]>>? screenshot = null)
     {
         var response = await page.GotoAsync(url.AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
         if (response?.Ok != true)
@@ -103,11 +104,14 @@ internal static class CaptureBench
             throw new InvalidOperationException($"HTTP {response?.Status}");
         }
         var html = await page.ContentAsync();
-        var png = await page.ScreenshotAsync(new PageScreenshotOptions { FullPage = true, Type = ScreenshotType.Png });
+        var png = screenshot is null
+            ? await page.ScreenshotAsync(new PageScreenshotOptions { FullPage = true, Type = ScreenshotType.Png })
+            : await screenshot(page);
         if (html.Length == 0 || png.Length == 0)
         {
             throw new InvalidOperationException("empty capture");
         }
+        return png.Length;
     }
 
     /// <summary>

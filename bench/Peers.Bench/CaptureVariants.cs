@@ -26,9 +26,7 @@ namespace Platform.Peers.Bench;
 /// </summary>
 internal static class CaptureVariants
 {
-    private static readonly ViewportSize Viewport = new() { Width = 1280, Height = 800 };
-
-    private sealed record Variant(string Name, bool Sandbox, bool Proxy, bool Guard, int Browsers, bool ScraperContext, string Png = "playwright", bool Flags = true, int Concurrency = 4);
+    private sealed record Variant(string Name, bool Sandbox, bool Proxy, bool Guard, int Browsers, bool ScraperContext, bool FastPng = false, bool Flags = true);
     private static long _pngBytes;
 
     public static async Task RunAsync(IReadOnlyList<Uri> pages, int concurrency, int rounds)
@@ -42,7 +40,7 @@ internal static class CaptureVariants
             new("+ request guard", false, false, true, 1, false),
             new("+ two browsers", false, false, false, 2, false),
             new("+ scraper context", false, false, false, 1, true),
-            new("+ fast png (cdp)", false, false, false, 1, false, "fast"),
+            new("+ fast png (cdp)", false, false, false, 1, false, FastPng: true),
             new("all but fast png", true, true, true, 2, true),
         ];
         var services = new ServiceCollection()
@@ -75,11 +73,10 @@ internal static class CaptureVariants
                     await CaptureAsync(browser, variant, policy, pages[0]);
                 }
                 var byType = ChromiumTicks();
-                var cpu = ProcessCpu.Snapshot("none");
                 Interlocked.Exchange(ref _pngBytes, 0);
                 var next = -1;
                 var clock = Stopwatch.StartNew();
-                await Task.WhenAll(Enumerable.Range(0, variant.Concurrency).Select(async worker =>
+                await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async worker =>
                 {
                     int i;
                     while ((i = Interlocked.Increment(ref next)) < pages.Count)
@@ -88,9 +85,9 @@ internal static class CaptureVariants
                     }
                 }));
                 var elapsed = clock.Elapsed.TotalSeconds;
-                var typeNow = ChromiumTicks();
-                var types = string.Join(", ", typeNow.Select(t => (t.Key, Ms: 10.0 * (t.Value - byType.GetValueOrDefault(t.Key)) / pages.Count)).Where(t => t.Ms > 0).OrderByDescending(t => t.Ms).Select(t => $"{t.Key} {t.Ms:0}"));
-                var chromium = cpu.Since("none").Where(r => r.Role.Contains("chromium", StringComparison.Ordinal)).Sum(r => r.Seconds);
+                var used = ChromiumTicks().Select(t => (Type: t.Key, Seconds: (t.Value - byType.GetValueOrDefault(t.Key)) / ProcessCpu.TicksPerSecond)).ToList();
+                var chromium = used.Sum(t => t.Seconds);
+                var types = string.Join(", ", used.Where(t => t.Seconds > 0).OrderByDescending(t => t.Seconds).Select(t => $"{t.Type} {1000 * t.Seconds / pages.Count:0}"));
                 foreach (var browser in browsers)
                 {
                     await browser.CloseAsync();
@@ -109,7 +106,7 @@ internal static class CaptureVariants
         }
     }
 
-    /// <summary>Ticks (utime+stime+cutime+cstime) of this process's Chromium descendants, summed by their --type.</summary>
+    /// <summary>CPU ticks of this process's Chromium descendants (renderers reaped by the zygote included), by their --type.</summary>
     private static Dictionary<string, long> ChromiumTicks()
     {
         var result = new Dictionary<string, long>();
@@ -121,16 +118,15 @@ internal static class CaptureVariants
                 if (!cmd.Contains("chromium", StringComparison.Ordinal)) continue;
                 var type = cmd.Split(' ').FirstOrDefault(w => w.StartsWith("--type=", StringComparison.Ordinal))?[7..] ?? "browser";
                 if (cmd.Contains("--utility-sub-type=", StringComparison.Ordinal)) type += ":" + cmd.Split(' ').First(w => w.StartsWith("--utility-sub-type=", StringComparison.Ordinal))[19..].Split('.').Last();
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                result[type] = result.GetValueOrDefault(type) + fields[11..15].Sum(long.Parse);
+                result[type] = result.GetValueOrDefault(type) + ProcessCpu.Ticks(pid);
             }
             catch (IOException) { }
         }
         return result;
     }
 
-    private static async Task<byte[]> CdpScreenshotAsync(IBrowserContext context, IPage page, bool fast)
+    /// <summary>The full page as PNG through CDP with <c>optimizeForSpeed</c> (faster encoding, larger file), which Playwright does not expose.</summary>
+    private static async Task<byte[]> FastPngAsync(IBrowserContext context, IPage page)
     {
         var size = await page.EvaluateAsync<double[]>("() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]");
         var cdp = await context.NewCDPSessionAsync(page);
@@ -138,7 +134,7 @@ internal static class CaptureVariants
         {
             ["format"] = "png",
             ["captureBeyondViewport"] = true,
-            ["optimizeForSpeed"] = fast,
+            ["optimizeForSpeed"] = true,
             ["clip"] = new Dictionary<string, object> { ["x"] = 0, ["y"] = 0, ["width"] = Math.Max(size[0], 1280), ["height"] = Math.Max(size[1], 800), ["scale"] = 1 },
         });
         return Convert.FromBase64String(result!.Value.GetProperty("data").GetString()!);
@@ -151,8 +147,7 @@ internal static class CaptureVariants
             ExecutablePath = "/usr/bin/chromium",
             Headless = true,
             ChromiumSandbox = variant.Sandbox,
-            Args = [.. variant.Flags ? BrowserHost.ChromiumArguments() : ["--disable-background-networking", "--disable-component-update", "--no-first-run"],
-                    .. variant.Proxy ? BrowserHost.EgressArguments(proxy) : []],
+            Args = [.. variant.Flags ? BrowserHost.ChromiumArguments() : CaptureBench.PlainArguments, .. variant.Proxy ? BrowserHost.EgressArguments(proxy) : []],
         };
         if (variant.Sandbox && !OperatingSystem.IsWindows())
         {
@@ -164,26 +159,14 @@ internal static class CaptureVariants
     private static async Task CaptureAsync(IBrowser browser, Variant variant, AddressPolicy policy, Uri url)
     {
         await using var context = await browser.NewContextAsync(variant.ScraperContext
-            ? CaptureRunner.ContextOptions(Viewport)
-            : new BrowserNewContextOptions { ViewportSize = Viewport });
+            ? CaptureRunner.ContextOptions(CaptureBench.Viewport)
+            : new BrowserNewContextOptions { ViewportSize = CaptureBench.Viewport });
         if (variant.Guard)
         {
             await new RequestGuard(policy, NullLogger.Instance).AttachAsync(context);
         }
         var page = await context.NewPageAsync();
-        var response = await page.GotoAsync(url.AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
-        if (response?.Ok != true)
-        {
-            throw new InvalidOperationException($"HTTP {response?.Status}");
-        }
-        var html = await page.ContentAsync();
-        var png = variant.Png == "playwright"
-            ? await page.ScreenshotAsync(new PageScreenshotOptions { FullPage = true, Type = ScreenshotType.Png })
-            : await CdpScreenshotAsync(context, page, variant.Png == "fast");
-        Interlocked.Add(ref _pngBytes, png.Length);
-        if (html.Length == 0 || png.Length == 0)
-        {
-            throw new InvalidOperationException("empty capture");
-        }
+        var png = await CaptureBench.CapturePageAsync(page, url, variant.FastPng ? p => FastPngAsync(context, p) : null);
+        Interlocked.Add(ref _pngBytes, png);
     }
 }

@@ -9,7 +9,7 @@ namespace Platform.Peers.Bench;
 /// </summary>
 internal sealed class ProcessCpu
 {
-    private const double TicksPerSecond = 100; // USER_HZ on Linux
+    public const double TicksPerSecond = 100; // USER_HZ on Linux
     private readonly Dictionary<int, (string Role, long Ticks)> _start;
 
     private ProcessCpu(Dictionary<int, (string Role, long Ticks)> start) => _start = start;
@@ -54,6 +54,18 @@ internal sealed class ProcessCpu
                string.Join(", ", roles.Where(r => r.Seconds > 0).Select(r => $"{r.Role} {r.Seconds:0.0} s ({1000 * r.Seconds / units:0.0} ms)"));
     }
 
+    /// <summary>
+    /// A process's CPU ticks: utime, stime, cutime and cstime (fields 14 to 17 of stat; 11 to 14 after the state), its own
+    /// CPU and that of its children that exited and were reaped (Chromium's renderers, PostgreSQL's backends).
+    /// Throws <see cref="IOException"/> when the process is gone.
+    /// </summary>
+    public static long Ticks(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return fields[11..15].Sum(f => long.Parse(f, CultureInfo.InvariantCulture));
+    }
+
     private static Dictionary<int, (string Role, long Ticks)> Read(string tag)
     {
         var self = Environment.ProcessId;
@@ -67,11 +79,7 @@ internal sealed class ProcessCpu
             }
             try
             {
-                var stat = File.ReadAllText($"{dir}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                // utime, stime, cutime and cstime (fields 14 to 17 of stat; 11 to 14 after the state): a process's own CPU and
-                // that of its children that exited and were reaped (Chromium's renderers, PostgreSQL's backends).
-                var ticks = fields[11..15].Sum(f => long.Parse(f, CultureInfo.InvariantCulture));
+                var ticks = Ticks(pid);
                 result[pid] = (pid == self ? "bench client" : mine.Contains(pid) ? $"bench {Role(ProcessProbe.CommandLine(pid))}" : Role(ProcessProbe.CommandLine(pid)), ticks);
             }
             catch (IOException)
