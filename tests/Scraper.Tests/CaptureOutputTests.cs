@@ -287,6 +287,8 @@ public sealed class CaptureOutputTests(ScraperFixture fixture) : IClassFixture<S
     public async Task Cancelling_during_a_slow_capture_closes_the_page_at_once_not_when_the_page_would_have_answered()
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        // An earlier test's page closes just after its stream ended: start from none open, so the count below is this one's.
+        Assert.Equal(0, await fixture.Scraper.Pool.OpenPagesAfterClosingAsync(Ct));
         var request = new CaptureRequest { Url = fixture.Site.Url("slow?ms=20000").AbsoluteUri, Outputs = [CaptureOutput.Html] };
         using var response = await CaptureCalls.PostAsync(_client, request, cts.Token);
         await using var stream = await response.Content.ReadAsStreamAsync(cts.Token);
