@@ -58,23 +58,70 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
 
     public Task TaskCompletedAsync(ClaimedJob job, string format, FormatOutput output, CancellationToken ct)
     {
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(output.Bytes));
-        var events = new JobEventBatch(time)
-            .Add(JobEventTypes.TaskResult, new { format, contentType = output.ContentType, size = output.Bytes.LongLength, sha256 })
-            .Add(JobEventTypes.TaskState, new { format, state = TaskState.Completed });
-        return WriteAsync(job, "task-completed", events, (connection, tx, token) => connection.ExecuteAsync(tx,
-            $"""
-            INSERT INTO artifacts (job_id, format, content_type, size, sha256, bytes, created_at)
-            VALUES (@id, @format, @contentType, @size, @sha, @bytes, now())
-            ON CONFLICT (job_id, format) DO UPDATE
-              SET content_type = excluded.content_type, size = excluded.size, sha256 = excluded.sha256,
-                  bytes = excluded.bytes, created_at = excluded.created_at;
-            UPDATE tasks SET state = {TaskStateSql.Completed}, progress = 1, error = NULL, finished_at = now()
-            WHERE job_id = @id AND format = @format;
-            """,
-            token, ("id", job.Id), ("format", format), ("contentType", output.ContentType), ("size", output.Bytes.LongLength),
-            ("sha", sha256), ("bytes", output.Bytes)), ct);
+        var (events, store) = TaskResult(job, format, output);
+        return WriteAsync(job, "task-completed", events, store, ct);
     }
+
+    /// <summary>
+    /// The last task's result and the job's end, <see cref="JobState.Completed"/>, in one transaction of two round trips
+    /// before the commit: the events (task result, task state, job state — the order the two separate writes give) are
+    /// appended under the fence, which takes the job's row lock; then the artifact, the task, the job's move and the
+    /// dispatchers' wake-up go as one batch. A job every task of which completed ends completed from running or cancelling
+    /// alike (a cancel that came too late changes nothing), so no read of the state is needed first.
+    /// </summary>
+    public async Task<JobState> LastTaskCompletedAsync(ClaimedJob job, string format, FormatOutput output, CancellationToken ct)
+    {
+        var finish = JobStateWrites.UpdateFromAny([.. JobStateMachine.RunningSlotStates.Select(from => JobStateMachine.Move(from, JobState.Completed))],
+            "error = NULL, finished_at = now(), lease_expires_at = NULL", "lease_epoch = @epoch");
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(output.Bytes));
+        var events = ResultEvents(format, output, sha256)
+            .Add(JobEventTypes.JobState, new { state = JobState.Completed, attempt = job.Attempt, error = (string?)null });
+        var appended = await db.RunAsync(async (connection, tx, token) =>
+        {
+            var reserved = await events.AppendAsync(connection, tx, job.Id, job.LeaseEpoch, token);
+            if (reserved is null)
+            {
+                return null;
+            }
+            var changed = await connection.ExecuteAsync(tx,
+                $"""
+                {StoreResultSql};
+                {finish};
+                NOTIFY {DispatchNotification.Channel};
+                """,
+                token, [.. StoreResultParameters(job, format, output, sha256), ("epoch", job.LeaseEpoch)]);
+            // The artifact, the task and the job: the job's row is locked by the append under the same fence, so all three.
+            return changed == 3 ? reserved : throw new InvalidOperationException($"Job {job.Id}: its last write changed {changed} rows, not 3.");
+        }, ct);
+        await PublishOrRejectAsync(job, "last-task-completed", appended, ct);
+        return JobState.Completed;
+    }
+
+    private (JobEventBatch Events, Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> Store) TaskResult(
+        ClaimedJob job, string format, FormatOutput output)
+    {
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(output.Bytes));
+        return (ResultEvents(format, output, sha256), (connection, tx, token) =>
+            connection.ExecuteAsync(tx, StoreResultSql, token, StoreResultParameters(job, format, output, sha256)));
+    }
+
+    private JobEventBatch ResultEvents(string format, FormatOutput output, string sha256) => new JobEventBatch(time)
+        .Add(JobEventTypes.TaskResult, new { format, contentType = output.ContentType, size = output.Bytes.LongLength, sha256 })
+        .Add(JobEventTypes.TaskState, new { format, state = TaskState.Completed });
+
+    private static readonly string StoreResultSql =
+        $"""
+        INSERT INTO artifacts (job_id, format, content_type, size, sha256, bytes, created_at)
+        VALUES (@id, @format, @contentType, @size, @sha, @bytes, now())
+        ON CONFLICT (job_id, format) DO UPDATE
+          SET content_type = excluded.content_type, size = excluded.size, sha256 = excluded.sha256,
+              bytes = excluded.bytes, created_at = excluded.created_at;
+        UPDATE tasks SET state = {TaskStateSql.Completed}, progress = 1, error = NULL, finished_at = now()
+        WHERE job_id = @id AND format = @format
+        """;
+
+    private static (string Name, object? Value)[] StoreResultParameters(ClaimedJob job, string format, FormatOutput output, string sha256) =>
+        [("id", job.Id), ("format", format), ("contentType", output.ContentType), ("size", output.Bytes.LongLength), ("sha", sha256), ("bytes", output.Bytes)];
 
     /// <summary>Ends tasks without a result: failed, cancelled or skipped (its input never arrived).</summary>
     public Task TasksEndedAsync(ClaimedJob job, IReadOnlyCollection<string> formats, TaskState state, string? error, CancellationToken ct)

@@ -208,8 +208,21 @@ public sealed class JobExecutor(
         ConcurrentDictionary<string, TaskState> states, long started)
     {
         reporter.MarkEnded([format]);
-        await reporter.ExclusiveAsync(() => writer.TaskCompletedAsync(run.Job, format, output, CancellationToken.None));
-        states[format] = TaskState.Completed;
+        await reporter.ExclusiveAsync(async () =>
+        {
+            // The job's last task, every other one completed and no stop asked for: its result and the job's end are
+            // one write. Decided inside the run's write gate, where no other task of the run ends meanwhile.
+            if (run.Reason == StopReason.None && states.All(s => s.Key == format || s.Value == TaskState.Completed))
+            {
+                run.IsFinishing = true;
+                run.Finished = await writer.LastTaskCompletedAsync(run.Job, format, output, CancellationToken.None);
+            }
+            else
+            {
+                await writer.TaskCompletedAsync(run.Job, format, output, CancellationToken.None);
+            }
+            states[format] = TaskState.Completed;
+        });
         metrics.TaskFinished(format, TaskState.Completed, Stopwatch.GetElapsedTime(started));
     }
 
@@ -246,6 +259,12 @@ public sealed class JobExecutor(
     private async Task FinishAsync(JobRun run, ConcurrentDictionary<string, TaskState> states, ConcurrentDictionary<string, string> errors)
     {
         var job = run.Job;
+        if (run.Finished is { } finished)
+        {
+            // Written with the last task's result.
+            metrics.Finished(finished, time.GetUtcNow() - run.StartedAt);
+            return;
+        }
         try
         {
             switch (run.Reason)

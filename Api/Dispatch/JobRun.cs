@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Platform.Api.Formats;
+using Platform.Api.Jobs;
 using Platform.Coordination;
 
 namespace Platform.Api.Dispatch;
@@ -46,6 +47,9 @@ public sealed class JobRun(ClaimedJob job, SemaphoreLease? userSlot, TimeProvide
 
     /// <summary>Set just before the final write so a renewal racing with it is not mistaken for a lost lease.</summary>
     public bool IsFinishing { get; set; }
+
+    /// <summary>The state the job ended in, once its end was written with its last task's result.</summary>
+    public JobState? Finished { get; set; }
 
     public void Stop(StopReason reason)
     {

@@ -56,6 +56,19 @@ public static class JobStateWrites
         $"UPDATE jobs SET state = @toState{(set.Length > 0 ? ", " + set : "")} WHERE id = @id AND state = @fromState"
         + (returning is null ? "" : $" RETURNING {returning}");
 
+    /// <summary>
+    /// A move to one state from any of several (each a move the state machine allows), for a writer that already holds the
+    /// job's row: <c>UPDATE jobs SET state = 'to', … WHERE @id … AND state IN (froms)</c>, the state a literal.
+    /// </summary>
+    /// <param name="where">Further conditions (<c>lease_epoch = @epoch</c>), or empty.</param>
+    public static string UpdateFromAny(IReadOnlyCollection<JobStateMove> moves, string set, string where)
+    {
+        var to = moves.Select(m => m.To).Distinct().Single();
+        var from = string.Join(", ", moves.Select(m => JobStateSql.Literal(m.From)));
+        return $"UPDATE jobs SET state = {JobStateSql.Literal(to)}{(set.Length > 0 ? ", " + set : "")} WHERE id = @id"
+            + (where.Length > 0 ? " AND " + where : "") + $" AND state IN ({from})";
+    }
+
     /// <summary>The parameters <see cref="Update"/> names: the job and the move.</summary>
     public static (string Name, object? Value)[] Parameters(Guid jobId, JobStateMove move, params (string Name, object? Value)[] more) =>
         [("id", jobId), ("fromState", move.From.ToWire()), ("toState", move.To.ToWire()), .. more];

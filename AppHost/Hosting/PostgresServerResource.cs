@@ -83,7 +83,7 @@ public static class PostgresServerBuilderExtensions
             name: healthCheck);
 
         return builder.AddResource(postgres)
-            .WithEndpoint(name: PostgresServerResource.PrimaryEndpointName, scheme: "tcp")
+            .WithEndpoint(name: PostgresServerResource.PrimaryEndpointName, scheme: "tcp", isProxied: false)
             .WithArgs(context =>
             {
                 if (runAsPostgres)

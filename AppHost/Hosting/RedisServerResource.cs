@@ -53,7 +53,7 @@ public static class RedisServerBuilderExtensions
             name: healthCheck);
 
         return builder.AddResource(redis)
-            .WithEndpoint(name: RedisServerResource.PrimaryEndpointName, scheme: "tcp")
+            .WithEndpoint(name: RedisServerResource.PrimaryEndpointName, scheme: "tcp", isProxied: false)
             .WithArgs(context =>
             {
                 AddArgs(context, config);

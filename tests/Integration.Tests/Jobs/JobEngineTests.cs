@@ -229,6 +229,40 @@ public sealed class JobEngineTests(JobsAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_job_whose_last_task_completes_ends_in_the_same_write_with_the_events_in_cause_order()
+    {
+        using var user = await fixture.NewUserAsync();
+        var completed = await user.SubmitAcceptedAsync(UserSession.DiagnosticJob(delayMs: 300, moreFormats: "text-stats"));
+        var partial = await user.SubmitAcceptedAsync(UserSession.DiagnosticJob(delayMs: 300, permanentFailure: true, moreFormats: "text-stats"));
+        Assert.Equal("completed", await user.WaitForStateAsync(completed, TimeSpan.FromSeconds(30), "completed", "failed", "partial"));
+        Assert.Equal("partial", await user.WaitForStateAsync(partial, TimeSpan.FromSeconds(30), "completed", "failed", "partial"));
+
+        // The last task to complete ends the job with it: its result, its state and the job's state are the last three
+        // events, appended by one write (one batch: the same timestamp on all three).
+        var events = await EventsFromDbAsync(completed);
+        AssertGapless(events);
+        var last = events[^3..];
+        Assert.Equal(["task.result", "task.state", "job.state"], last.Select(e => e.Type));
+        Assert.Contains(last[0].Data.GetProperty("format").GetString(), new[] { "diagnostic", "text-stats" });
+        Assert.Equal(last[0].Data.GetProperty("format").GetString(), last[1].Data.GetProperty("format").GetString());
+        Assert.Equal("completed", last[1].Data.GetProperty("state").GetString());
+        Assert.Equal("completed", last[2].Data.GetProperty("state").GetString());
+        Assert.Single(last.Select(e => e.At).Distinct());
+        var row = await JobsDb.ListAsync(fixture.Database,
+            "SELECT finished_at IS NOT NULL, lease_expires_at IS NULL, (SELECT count(*) FROM artifacts WHERE job_id = @id), " +
+            "(SELECT count(*) FROM tasks WHERE job_id = @id AND state = 'completed' AND finished_at IS NOT NULL) FROM jobs WHERE id = @id",
+            r => (Finished: r.GetBoolean(0), LeaseCleared: r.GetBoolean(1), Artifacts: r.GetInt64(2), TasksDone: r.GetInt64(3)), ("id", completed));
+        Assert.Equal((true, true, 2L, 2L), row.Single());
+
+        // A job with a failed task keeps the separate final write: its end is an event of its own, after the last task's.
+        var partialEvents = await EventsFromDbAsync(partial);
+        AssertGapless(partialEvents);
+        Assert.Equal("job.state", partialEvents[^1].Type);
+        Assert.Equal("partial", partialEvents[^1].Data.GetProperty("state").GetString());
+        Assert.NotEqual(partialEvents[^2].At, partialEvents[^1].At);
+    }
+
+    [Fact]
     public async Task An_idempotency_key_returns_the_first_job_and_refuses_another_body()
     {
         using var user = await fixture.NewUserAsync();
