@@ -113,8 +113,8 @@ internal static class JobsBench
 
     /// <summary>
     /// Waits until no job of the app is queued or running: the timed phase's poll, every 10 ms. Two lookups in the partial
-    /// indexes of queued and leased jobs — asking for the 800 ids' states instead cost PostgreSQL ~1 ms per poll, charged to
-    /// Platform's CPU per job (Hangfire's poll counts its small job table).
+    /// indexes of queued and leased jobs, where asking for the 800 ids' states made PostgreSQL probe the primary key 800
+    /// times per poll, CPU charged to Platform's jobs (Hangfire's poll counts its small job table).
     /// </summary>
     private static async Task WaitNoneUnfinishedAsync(NpgsqlDataSource db, TimeSpan timeout)
     {
