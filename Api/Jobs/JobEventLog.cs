@@ -47,7 +47,7 @@ public sealed class JobEventBatch(TimeProvider time)
                 INSERT INTO events (job_id, seq, type, at, data)
                 SELECT @id, r.last_seq - @n + x.ordinal, x.type, @at, x.data::jsonb
                 FROM reserved r, unnest(@types, @datas) WITH ORDINALITY AS x(type, data, ordinal))
-            SELECT last_seq, owner_id FROM reserved
+            SELECT last_seq, owner_id, pg_current_xact_id()::text FROM reserved
             """,
             ("n", (long)_events.Count), ("id", jobId), ("epoch", fence ?? 0L), ("at", at));
         append.Parameters.AddWithValue("types", _events.Select(e => e.Type).ToArray());
@@ -59,6 +59,7 @@ public sealed class JobEventBatch(TimeProvider time)
         }
         var lastSeq = reader.GetInt64(0);
         var ownerId = reader.GetString(1);
+        PostgresTransactions.KnowId(transaction, reader.GetString(2));
         var firstSeq = lastSeq - _events.Count + 1;
         return [.. _events.Select((e, i) => new JobEventMessage(jobId, ownerId, firstSeq + i, e.Type, at, e.Data))];
     }

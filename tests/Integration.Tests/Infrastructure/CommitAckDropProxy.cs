@@ -55,15 +55,22 @@ public sealed class CommitAckDropProxy : IAsyncDisposable
         using var upstream = new TcpClient();
         await upstream.ConnectAsync(_upstreamHost, _upstreamPort, _stop.Token);
         var cut = new CancellationTokenSource();
-        var toServer = PumpAsync(client.GetStream(), upstream.GetStream(), inspect: true, cut);
-        var toClient = PumpAsync(upstream.GetStream(), client.GetStream(), inspect: false, cut);
+        var relay = new Relay();
+        var toServer = PumpAsync(client.GetStream(), upstream.GetStream(), inspect: true, relay, cut);
+        var toClient = PumpAsync(upstream.GetStream(), client.GetStream(), inspect: false, relay, cut);
         await Task.WhenAny(toServer, toClient);
         await cut.CancelAsync();
         client.Close();
         upstream.Close();
     }
 
-    private async Task PumpAsync(NetworkStream from, NetworkStream to, bool inspect, CancellationTokenSource cut)
+    /// <summary>One connection's relay: once muted, nothing the server says reaches the client.</summary>
+    private sealed class Relay
+    {
+        public volatile bool Muted;
+    }
+
+    private async Task PumpAsync(NetworkStream from, NetworkStream to, bool inspect, Relay relay, CancellationTokenSource cut)
     {
         var buffer = new byte[64 * 1024];
         try
@@ -75,10 +82,16 @@ public sealed class CommitAckDropProxy : IAsyncDisposable
                 {
                     return;
                 }
+                if (!inspect && relay.Muted)
+                {
+                    return; // the server's answer to the COMMIT (or anything after it) is dropped, and the connection cut
+                }
                 var dropAfter = inspect && buffer.AsSpan(0, read).IndexOf(Commit) >= 0 && Interlocked.Exchange(ref _armed, 0) == 1;
                 if (dropAfter)
                 {
-                    cut.Cancel(); // from here on, nothing the server says reaches the client
+                    // Muted before the COMMIT leaves, so its answer cannot slip through; the connection is closed only
+                    // after the COMMIT was written, so it does reach the server.
+                    relay.Muted = true;
                 }
                 await to.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None);
                 if (dropAfter)
