@@ -30,13 +30,19 @@ public sealed class JobDispatcher(
     IOptionsMonitor<DispatchOptions> dispatch,
     JobMetrics metrics,
     ReplicaDrain drain,
+    IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<JobDispatcher> logger) : BackgroundService
 {
+    private volatile bool _stopping;
     public static string UserSemaphore(string userId) => $"user-jobs:{userId}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // The host stops the web server before the hosted services (minimal hosting starts it last), and the server waits
+        // for its open requests and hub connections, up to the 30 s shutdown timeout, while this loop would go on claiming
+        // jobs it must then hand back. So the runs are handed back as soon as the application starts stopping.
+        using var onStopping = lifetime.ApplicationStopping.Register(HandBackAll);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -55,8 +61,18 @@ public sealed class JobDispatcher(
         }
     }
 
-    /// <summary>None while draining: the replica finishes what it runs and claims nothing new.</summary>
-    private int FreeSlots => drain.IsDraining ? 0 : limits.CurrentValue.ExecutorSlotsPerReplica - executing.Count;
+    /// <summary>None while draining (the replica finishes what it runs and claims nothing new) or stopping.</summary>
+    private int FreeSlots => drain.IsDraining || _stopping ? 0 : limits.CurrentValue.ExecutorSlotsPerReplica - executing.Count;
+
+    /// <summary>Claims nothing more and tells every run to hand its job back (each does, then ends).</summary>
+    private void HandBackAll()
+    {
+        _stopping = true;
+        foreach (var run in executing.Snapshot())
+        {
+            run.Stop(StopReason.Shutdown);
+        }
+    }
 
     private async Task DispatchAsync(CancellationToken ct)
     {
@@ -162,6 +178,10 @@ public sealed class JobDispatcher(
             throw new InvalidOperationException($"Job {run.Job.Id} epoch {run.Job.LeaseEpoch} is already executing here.");
         }
         metrics.SetSlotsInUse(executing.Count);
+        if (_stopping)
+        {
+            run.Stop(StopReason.Shutdown); // claimed while the application began stopping: straight back to the queue
+        }
         logger.LogDebug("Job {JobId} claimed (attempt {Attempt}, epoch {Epoch}).", run.Job.Id, run.Job.Attempt, run.Job.LeaseEpoch);
         // Start is only called from the dispatch loop, which StopAsync waits out before reading Execution.
         run.Execution = Task.Run(async () =>
@@ -190,6 +210,7 @@ public sealed class JobDispatcher(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopping = true;
         await base.StopAsync(cancellationToken);
         var runs = executing.Snapshot();
         foreach (var run in runs)

@@ -1,3 +1,4 @@
+using Platform.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
@@ -68,6 +69,36 @@ public sealed class JobEngineTests(JobsAppFixture fixture)
         Assert.Equal(2L, await JobsDb.ScalarAsync<long>(fixture.Database, "SELECT count(*) FROM artifacts WHERE job_id = @id", ("id", id)));
         Assert.Equal(2, (await JobsDb.ScalarAsync<int>(fixture.Database, "SELECT attempt FROM jobs WHERE id = @id", ("id", id))));
         AssertGapless(events);
+        await fixture.AllReplicasHealthyAsync();
+    }
+
+    [Fact]
+    public async Task A_replica_stopped_gracefully_with_a_hub_client_connected_hands_its_job_back_at_once()
+    {
+        await fixture.AllReplicasHealthyAsync();
+        var ct = TestContext.Current.CancellationToken;
+        using var user = await fixture.NewUserAsync();
+        var id = await user.SubmitAcceptedAsync(UserSession.DiagnosticJob(delayMs: 20_000));
+        await user.WaitForStateAsync(id, TimeSpan.FromSeconds(10), "running");
+        var victim = (await JobsDb.ScalarAsync<string>(fixture.Database, "SELECT owner_instance FROM jobs WHERE id = @id", ("id", id)))!;
+        // A live page of the user's, connected to that replica, as during an operator's rolling restart: whatever the web
+        // server's graceful stop waits for, the job is handed back when the stop begins (well before the host's 30 s
+        // shutdown timeout), not after the server is done.
+        await using var hub = await Live.LiveJobClient.ConnectAsync("watcher", fixture.Replica(victim).Url!, user.Cookies, ct);
+        await hub.SubscribeAsync(id, ct);
+
+        var restart = fixture.Replica(victim).GracefulRestartAsync(ct);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (await JobsDb.ScalarAsync<string>(fixture.Database, "SELECT owner_instance FROM jobs WHERE id = @id", ("id", id)) == victim)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), "the stopping replica did not hand its job back within 20 s");
+            await Task.Delay(50, ct);
+        }
+        var handedBack = clock.Elapsed;
+        await restart;
+        var events = await EventsFromDbAsync(id);
+        Assert.Contains(events, e => e.Type == "job.state" && e.Data.GetProperty("state").GetString() == "queued" && e.Seq > 1);
+        Assert.True(handedBack < TimeSpan.FromSeconds(15), $"handed back {handedBack.TotalSeconds:F1} s after SIGTERM");
         await fixture.AllReplicasHealthyAsync();
     }
 

@@ -36,12 +36,22 @@ public sealed class UserSession : IDisposable
 
     private const string Password = "Passw0rd!";
 
-    private static HttpClient NewClient(JobsAppFixture fixture) =>
-        new(new SocketsHttpHandler { CookieContainer = new CookieContainer(), UseCookies = true })
+    private static HttpClient NewClient(JobsAppFixture fixture)
+    {
+        var cookies = new CookieContainer();
+        var client = new HttpClient(new SocketsHttpHandler { CookieContainer = cookies, UseCookies = true })
         {
             BaseAddress = fixture.App.GatewayUrl,
             Timeout = TimeSpan.FromSeconds(30),
         };
+        Jars.Add(client, cookies);
+        return client;
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<HttpClient, CookieContainer> Jars = new();
+
+    /// <summary>The session's cookie jar (the sign-in cookie), for a hub connection of the same user.</summary>
+    public CookieContainer Cookies => Jars.TryGetValue(Http, out var jar) ? jar : throw new InvalidOperationException("no cookie jar");
 
     private static async Task<UserSession> SignInAsync(JobsAppFixture fixture, HttpClient http, string email, string password)
     {
