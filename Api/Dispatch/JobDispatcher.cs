@@ -39,9 +39,9 @@ public sealed class JobDispatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // The host stops the web server before the hosted services (minimal hosting starts it last), and the server waits
-        // for its open requests and hub connections, up to the 30 s shutdown timeout, while this loop would go on claiming
-        // jobs it must then hand back. So the runs are handed back as soon as the application starts stopping.
+        // This service is stopped only after others (the web server's graceful stop among them) are done, up to the host's
+        // 30 s shutdown timeout — a chaos run's replica went on claiming and capturing that long after "Application is
+        // shutting down". So the runs are handed back, and nothing more claimed, as soon as the application starts stopping.
         using var onStopping = lifetime.ApplicationStopping.Register(HandBackAll);
         while (!stoppingToken.IsCancellationRequested)
         {
