@@ -42,4 +42,24 @@ public sealed class ScraperClientOptions
     /// <summary>Politeness limit per target server when no Scraper has advertised its own (Capture:PerHostConcurrency).</summary>
     [Range(1, 100)]
     public int PerHostConcurrency { get; set; } = 2;
+
+    /// <summary>
+    /// Which Scraper replica a capture's page is reserved on: <see cref="ScraperPlacement.Pack"/> fills the busiest replica
+    /// that still has a free page, <see cref="ScraperPlacement.Spread"/> the one with the most free pages.
+    /// </summary>
+    public ScraperPlacement Placement { get; set; } = ScraperPlacement.Spread;
+}
+
+/// <summary>How the dispatcher chooses among Scraper replicas with a free page.</summary>
+public enum ScraperPlacement
+{
+    /// <summary>
+    /// The busiest replica with a free page first, ties in a fixed order: at light load one browser does the work. Two
+    /// Chromiums sharing the machine's cores spend ~1.45× the CPU per page of one doing the same pages (docs/benchmarks.md,
+    /// "two browsers"); a second replica still takes captures once the first is full, and all of them if it is lost.
+    /// </summary>
+    Pack,
+
+    /// <summary>The replica with the most free pages first, ties in turn: every replica's browser shares the load.</summary>
+    Spread,
 }

@@ -70,15 +70,7 @@ public sealed class ScraperReservations(
             {
                 return new CaptureReservationResult(new CaptureReservation(host, null, null, metrics.CaptureReservationHeld), CaptureRefusal.None);
             }
-            // Most free pages first (as last seen), the rest in turn, so replicas share the load.
-            var free = _freePages;
-            var start = Interlocked.Increment(ref _rotation);
-            var order = scrapers.Live
-                .Select((s, i) => (Scraper: s, Turn: (i + start) % scrapers.Live.Count))
-                .OrderByDescending(x => free.GetValueOrDefault(x.Scraper.Url, x.Scraper.Pages))
-                .ThenBy(x => x.Turn)
-                .Select(x => x.Scraper)
-                .Where(s => s.Pages > 0);
+            var order = PlacementOrder(scrapers.Live, _freePages, options.CurrentValue.Placement, Interlocked.Increment(ref _rotation));
             foreach (var scraper in order)
             {
                 if (await semaphore.TryAcquireAsync(ScraperRegistry.PageResource(scraper.Url), scraper.Pages, ct) is { } page)
@@ -98,6 +90,26 @@ public sealed class ScraperReservations(
                 await host.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// The replicas to try for a page, in order, from the free pages last seen (a replica not seen counts as all free):
+    /// <see cref="ScraperPlacement.Pack"/> the busiest with a free page first (ties in the registry's order), then the full
+    /// ones; <see cref="ScraperPlacement.Spread"/> the most free pages first (ties in turn from <paramref name="rotation"/>).
+    /// The counts can be stale: a replica that turns out full is passed over by its semaphore. Replicas advertising no
+    /// page are left out.
+    /// </summary>
+    internal static IEnumerable<ScraperCapacity> PlacementOrder(
+        IReadOnlyList<ScraperCapacity> live, IReadOnlyDictionary<string, int> freePages, ScraperPlacement placement, int rotation)
+    {
+        var pack = placement == ScraperPlacement.Pack;
+        return live
+            .Select((s, i) => (Scraper: s, Free: freePages.GetValueOrDefault(s.Url, s.Pages), Turn: pack ? i : (int)((uint)(i + rotation) % (uint)live.Count)))
+            .Where(x => x.Scraper.Pages > 0)
+            .OrderBy(x => pack ? (x.Free > 0 ? x.Free : int.MaxValue) : -x.Free)
+            .ThenBy(x => x.Turn)
+            .Select(x => x.Scraper)
+            .ToList();
     }
 
     private static string HostResource(string targetServer) =>

@@ -26,16 +26,54 @@ namespace Platform.Peers.Bench;
 /// </summary>
 internal static class CaptureVariants
 {
-    private sealed record Variant(string Name, bool Sandbox, bool Proxy, bool Guard, int Browsers, bool ScraperContext, bool FastPng = false, bool Flags = true);
+    private sealed record Variant(string Name, bool Sandbox, bool Proxy, bool Guard, int Browsers, bool ScraperContext, bool FastPng = false, bool Flags = true,
+        bool UserOnly = false, string[]? Extra = null, string? Wrapper = null, string? Without = null, bool SandboxOn = false);
     private static long _pngBytes;
 
-    public static async Task RunAsync(IReadOnlyList<Uri> pages, int concurrency, int rounds)
+    /// <summary>Chromium as the sandbox user keeping CAP_SYS_NICE (ambient), as the Scraper's wrapper starts it.</summary>
+    private const string SysNiceWrapper = """
+        #!/bin/sh
+        for arg in "$@"; do case "$arg" in --user-data-dir=*) profile="${arg#--user-data-dir=}" ;; esac; done
+        chown -R platform-chromium:platform-chromium "$profile"
+        mkdir -p "$profile/home" && chown platform-chromium:platform-chromium "$profile/home"
+        export HOME="$profile/home"
+        exec setpriv --reuid=platform-chromium --regid=platform-chromium --init-groups --inh-caps=-all,+sys_nice --ambient-caps=+sys_nice --bounding-set=-all,+sys_nice -- /usr/bin/chromium "$@"
+        """;
+
+    public static async Task RunAsync(IReadOnlyList<Uri> pages, int concurrency, int rounds, string only)
     {
-        Variant[] variants =
+        Variant[] all =
         [
             new("plain playwright", false, false, false, 1, false, Flags: false),
             new("scraper flags", false, false, false, 1, false),
             new("+ sandbox user", true, false, false, 1, false),
+            // The sandbox's parts apart: the user without the sandbox, and the sandbox without its seccomp-bpf layer.
+            new("+ user, no sandbox", true, false, false, 1, false, UserOnly: true),
+            new("+ sandbox, no seccomp", true, false, false, 1, false, Extra: ["--disable-seccomp-filter-sandbox"]),
+            // Shared memory in /dev/shm (tmpfs) instead of files under /tmp, as root and as the sandbox user (no sandbox).
+            new("- dev-shm flag", false, false, false, 1, false, Without: "--disable-dev-shm-usage"),
+            new("- dev-shm flag, user", true, false, false, 1, false, UserOnly: true, Without: "--disable-dev-shm-usage"),
+            new("- dev-shm flag, sandbox", true, false, false, 1, false, Without: "--disable-dev-shm-usage"),
+            // The sandbox user with CAP_SYS_NICE (ambient), so the browser can raise threads' priority as root's can: no sandbox, then sandbox.
+            new("+ user, nice allowed", false, false, false, 1, false, Extra: ["--no-sandbox"], Wrapper: SysNiceWrapper),
+            new("+ sandbox, nice allowed", false, false, false, 1, false, SandboxOn: true, Wrapper: SysNiceWrapper),
+            // Root, no sandbox, but the sandbox wrapper's environment (HOME and the XDG folders inside the fresh profile).
+            new("+ wrapper env as root", false, false, false, 1, false, Wrapper: """
+                #!/bin/sh
+                for arg in "$@"; do case "$arg" in --user-data-dir=*) profile="${arg#--user-data-dir=}" ;; esac; done
+                mkdir -p "$profile/home"
+                export HOME="$profile/home" XDG_CONFIG_HOME="$profile/home/.config" XDG_CACHE_HOME="$profile/home/.cache"
+                exec /usr/bin/chromium "$@"
+                """),
+            // The sandbox user, no sandbox, with one HOME kept across launches (made once, owned by the user).
+            new("+ user, kept home", false, false, false, 1, false, Extra: ["--no-sandbox"], Wrapper: """
+                #!/bin/sh
+                for arg in "$@"; do case "$arg" in --user-data-dir=*) profile="${arg#--user-data-dir=}" ;; esac; done
+                chown -R platform-chromium:platform-chromium "$profile"
+                mkdir -p /tmp/bench-chromium-home && chown platform-chromium:platform-chromium /tmp/bench-chromium-home
+                export HOME=/tmp/bench-chromium-home
+                exec setpriv --reuid=platform-chromium --regid=platform-chromium --init-groups -- /usr/bin/chromium "$@"
+                """),
             new("+ egress proxy", false, true, false, 1, false),
             new("+ request guard", false, false, true, 1, false),
             new("+ two browsers", false, false, false, 2, false),
@@ -43,6 +81,8 @@ internal static class CaptureVariants
             new("+ fast png (cdp)", false, false, false, 1, false, FastPng: true),
             new("all but fast png", true, true, true, 2, true),
         ];
+        var words = only.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var variants = all.Where((v, i) => i == 0 || words.Length == 0 || words.Any(w => v.Name.Contains(w, StringComparison.OrdinalIgnoreCase))).ToArray();
         var services = new ServiceCollection()
             .AddLogging()
             .AddMetrics()
@@ -94,14 +134,14 @@ internal static class CaptureVariants
                 }
                 var t = totals[variant.Name];
                 totals[variant.Name] = (t.Seconds + elapsed, t.Cpu + chromium, t.Pages + pages.Count);
-                Console.WriteLine($"  round {round + 1} {variant.Name,-16} {60 * pages.Count / elapsed,6:0.0} pages/min, Chromium {1000 * chromium / pages.Count,5:0} ms CPU per page, PNG {Interlocked.Read(ref _pngBytes) / pages.Count / 1024} KiB avg; by type (ms/page) {types}");
+                Console.WriteLine($"  round {round + 1} {variant.Name,-22} {60 * pages.Count / elapsed,6:0.0} pages/min, Chromium {1000 * chromium / pages.Count,5:0} ms CPU per page, PNG {Interlocked.Read(ref _pngBytes) / pages.Count / 1024} KiB avg; by type (ms/page) {types}");
             }
         }
         var baseline = totals[variants[0].Name];
         Console.WriteLine($"Totals (ratio to {variants[0].Name}):");
         foreach (var (name, t) in totals)
         {
-            Console.WriteLine($"  {name,-16} {60 * t.Pages / t.Seconds,6:0.0} pages/min ({baseline.Seconds / t.Seconds * t.Pages / baseline.Pages:0.00}×), " +
+            Console.WriteLine($"  {name,-22} {60 * t.Pages / t.Seconds,6:0.0} pages/min ({baseline.Seconds / t.Seconds * t.Pages / baseline.Pages:0.00}×), " +
                               $"Chromium {1000 * t.Cpu / t.Pages,5:0} ms CPU per page ({t.Cpu / t.Pages / (baseline.Cpu / baseline.Pages):0.00}×)");
         }
     }
@@ -146,12 +186,19 @@ internal static class CaptureVariants
         {
             ExecutablePath = "/usr/bin/chromium",
             Headless = true,
-            ChromiumSandbox = variant.Sandbox,
-            Args = [.. variant.Flags ? BrowserHost.ChromiumArguments() : CaptureBench.PlainArguments, .. variant.Proxy ? BrowserHost.EgressArguments(proxy) : []],
+            ChromiumSandbox = (variant.Sandbox && !variant.UserOnly) || variant.SandboxOn,
+            Args = [.. (variant.Flags ? BrowserHost.ChromiumArguments() : CaptureBench.PlainArguments).Where(a => a != variant.Without), .. variant.Proxy ? BrowserHost.EgressArguments(proxy) : [], .. variant.Extra ?? []],
         };
         if (variant.Sandbox && !OperatingSystem.IsWindows())
         {
             SandboxUser.Apply(launch, new BrowserOptions());
+        }
+        if (variant.Wrapper is { } script && !OperatingSystem.IsWindows())
+        {
+            var path = Path.Combine(Path.GetTempPath(), $"bench-chromium-{Math.Abs(variant.Name.GetHashCode()):x}.sh");
+            File.WriteAllText(path, script.ReplaceLineEndings("\n") + "\n");
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            launch.ExecutablePath = path;
         }
         return playwright.Chromium.LaunchAsync(launch);
     }

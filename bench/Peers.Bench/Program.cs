@@ -12,7 +12,8 @@ using Platform.Testing;
 // 1. Captures of a 200-page local site (150 ms per page, HTML + full-page PNG) at concurrency 1 and 4: Platform through its
 //    public API against plain Playwright for .NET on the same Chromium (warm browser + new context per capture, and a
 //    browser per capture), and the warm browser again with the Scraper's flags.
-//    --only capture-variants: the warm pool with each of the Scraper's differences alone (no app started).
+//    --only capture-variants: the warm pool with each of the Scraper's differences alone (no app started); --variants a,b
+//    runs only those whose names contain one of the words (the first, the baseline, always runs).
 // 2. No-op job throughput and submit→start latency: Platform's job engine against Hangfire on the same PostgreSQL.
 // 3. Semaphore acquire latency: Platform's Redis semaphore against DistributedLock.Redis on the same Redis.
 // Writes results.csv and SVG charts into --out (default artifacts/peers-bench). --only capture,jobs,semaphore runs those parts.
@@ -38,7 +39,7 @@ await using var site = await FixtureSite.StartAsync();
 var pages = Enumerable.Range(0, pageCount).Select(i => site.SitePage(i, pageLatencyMs, i % site.Hosts.Count)).ToList();
 if (only.SequenceEqual(["capture-variants"]))
 {
-    await CaptureVariants.RunAsync(pages, 4, Argument("--rounds", 2));
+    await CaptureVariants.RunAsync(pages, 4, Argument("--rounds", 2), ArgumentText("--variants", ""));
     return 0;
 }
 
@@ -47,6 +48,12 @@ var options = new PlatformAppOptions { ApiReplicas = apiReplicas, ScraperReplica
 // The site is on 127.0.0.x: both the Api's URL check and the Scraper's egress must allow private networks.
 options.ApiEnvironment["Capture__AllowPrivateNetworks"] = "true";
 options.ScraperEnvironment["Capture__AllowPrivateNetworks"] = "true";
+// --placement pack|spread: which Scraper replica the dispatcher reserves a page on (Scraper:Placement; the Api's default otherwise).
+if (ArgumentText("--placement", "") is { Length: > 0 } placement)
+{
+    options.ApiEnvironment["Scraper__Placement"] = placement;
+    Console.WriteLine($"Scraper placement: {placement}");
+}
 await using var app = await PlatformApp.StartAsync(options);
 Console.WriteLine($"Ready in {app.StartupDuration.TotalSeconds:0.0} s at {app.GatewayUrl}");
 // What the app costs doing nothing (heartbeats, polls, the orchestrator), the floor under every figure below.

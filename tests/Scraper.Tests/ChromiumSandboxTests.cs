@@ -43,10 +43,57 @@ public sealed class ChromiumSandboxTests(ScraperFixture fixture) : IClassFixture
             Assert.Equal("1", status["NoNewPrivs"]);
             Assert.NotEqual(Namespace(browserPid, "user"), Namespace(renderer, "user"));
             Assert.NotEqual(Namespace(browserPid, "pid"), Namespace(renderer, "pid"));
+            Assert.Equal(NoCapabilities, status["CapEff"]);
+            Assert.Equal(NoCapabilities, status["CapAmb"]);
         }
         Assert.DoesNotContain("--no-sandbox", Cmdline(browserPid));
-        Assert.NotEqual("0", Status(browserPid)!["Uid"].Split('\t')[0]);
+        var browser = Status(browserPid)!;
+        Assert.NotEqual("0", browser["Uid"].Split('\t')[0]);
+        if (Environment.UserName == "root")
+        {
+            // Started as the sandbox user, the browser keeps exactly one capability, CAP_SYS_NICE (bit 23), and uses it:
+            // some thread of the browser or a renderer (compositor, IO) runs at a raised priority (a negative nice).
+            Assert.Equal(SysNiceOnly, browser["CapEff"]);
+            var raised = Threads([browserPid, .. renderers.Select(r => r.Pid)]).Where(t => t.Nice < 0).ToList();
+            Assert.True(raised.Count > 0, "no Chromium thread runs at a raised priority");
+        }
         Assert.NotNull((await capture).Result);
+    }
+
+    private const string NoCapabilities = "0000000000000000";
+    private const string SysNiceOnly = "0000000000800000";
+
+    /// <summary>Every thread of these processes with its nice value (field 19 of /proc/{pid}/task/{tid}/stat).</summary>
+    private static IEnumerable<(int Pid, string Name, int Nice)> Threads(IEnumerable<int> pids)
+    {
+        foreach (var pid in pids)
+        {
+            string[] tasks;
+            try
+            {
+                tasks = Directory.GetDirectories($"/proc/{pid}/task");
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            foreach (var task in tasks)
+            {
+                string stat;
+                try
+                {
+                    stat = File.ReadAllText(Path.Combine(task, "stat"));
+                }
+                catch (IOException)
+                {
+                    continue;
+                }
+                // "tid (name) state ppid …": the fields after the name's closing parenthesis start at field 3.
+                var close = stat.LastIndexOf(')');
+                var fields = stat[(close + 2)..].Split(' ');
+                yield return (pid, stat[(stat.IndexOf('(') + 1)..close], int.Parse(fields[19 - 3], System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
     }
 
     /// <summary>

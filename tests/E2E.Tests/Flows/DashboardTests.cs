@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using Npgsql;
 using Platform.E2E.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
@@ -53,14 +54,10 @@ public sealed class DashboardTests(PlatformAppFixture fixture)
         await Expect(whole.First).ToBeVisibleAsync(new() { Timeout = Patience });
         await SaveAsync(page, "11-dashboard-traces");
 
-        // The newest such trace is this test's job (the other tests' jobs ended before it began): its detail page shows
-        // the gateway's, the Api's and the Scraper's spans, and the job.execute span carries the job's id.
-        // Its name cell carries the trace id (the title reads "Name: …\nTrace Id: …"); open the detail page by that id rather
-        // than by the name's text, which the dashboard re-renders (highlights, live updates) while the page is read.
-        var title = await whole.Last.GetByRole(AriaRole.Gridcell).Filter(new() { HasText = "gateway: " }).First
-            .GetAttributeAsync("title", new() { Timeout = Patience });
-        var traceId = Regex.Match(title ?? "", @"Trace Id: ([0-9a-f]{32})").Groups[1].Value;
-        Assert.False(string.IsNullOrEmpty(traceId), $"no trace id in the name cell's title: {title}");
+        // This job's trace: the id the Api stored with the job (the submitting request's traceparent), not a place in the
+        // list, where other tests' traces can land after it (the newest row was another job's in 2 of 4 runs). Its detail
+        // page shows the gateway's, the Api's and the Scraper's spans, and the job.execute span carries the job's id.
+        var traceId = await JobTraceIdAsync(jobId);
         await page.GotoAsync($"/traces/detail/{traceId}");
         var spans = page.GetByRole(AriaRole.Row);
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { NameRegex = new Regex(@"^gateway$") }).First).ToBeVisibleAsync(new() { Timeout = Patience });
@@ -69,6 +66,20 @@ public sealed class DashboardTests(PlatformAppFixture fixture)
         await spans.Filter(new() { HasText = "job.execute" }).First.ClickAsync();
         await Expect(page.GetByText(jobId).First).ToBeVisibleAsync(new() { Timeout = Patience });
         await SaveAsync(page, "12-dashboard-trace-detail");
+    }
+
+    /// <summary>The trace id of the request that submitted the job, as the Api stored it (W3C traceparent
+    /// <c>00-{trace id}-{span id}-{flags}</c>).</summary>
+    private async Task<string> JobTraceIdAsync(string jobId)
+    {
+        await using var db = new NpgsqlConnection(fixture.App.PostgresConnectionString);
+        await db.OpenAsync(TestContext.Current.CancellationToken);
+        await using var query = new NpgsqlCommand("SELECT trace_parent FROM jobs WHERE id = @id", db);
+        query.Parameters.AddWithValue("id", Guid.Parse(jobId));
+        var traceParent = await query.ExecuteScalarAsync(TestContext.Current.CancellationToken) as string;
+        var traceId = traceParent?.Split('-') is [_, var id, _, _] ? id : "";
+        Assert.Matches("^[0-9a-f]{32}$", traceId);
+        return traceId;
     }
 
     /// <summary>One URL job through the gateway, submitted as a user does, run to completion.</summary>
