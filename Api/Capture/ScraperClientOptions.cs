@@ -47,7 +47,7 @@ public sealed class ScraperClientOptions
     /// Which Scraper replica a capture's page is reserved on: <see cref="ScraperPlacement.Pack"/> fills the busiest replica
     /// that still has a free page, <see cref="ScraperPlacement.Spread"/> the one with the most free pages.
     /// </summary>
-    public ScraperPlacement Placement { get; set; } = ScraperPlacement.Spread;
+    public ScraperPlacement Placement { get; set; } = ScraperPlacement.Pack;
 }
 
 /// <summary>How the dispatcher chooses among Scraper replicas with a free page.</summary>

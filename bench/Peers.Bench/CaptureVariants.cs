@@ -30,14 +30,14 @@ internal static class CaptureVariants
         bool UserOnly = false, string[]? Extra = null, string? Wrapper = null, string? Without = null, bool SandboxOn = false);
     private static long _pngBytes;
 
-    /// <summary>Chromium as the sandbox user keeping CAP_SYS_NICE (ambient), as the Scraper's wrapper starts it.</summary>
-    private const string SysNiceWrapper = """
+    /// <summary>Chromium as the sandbox user with no capability at all (the Scraper's wrapper keeps CAP_SYS_NICE).</summary>
+    private const string NoCapabilityWrapper = """
         #!/bin/sh
         for arg in "$@"; do case "$arg" in --user-data-dir=*) profile="${arg#--user-data-dir=}" ;; esac; done
         chown -R platform-chromium:platform-chromium "$profile"
         mkdir -p "$profile/home" && chown platform-chromium:platform-chromium "$profile/home"
         export HOME="$profile/home"
-        exec setpriv --reuid=platform-chromium --regid=platform-chromium --init-groups --inh-caps=-all,+sys_nice --ambient-caps=+sys_nice --bounding-set=-all,+sys_nice -- /usr/bin/chromium "$@"
+        exec setpriv --reuid=platform-chromium --regid=platform-chromium --init-groups --inh-caps=-all --bounding-set=-all -- /usr/bin/chromium "$@"
         """;
 
     public static async Task RunAsync(IReadOnlyList<Uri> pages, int concurrency, int rounds, string only)
@@ -50,13 +50,11 @@ internal static class CaptureVariants
             // The sandbox's parts apart: the user without the sandbox, and the sandbox without its seccomp-bpf layer.
             new("+ user, no sandbox", true, false, false, 1, false, UserOnly: true),
             new("+ sandbox, no seccomp", true, false, false, 1, false, Extra: ["--disable-seccomp-filter-sandbox"]),
-            // Shared memory in /dev/shm (tmpfs) instead of files under /tmp, as root and as the sandbox user (no sandbox).
+            // Shared memory in /dev/shm (tmpfs) instead of files under /tmp, as root and sandboxed.
             new("- dev-shm flag", false, false, false, 1, false, Without: "--disable-dev-shm-usage"),
-            new("- dev-shm flag, user", true, false, false, 1, false, UserOnly: true, Without: "--disable-dev-shm-usage"),
             new("- dev-shm flag, sandbox", true, false, false, 1, false, Without: "--disable-dev-shm-usage"),
-            // The sandbox user with CAP_SYS_NICE (ambient), so the browser can raise threads' priority as root's can: no sandbox, then sandbox.
-            new("+ user, nice allowed", false, false, false, 1, false, Extra: ["--no-sandbox"], Wrapper: SysNiceWrapper),
-            new("+ sandbox, nice allowed", false, false, false, 1, false, SandboxOn: true, Wrapper: SysNiceWrapper),
+            // The sandbox user as before it kept CAP_SYS_NICE: its browser cannot raise its display threads' priority.
+            new("+ sandbox user, no cap", false, false, false, 1, false, SandboxOn: true, Wrapper: NoCapabilityWrapper),
             // Root, no sandbox, but the sandbox wrapper's environment (HOME and the XDG folders inside the fresh profile).
             new("+ wrapper env as root", false, false, false, 1, false, Wrapper: """
                 #!/bin/sh
