@@ -55,7 +55,7 @@ public enum ScraperPlacement
 {
     /// <summary>
     /// The busiest replica with a free page first, ties in a fixed order: at light load one browser does the work. Two
-    /// Chromiums sharing the machine's cores spend ~1.45× the CPU per page of one doing the same pages (docs/benchmarks.md,
+    /// Chromiums sharing the machine's cores spend 1.2–1.5× the CPU per page of one doing the same pages (docs/benchmarks.md,
     /// "two browsers"); a second replica still takes captures once the first is full, and all of them if it is lost.
     /// </summary>
     Pack,

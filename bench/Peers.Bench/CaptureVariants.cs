@@ -27,18 +27,9 @@ namespace Platform.Peers.Bench;
 internal static class CaptureVariants
 {
     private sealed record Variant(string Name, bool Sandbox, bool Proxy, bool Guard, int Browsers, bool ScraperContext, bool FastPng = false, bool Flags = true,
-        bool UserOnly = false, string[]? Extra = null, string? Wrapper = null, string? Without = null, bool SandboxOn = false);
+        bool UserOnly = false, string[]? Extra = null, string? Wrapper = null, string? Without = null,
+        Func<string, string>? EditSandboxWrapper = null);
     private static long _pngBytes;
-
-    /// <summary>Chromium as the sandbox user with no capability at all (the Scraper's wrapper keeps CAP_SYS_NICE).</summary>
-    private const string NoCapabilityWrapper = """
-        #!/bin/sh
-        for arg in "$@"; do case "$arg" in --user-data-dir=*) profile="${arg#--user-data-dir=}" ;; esac; done
-        chown -R platform-chromium:platform-chromium "$profile"
-        mkdir -p "$profile/home" && chown platform-chromium:platform-chromium "$profile/home"
-        export HOME="$profile/home"
-        exec setpriv --reuid=platform-chromium --regid=platform-chromium --init-groups --inh-caps=-all --bounding-set=-all -- /usr/bin/chromium "$@"
-        """;
 
     public static async Task RunAsync(IReadOnlyList<Uri> pages, int concurrency, int rounds, string only)
     {
@@ -54,7 +45,8 @@ internal static class CaptureVariants
             new("- dev-shm flag", false, false, false, 1, false, Without: "--disable-dev-shm-usage"),
             new("- dev-shm flag, sandbox", true, false, false, 1, false, Without: "--disable-dev-shm-usage"),
             // The sandbox user as before it kept CAP_SYS_NICE: its browser cannot raise its display threads' priority.
-            new("+ sandbox user, no cap", false, false, false, 1, false, SandboxOn: true, Wrapper: NoCapabilityWrapper),
+            new("+ sandbox user, no cap", true, false, false, 1, false,
+                EditSandboxWrapper: w => w.Replace("-all,+sys_nice --ambient-caps=+sys_nice", "-all").Replace("--bounding-set=-all,+sys_nice", "--bounding-set=-all")),
             // Root, no sandbox, but the sandbox wrapper's environment (HOME and the XDG folders inside the fresh profile).
             new("+ wrapper env as root", false, false, false, 1, false, Wrapper: """
                 #!/bin/sh
@@ -184,14 +176,25 @@ internal static class CaptureVariants
         {
             ExecutablePath = "/usr/bin/chromium",
             Headless = true,
-            ChromiumSandbox = (variant.Sandbox && !variant.UserOnly) || variant.SandboxOn,
+            ChromiumSandbox = variant.Sandbox && !variant.UserOnly,
             Args = [.. (variant.Flags ? BrowserHost.ChromiumArguments() : CaptureBench.PlainArguments).Where(a => a != variant.Without), .. variant.Proxy ? BrowserHost.EgressArguments(proxy) : [], .. variant.Extra ?? []],
         };
         if (variant.Sandbox && !OperatingSystem.IsWindows())
         {
             SandboxUser.Apply(launch, new BrowserOptions());
         }
-        if (variant.Wrapper is { } script && !OperatingSystem.IsWindows())
+        // The Scraper's own wrapper with one edit, or a script of the variant's own, in place of the executable.
+        var script = variant.Wrapper;
+        if (variant.EditSandboxWrapper is { } edit)
+        {
+            var own = File.ReadAllText(launch.ExecutablePath!);
+            script = edit(own);
+            if (script == own)
+            {
+                throw new InvalidOperationException($"The variant '{variant.Name}' no longer changes the Scraper's wrapper: update its edit.");
+            }
+        }
+        if (script is not null && !OperatingSystem.IsWindows())
         {
             var path = Path.Combine(Path.GetTempPath(), $"bench-chromium-{Math.Abs(variant.Name.GetHashCode()):x}.sh");
             File.WriteAllText(path, script.ReplaceLineEndings("\n") + "\n");
