@@ -102,12 +102,14 @@ public sealed class CaptureRunner(
             // Every frame is written: the caller has its answer now, not after the page has closed (~35 ms). The page
             // still counts against the pool, and the capture's slot is held, until the close below is done.
             await writer.CompleteAsync();
+            var streamEndedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
             await session.CloseAsync();
             lease?.Dispose();
             warm.Refill(); // the next capture's context, prepared while this one's result travels on
             var closedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
             metrics.CaptureFinished(frames.Elapsed, outcome);
-            log.Add(new CaptureTimeline(url.IdnHost, outcome, slot.HostSlotAt, pageOpenedAt, closedAt, closedAt, generation, loadedAt, outputsAt));
+            log.Add(new CaptureTimeline(url.IdnHost, outcome, slot.HostSlotAt, pageOpenedAt, closedAt, closedAt, generation, loadedAt, outputsAt,
+                streamEndedAt, url.AbsoluteUri));
         }
     }
 

@@ -46,6 +46,8 @@ public sealed class CaptureLog
 /// <param name="HostReleasedAt">When the host slot was released (after the page closed).</param>
 /// <param name="LoadedAt">When navigation and the requested wait were done (0 if the capture never got there).</param>
 /// <param name="OutputsAt">When the last output was written (0 if the capture never got there).</param>
+/// <param name="StreamEndedAt">When the response's last frame was written, before the page closed (0 if it never was).</param>
+/// <param name="Url">The URL asked for: which capture this was (the log is served to the cluster's operators and tests only).</param>
 public sealed record CaptureTimeline(
     string Host, string Outcome, long HostSlotAt, long PageOpenedAt, long PageClosedAt, long HostReleasedAt, int BrowserGeneration,
-    long LoadedAt = 0, long OutputsAt = 0);
+    long LoadedAt = 0, long OutputsAt = 0, long StreamEndedAt = 0, string? Url = null);

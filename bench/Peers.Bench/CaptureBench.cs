@@ -39,7 +39,7 @@ internal static class CaptureBench
     /// <summary>Workers each take the next page until all are captured; a failure is counted and logged, never retried.</summary>
     public static async Task<CaptureRun> RunAsync(string subject, int concurrency, IReadOnlyList<Uri> pages, string appTag, Func<int, Uri, Task> capture)
     {
-        var cpu = ProcessCpu.Snapshot(appTag);
+        using var cpu = ProcessCpu.Snapshot(appTag);
         var next = -1;
         var failures = 0;
         var latencies = new List<double>();
@@ -67,7 +67,7 @@ internal static class CaptureBench
         }));
         var run = new CaptureRun(subject, concurrency, pages.Count, clock.Elapsed, Stats.Sorted(latencies), failures);
         Console.WriteLine($"  {subject,-20} ×{concurrency}: {run.PerMinute,6:0.0} pages/min, p50 {run.P50,6:0} ms, p95 {run.P95,6:0} ms, failures {failures}");
-        Console.WriteLine($"    {cpu.Describe(appTag, pages.Count, "page")}");
+        Console.WriteLine($"    {cpu.Describe(pages.Count, "page")}");
         return run;
     }
 
@@ -141,6 +141,6 @@ internal static class CaptureBench
                 throw new InvalidOperationException($"job {id}: empty {task.GetProperty("format").GetString()}");
             }
         }
-        return new PlatformCapture(Guid.Parse(id), submitted, DateTimeOffset.UtcNow);
+        return new PlatformCapture(Guid.Parse(id), url, submitted, DateTimeOffset.UtcNow);
     }
 }

@@ -26,7 +26,7 @@ namespace Platform.Peers.Bench;
 /// </summary>
 internal static class CaptureVariants
 {
-    private sealed record Variant(string Name, bool Sandbox, bool Proxy, bool Guard, int Browsers, bool ScraperContext, bool FastPng = false, bool Flags = true,
+    private sealed record Variant(string Name, bool Sandbox, bool Proxy, bool Guard, int Browsers, bool ScraperContext, bool FastPng = false, bool Flags = true, bool CdpPng = false,
         bool UserOnly = false, string[]? Extra = null, string? Wrapper = null, string? Without = null,
         Func<string, string>? EditSandboxWrapper = null);
     private static long _pngBytes;
@@ -64,15 +64,21 @@ internal static class CaptureVariants
                 export HOME=/tmp/bench-chromium-home
                 exec setpriv --reuid=platform-chromium --regid=platform-chromium --init-groups -- /usr/bin/chromium "$@"
                 """),
+            // Best-effort tasks: Chromium runs its ThreadPool's BEST_EFFORT work on background-priority threads only when it
+            // may raise them back (root, or RLIMIT_NICE), so as the sandbox user that work competes at normal priority.
+            new("flags, no best-effort", false, false, false, 1, false, Extra: ["--disable-best-effort-tasks"]),
+            new("+ sandbox user, no best-effort", true, false, false, 1, false, Extra: ["--disable-best-effort-tasks"]),
             new("+ egress proxy", false, true, false, 1, false),
             new("+ request guard", false, false, true, 1, false),
             new("+ two browsers", false, false, false, 2, false),
             new("+ scraper context", false, false, false, 1, true),
             new("+ fast png (cdp)", false, false, false, 1, false, FastPng: true),
+            // The same PNG encoding as Playwright's, but one CDP call instead of Playwright's screenshot steps.
+            new("+ cdp png", false, false, false, 1, false, CdpPng: true),
             new("all but fast png", true, true, true, 2, true),
         ];
         var words = only.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        var variants = all.Where((v, i) => i == 0 || words.Length == 0 || words.Any(w => v.Name.Contains(w, StringComparison.OrdinalIgnoreCase))).ToArray();
+        var variants = all.Where((v, i) => i == 0 || words.Length == 0 || words.Any(w => Selects(w, v.Name, all))).ToArray();
         var services = new ServiceCollection()
             .AddLogging()
             .AddMetrics()
@@ -136,6 +142,12 @@ internal static class CaptureVariants
         }
     }
 
+    /// <summary>A word names a variant exactly, or else picks every variant whose name contains it.</summary>
+    private static bool Selects(string word, string name, Variant[] all) =>
+        all.Any(v => v.Name.Equals(word, StringComparison.OrdinalIgnoreCase))
+            ? name.Equals(word, StringComparison.OrdinalIgnoreCase)
+            : name.Contains(word, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>CPU ticks of this process's Chromium descendants (renderers reaped by the zygote included), by their --type.</summary>
     private static Dictionary<string, long> ChromiumTicks()
     {
@@ -155,8 +167,8 @@ internal static class CaptureVariants
         return result;
     }
 
-    /// <summary>The full page as PNG through CDP with <c>optimizeForSpeed</c> (faster encoding, larger file), which Playwright does not expose.</summary>
-    private static async Task<byte[]> FastPngAsync(IBrowserContext context, IPage page)
+    /// <summary>The full page as PNG in one CDP call; with <c>optimizeForSpeed</c> (faster encoding, larger file, which Playwright does not expose) or not.</summary>
+    private static async Task<byte[]> CdpPngAsync(IBrowserContext context, IPage page, bool optimizeForSpeed)
     {
         var size = await page.EvaluateAsync<double[]>("() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]");
         var cdp = await context.NewCDPSessionAsync(page);
@@ -164,7 +176,7 @@ internal static class CaptureVariants
         {
             ["format"] = "png",
             ["captureBeyondViewport"] = true,
-            ["optimizeForSpeed"] = true,
+            ["optimizeForSpeed"] = optimizeForSpeed,
             ["clip"] = new Dictionary<string, object> { ["x"] = 0, ["y"] = 0, ["width"] = Math.Max(size[0], 1280), ["height"] = Math.Max(size[1], 800), ["scale"] = 1 },
         });
         return Convert.FromBase64String(result!.Value.GetProperty("data").GetString()!);
@@ -214,7 +226,7 @@ internal static class CaptureVariants
             await new RequestGuard(policy, NullLogger.Instance).AttachAsync(context);
         }
         var page = await context.NewPageAsync();
-        var png = await CaptureBench.CapturePageAsync(page, url, variant.FastPng ? p => FastPngAsync(context, p) : null);
+        var png = await CaptureBench.CapturePageAsync(page, url, variant.FastPng || variant.CdpPng ? p => CdpPngAsync(context, p, variant.FastPng) : null);
         Interlocked.Add(ref _pngBytes, png);
     }
 }

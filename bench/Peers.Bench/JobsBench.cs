@@ -57,13 +57,13 @@ internal static class JobsBench
         }
 
         MarkPhase("platform-timed");
-        var cpu = ProcessCpu.Snapshot(appTag);
+        using var cpu = ProcessCpu.Snapshot(appTag);
         var clock = Stopwatch.StartNew();
         var loaded = await Stats.ForEachAsync(work, inFlight, SubmitNoOpAsync);
         await WaitNoneUnfinishedAsync(db, TimeSpan.FromMinutes(10));
         var elapsed = clock.Elapsed;
         await WaitFinishedAsync(db, loaded, TimeSpan.FromSeconds(1));
-        Console.WriteLine($"  platform no-op jobs: {cpu.Describe(appTag, work.Count, "job")}");
+        Console.WriteLine($"  platform no-op jobs: {cpu.Describe(work.Count, "job")}");
         var loadedStarts = await StartLatenciesAsync(db, loaded);
         var idleStarts = await StartLatenciesAsync(db, idle);
         var run = new JobsRun(Platform, work.Count, loadedStarts.Count, elapsed, idleStarts, loadedStarts);
@@ -196,7 +196,7 @@ internal static class JobsBench
         }
 
         var before = ids;
-        var cpu = ProcessCpu.Snapshot(appTag);
+        using var cpu = ProcessCpu.Snapshot(appTag);
         var clock = Stopwatch.StartNew();
         var loaded = await Stats.ForEachAsync(Enumerable.Range(0, jobs), inFlight, _ => Task.Run(() =>
         {
@@ -206,7 +206,7 @@ internal static class JobsBench
         }));
         var succeeded = await WaitSucceededAsync(db, before + jobs, TimeSpan.FromMinutes(10));
         var elapsed = clock.Elapsed;
-        Console.WriteLine($"  hangfire no-op jobs (its server runs in the bench client): {cpu.Describe(appTag, jobs, "job")}");
+        Console.WriteLine($"  hangfire no-op jobs (its server runs in the bench client): {cpu.Describe(jobs, "job")}");
         var run = new JobsRun(Hangfire, jobs, (int)(succeeded - before), elapsed, HangfireNoOp.StartLatencies(idle), HangfireNoOp.StartLatencies(loaded));
         Print(run);
         return run;

@@ -6,7 +6,7 @@ using Npgsql;
 namespace Platform.Peers.Bench;
 
 /// <summary>One Platform capture as the client saw it: the job, when it was submitted and when its last result arrived.</summary>
-internal sealed record PlatformCapture(Guid Id, DateTimeOffset Submitted, DateTimeOffset Done);
+internal sealed record PlatformCapture(Guid Id, Uri Url, DateTimeOffset Submitted, DateTimeOffset Done);
 
 /// <summary>
 /// Where a Platform capture's time goes, from the client's clock, the job's own timestamps in PostgreSQL and the Scraper's
@@ -33,8 +33,9 @@ internal static class PhaseProfile
             {
                 continue;
             }
+            // This job's capture: the same URL, its host slot taken while the job ran (the Scraper logs no job ids).
             var timeline = timelines
-                .Where(t => t.HostSlotAt >= job.Started - 5 && t.PageClosedAt <= job.Finished + 5)
+                .Where(t => t.Url == capture.Url.AbsoluteUri && t.HostSlotAt >= job.Started - 5 && t.HostSlotAt <= job.Finished + 5)
                 .OrderBy(t => t.HostSlotAt)
                 .FirstOrDefault();
             Add("submit → job stored", capture.Submitted.ToUnixTimeMilliseconds(), job.Created);
@@ -45,8 +46,9 @@ internal static class PhaseProfile
                 Add("host slot → page open", timeline.HostSlotAt, timeline.PageOpenedAt);
                 Add("page open → loaded", timeline.PageOpenedAt, timeline.LoadedAt);
                 Add("loaded → outputs written", timeline.LoadedAt, timeline.OutputsAt);
-                Add("outputs written → page closed", timeline.OutputsAt, timeline.PageClosedAt);
-                Add("page closed → job finished", timeline.PageClosedAt, job.Finished);
+                Add("outputs written → stream ended", timeline.OutputsAt, timeline.StreamEndedAt);
+                Add("stream ended → page closed", timeline.StreamEndedAt, timeline.PageClosedAt);
+                Add("stream ended → job finished", timeline.StreamEndedAt, job.Finished);
             }
             Add("job finished → client has results", job.Finished, capture.Done.ToUnixTimeMilliseconds());
             Add("total (client)", capture.Submitted.ToUnixTimeMilliseconds(), capture.Done.ToUnixTimeMilliseconds());
@@ -61,7 +63,7 @@ internal static class PhaseProfile
 
     private sealed record JobTimes(long Created, long Started, long Finished);
 
-    private sealed record Timeline(long HostSlotAt, long PageOpenedAt, long LoadedAt, long OutputsAt, long PageClosedAt);
+    private sealed record Timeline(string? Url, long HostSlotAt, long PageOpenedAt, long LoadedAt, long OutputsAt, long StreamEndedAt, long PageClosedAt);
 
     private static async Task<Dictionary<Guid, JobTimes>> JobTimesAsync(string postgres, IReadOnlyCollection<PlatformCapture> captures)
     {
@@ -88,9 +90,9 @@ internal static class PhaseProfile
             var stats = await http.GetFromJsonAsync<JsonElement>(new Uri(scraper, "/captures/stats"));
             foreach (var t in stats.GetProperty("recent").EnumerateArray())
             {
-                timelines.Add(new Timeline(
+                timelines.Add(new Timeline(t.GetProperty("url").GetString(),
                     t.GetProperty("hostSlotAt").GetInt64(), t.GetProperty("pageOpenedAt").GetInt64(), t.GetProperty("loadedAt").GetInt64(),
-                    t.GetProperty("outputsAt").GetInt64(), t.GetProperty("pageClosedAt").GetInt64()));
+                    t.GetProperty("outputsAt").GetInt64(), t.GetProperty("streamEndedAt").GetInt64(), t.GetProperty("pageClosedAt").GetInt64()));
             }
         }
         return timelines;

@@ -4,27 +4,104 @@ using Platform.Testing;
 namespace Platform.Peers.Bench;
 
 /// <summary>
-/// CPU time used by each part of the app (and by this process) between two snapshots, from /proc: where a run's CPU went.
-/// A process that exits between the snapshots counts in its parent once reaped (cutime); one not yet reaped is missed.
+/// CPU time used by each part of the app (and by this process) since a snapshot, from /proc: where a run's CPU went. The
+/// processes are sampled every 250 ms while the snapshot lives, so one that exits during the run (a browser replaced after
+/// its captures, a renderer) counts under its own role up to its last sample; its parent, which reaps it and so gains its
+/// whole lifetime's CPU in cutime, is charged only the tail after that sample. Dispose to stop the sampling.
 /// </summary>
-internal sealed class ProcessCpu
+internal sealed class ProcessCpu : IDisposable
 {
     public const double TicksPerSecond = 100; // USER_HZ on Linux
-    private readonly Dictionary<int, (string Role, long Ticks)> _start;
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
 
-    private ProcessCpu(Dictionary<int, (string Role, long Ticks)> start) => _start = start;
+    private sealed class Seen(string role, long start)
+    {
+        public string Role { get; } = role;
+        public long Start { get; } = start;
+        public long Last { get; set; } = start;
+        public int Parent { get; set; }
+        public bool Gone { get; set; }
+    }
 
-    public static ProcessCpu Snapshot(string tag) => new(Read(tag));
+    private readonly string _tag;
+    private readonly int _self = Environment.ProcessId;
+    private readonly Dictionary<int, Seen> _seen = [];
+    private readonly HashSet<int> _foreign = []; // pids looked at once and found to be neither the app's nor ours
+    private readonly Lock _gate = new();
+    private readonly Timer _timer;
+
+    private ProcessCpu(string tag)
+    {
+        _tag = tag;
+        Sample(first: true);
+        _timer = new Timer(_ => Sample(first: false), null, Interval, Interval);
+    }
+
+    public static ProcessCpu Snapshot(string tag) => new(tag);
+
+    public void Dispose() => _timer.Dispose();
 
     /// <summary>Seconds of CPU by role since the snapshot, largest first.</summary>
-    public IReadOnlyList<(string Role, double Seconds)> Since(string tag)
+    public IReadOnlyList<(string Role, double Seconds)> Since()
     {
-        var now = Read(tag);
-        return [.. now
-            .Select(p => (p.Value.Role, Ticks: p.Value.Ticks - (_start.TryGetValue(p.Key, out var before) ? before.Ticks : 0)))
-            .GroupBy(p => p.Role)
-            .Select(g => (Role: g.Key, Seconds: g.Sum(p => p.Ticks) / TicksPerSecond))
-            .OrderByDescending(r => r.Seconds)];
+        Sample(first: false);
+        lock (_gate)
+        {
+            var ticks = _seen.ToDictionary(p => p.Key, p => p.Value.Last - p.Value.Start);
+            foreach (var (pid, gone) in _seen.Where(p => p.Value.Gone))
+            {
+                // Reaped: its parent's cutime now holds its whole lifetime, counted above up to the last sample.
+                if (ticks.ContainsKey(gone.Parent))
+                {
+                    ticks[gone.Parent] = Math.Max(0, ticks[gone.Parent] - gone.Last);
+                }
+            }
+            return [.. ticks
+                .GroupBy(p => _seen[p.Key].Role)
+                .Select(g => (Role: g.Key, Seconds: g.Sum(p => p.Value) / TicksPerSecond))
+                .OrderByDescending(r => r.Seconds)];
+        }
+    }
+
+    private void Sample(bool first)
+    {
+        lock (_gate)
+        {
+            var mine = ProcessProbe.DescendantsOf(_self); // the baselines' Chromium
+            var alive = new HashSet<int>();
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(dir), out var pid) || _foreign.Contains(pid))
+                {
+                    continue;
+                }
+                try
+                {
+                    var (ticks, parent) = Read(pid);
+                    if (!_seen.TryGetValue(pid, out var seen))
+                    {
+                        if (pid != _self && !mine.Contains(pid) && !ProcessProbe.BelongsTo(pid, _tag))
+                        {
+                            _foreign.Add(pid);
+                            continue;
+                        }
+                        var role = pid == _self ? "bench client" : mine.Contains(pid) ? $"bench {Role(ProcessProbe.CommandLine(pid))}" : Role(ProcessProbe.CommandLine(pid));
+                        _seen[pid] = seen = new Seen(role, first ? ticks : 0);
+                    }
+                    seen.Last = ticks;
+                    seen.Parent = parent;
+                    alive.Add(pid);
+                }
+                catch (IOException)
+                {
+                    // exited meanwhile
+                }
+            }
+            foreach (var (pid, seen) in _seen)
+            {
+                seen.Gone = !alive.Contains(pid);
+            }
+        }
     }
 
     /// <summary>
@@ -37,18 +114,18 @@ internal sealed class ProcessCpu
         double perSecond;
         do
         {
-            var before = Snapshot(tag);
+            using var before = Snapshot(tag);
             await Task.Delay(TimeSpan.FromSeconds(2));
-            perSecond = before.Since(tag).Where(r => !r.Role.StartsWith("bench", StringComparison.Ordinal)).Sum(r => r.Seconds) / 2;
+            perSecond = before.Since().Where(r => !r.Role.StartsWith("bench", StringComparison.Ordinal)).Sum(r => r.Seconds) / 2;
         }
         while (perSecond >= 0.1 && clock.Elapsed < TimeSpan.FromMinutes(1));
         Console.WriteLine($"  quiet after {clock.Elapsed.TotalSeconds:0} s of waiting (the app at {1000 * perSecond:0} ms CPU per second)");
     }
 
     /// <summary>One line: each role's CPU seconds and, per unit of work, milliseconds.</summary>
-    public string Describe(string tag, int units, string unit)
+    public string Describe(int units, string unit)
     {
-        var roles = Since(tag);
+        var roles = Since();
         var total = roles.Sum(r => r.Seconds);
         return $"CPU {total:0.0} s ({1000 * total / units:0.0} ms per {unit}): " +
                string.Join(", ", roles.Where(r => r.Seconds > 0).Select(r => $"{r.Role} {r.Seconds:0.0} s ({1000 * r.Seconds / units:0.0} ms)"));
@@ -59,35 +136,13 @@ internal sealed class ProcessCpu
     /// CPU and that of its children that exited and were reaped (Chromium's renderers, PostgreSQL's backends).
     /// Throws <see cref="IOException"/> when the process is gone.
     /// </summary>
-    public static long Ticks(int pid)
+    public static long Ticks(int pid) => Read(pid).Ticks;
+
+    private static (long Ticks, int Parent) Read(int pid)
     {
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return fields[11..15].Sum(f => long.Parse(f, CultureInfo.InvariantCulture));
-    }
-
-    private static Dictionary<int, (string Role, long Ticks)> Read(string tag)
-    {
-        var self = Environment.ProcessId;
-        var mine = ProcessProbe.DescendantsOf(self); // the baselines' Chromium
-        var result = new Dictionary<int, (string, long)>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid) || (pid != self && !mine.Contains(pid) && !ProcessProbe.BelongsTo(pid, tag)))
-            {
-                continue;
-            }
-            try
-            {
-                var ticks = Ticks(pid);
-                result[pid] = (pid == self ? "bench client" : mine.Contains(pid) ? $"bench {Role(ProcessProbe.CommandLine(pid))}" : Role(ProcessProbe.CommandLine(pid)), ticks);
-            }
-            catch (IOException)
-            {
-                // exited meanwhile
-            }
-        }
-        return result;
+        return (fields[11..15].Sum(f => long.Parse(f, CultureInfo.InvariantCulture)), int.Parse(fields[1], CultureInfo.InvariantCulture));
     }
 
     /// <summary>What a process is, from its executable (or the assembly dotnet runs): the app's services by project name.</summary>

@@ -57,9 +57,11 @@ if (ArgumentText("--placement", "") is { Length: > 0 } placement)
 await using var app = await PlatformApp.StartAsync(options);
 Console.WriteLine($"Ready in {app.StartupDuration.TotalSeconds:0.0} s at {app.GatewayUrl}");
 // What the app costs doing nothing (heartbeats, polls, the orchestrator), the floor under every figure below.
-var idleCpu = ProcessCpu.Snapshot(app.Tag);
-await Task.Delay(TimeSpan.FromSeconds(10));
-Console.WriteLine($"Idle for 10 s: {idleCpu.Describe(app.Tag, 10, "second")}");
+using (var idleCpu = ProcessCpu.Snapshot(app.Tag))
+{
+    await Task.Delay(TimeSpan.FromSeconds(10));
+    Console.WriteLine($"Idle for 10 s: {idleCpu.Describe(10, "second")}");
+}
 
 var results = new Results();
 
