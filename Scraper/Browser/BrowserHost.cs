@@ -137,7 +137,17 @@ public sealed class BrowserHost : IHostedService, IAsyncDisposable
         // WebRTC can reach addresses the request interceptor never sees; keep it off the local network.
         "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
         $"--disable-features={string.Join(',', DisabledFeatures)}",
+        RenderersNice,
     ];
+
+    /// <summary>
+    /// Renderers start at nice 5: the zygote they are forked from is started through <c>nice</c>. Chromium run as root
+    /// lowers its renderers' main threads to nice 5 itself, and raises their display threads (compositor, IO) to -8; as any
+    /// other user it may do neither (it asks for root or <c>RLIMIT_NICE</c>, which root here cannot raise, and skips the
+    /// capability), and its renderers then cost ~1.2–1.4× the CPU per page at 4 captures at once (docs/benchmarks.md). The
+    /// browser, which keeps <c>CAP_SYS_NICE</c> under the sandbox user, still raises the display threads.
+    /// </summary>
+    public const string RenderersNice = "--zygote-cmd-prefix=/usr/bin/nice -n 5";
 
     /// <summary>
     /// Chromium keeps only the last <c>--disable-features</c> it is given, and Playwright passes its own list first, so ours

@@ -19,7 +19,7 @@ public sealed class CaptureRunner(
     BrowserHost browsers,
     PagePool pool,
     WarmContexts warm,
-    AddressPolicy addresses,
+    EgressProxy egress,
     PageScripts scripts,
     CaptureLog log,
     IOptionsMonitor<CaptureOptions> options,
@@ -34,7 +34,7 @@ public sealed class CaptureRunner(
         using var hardTimeout = new CancellationTokenSource(o.HardTimeoutMs);
         using var capture = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, slot.HostLeaseLost, hardTimeout.Token);
         var ct = capture.Token;
-        var guard = new RequestGuard(addresses, logger); // replaced by a prepared context's own guard
+        var guard = new RequestGuard(egress); // replaced by a prepared context's own guard
         var session = new ContextSession(pool);
         var outcome = "completed";
         var generation = 0;
@@ -60,7 +60,7 @@ public sealed class CaptureRunner(
             else
             {
                 context = await NewContextAsync(lease, request, session, ct);
-                await Bounded.Call(guard.AttachAsync(context), ct);
+                guard.Attach(context);
                 page = await Bounded.Call(context.NewPageAsync(), ct);
                 session.PageOpened();
             }
@@ -80,6 +80,14 @@ public sealed class CaptureRunner(
             await frames.LoadedAsync(page.Url, response?.Status);
             await new PageOutputs(page, request, frames, scripts, o, lease, logger, ct).ProduceAsync();
             outputsAt = time.GetUtcNow().ToUnixTimeMilliseconds();
+            if (guard.BlockedNavigation is { } lateHop)
+            {
+                // The page navigated to a refused address after it loaded (meta refresh, script, form): what the outputs
+                // show may be the proxy's refusal, and the page tried to reach what it may not.
+                outcome = "blocked-address";
+                await frames.ErrorAsync(CaptureProblems.Blocked(lateHop));
+                return;
+            }
             await frames.ResultAsync(page.Url, response?.Status);
         }
         catch (Exception e) when (e is PlaywrightException or OperationCanceledException or TimeoutException or ObjectDisposedException or IOException)
@@ -89,6 +97,7 @@ public sealed class CaptureRunner(
                 outcome = "cancelled"; // the caller is gone: nobody to tell
                 return;
             }
+            await guard.SettleAsync(e);
             var problem = CaptureProblems.Classify(e, lease, guard, slot.HostLeaseLost.IsCancellationRequested, hardTimeout.IsCancellationRequested);
             outcome = problem.Type[(problem.Type.LastIndexOf('/') + 1)..];
             if (problem.Type == CaptureProblemTypes.BrowserCrashed)
@@ -118,7 +127,7 @@ public sealed class CaptureRunner(
     {
         ViewportSize = viewport,
         AcceptDownloads = false,          // a download link or attachment response is cancelled, never waited on
-        ServiceWorkers = ServiceWorkerPolicy.Block, // service workers' fetches would bypass the request guard
+        ServiceWorkers = ServiceWorkerPolicy.Block, // a capture is one load: nothing installed to outlive it or answer from a cache
     };
 
     /// <summary>A fresh, isolated context for this capture, adopted by <paramref name="session"/> so every path closes it.</summary>
@@ -165,7 +174,7 @@ public sealed class CaptureRunner(
         return response;
     }
 
-    /// <summary>Why the loaded page is not captured: the egress proxy or the request guard blocked it, or the target failed.</summary>
+    /// <summary>Why the loaded page is not captured: the egress proxy refused it or one of its hops, or the target failed.</summary>
     private static async Task<(string Outcome, CaptureProblem Problem)?> RefusalAsync(IResponse? response, RequestGuard guard, CancellationToken ct)
     {
         if (response is not null && await Bounded.Call(response.HeaderValueAsync(EgressProxy.BlockedHeader), ct) is { } egressReason)

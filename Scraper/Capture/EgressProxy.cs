@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -18,6 +19,8 @@ public sealed class EgressProxy(AddressPolicy policy, ScraperMetrics metrics, IL
     public const string BlockedHeader = "X-Platform-Egress-Blocked";
     private const int MaxConnections = 512;
     private const int MaxHeadBytes = 64 * 1024;
+    private const int MaxRefusalsKept = 1024;
+    private static readonly TimeSpan RefusalKept = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan HeadTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
 
@@ -27,11 +30,39 @@ public sealed class EgressProxy(AddressPolicy policy, ScraperMetrics metrics, IL
     private TcpListener? _listener;
     private long _forwarded;
     private long _blocked;
+    private readonly ConcurrentDictionary<string, (string Reason, long At)> _refusals = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Connections forwarded / refused since start (tests prove Chromium's traffic really comes through here).</summary>
     public long Forwarded => Interlocked.Read(ref _forwarded);
     public long Blocked => Interlocked.Read(ref _blocked);
     private Task _acceptLoop = Task.CompletedTask;
+
+    /// <summary>
+    /// Why this proxy refused <paramref name="host"/>:<paramref name="port"/> in the last minute, if it did: a capture names
+    /// the refusal behind a failed request with it (<see cref="RequestGuard"/>). At most 1,024 targets are remembered.
+    /// </summary>
+    public string? RecentRefusal(string host, int port) =>
+        _refusals.TryGetValue(RefusalKey(host, port), out var refusal) && Environment.TickCount64 - refusal.At < RefusalKept.TotalMilliseconds
+            ? refusal.Reason
+            : null;
+
+    private void RememberRefusal(string host, int port, string reason)
+    {
+        var now = Environment.TickCount64;
+        if (_refusals.Count >= MaxRefusalsKept)
+        {
+            foreach (var (key, old) in _refusals)
+            {
+                if (now - old.At >= RefusalKept.TotalMilliseconds || _refusals.Count >= MaxRefusalsKept)
+                {
+                    _refusals.TryRemove(key, out _);
+                }
+            }
+        }
+        _refusals[RefusalKey(host, port)] = (reason, now);
+    }
+
+    private static string RefusalKey(string host, int port) => $"{host.Trim('[', ']')}:{port}";
 
     public Uri Address
     {
@@ -119,6 +150,7 @@ public sealed class EgressProxy(AddressPolicy policy, ScraperMetrics metrics, IL
         {
             metrics.EgressBlocked();
             Interlocked.Increment(ref _blocked);
+            RememberRefusal(request.Host, request.Port, reason ?? "not allowed");
             logger.LogInformation("Egress blocked: {Method} {Target}: {Reason}", request.Method, request.Target, reason);
             await RespondAsync(downstream, 403, "Forbidden", reason, ct);
             return;

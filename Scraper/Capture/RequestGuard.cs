@@ -1,16 +1,21 @@
-using System.Collections.Concurrent;
 using Microsoft.Playwright;
 
 namespace Platform.Scraper.Capture;
 
 /// <summary>
-/// Intercepts every request of one capture's BrowserContext (navigation, each redirect hop, subresources, WebSockets) and
-/// aborts those the <see cref="AddressPolicy"/> refuses. Decisions are cached per host for the capture's lifetime.
-/// Chromium resolves names again itself, so a DNS answer that changes between our check and its connect is not covered.
+/// Names what the <see cref="EgressProxy"/> refused during one capture, for its problem detail. Enforcement is the proxy's
+/// alone: every connection Chromium opens (navigations, each redirect hop, subresources, WebSockets) goes through it,
+/// loopback included, and is checked against the <see cref="AddressPolicy"/> at the address really connected to. This only
+/// listens to the context's failed requests (Playwright's <c>requestfailed</c>): nothing is paused or intercepted. A
+/// refused HTTPS hop or subresource fails in Chromium with a tunnel error and no headers, so its reason comes from the
+/// proxy's record of recent refusals; a refused plain-HTTP navigation carries the proxy's <see cref="EgressProxy.BlockedHeader"/>.
+/// (Intercepting every request through Playwright's route, as this class once did, cost ~20 % of Chromium's CPU per page
+/// and ~40 ms of the Playwright driver's at 4 captures at once, for a check the proxy makes anyway: docs/benchmarks.md.)
 /// </summary>
-public sealed class RequestGuard(AddressPolicy policy, ILogger logger)
+public sealed class RequestGuard(EgressProxy egress)
 {
-    private readonly ConcurrentDictionary<string, Task<string?>> _decisions = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly TimeSpan EventGrace = TimeSpan.FromMilliseconds(250);
+    private readonly TaskCompletionSource _refused = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The first URL refused, with the reason: a navigation that failed because of it is a blocked-address problem.</summary>
     public (string Url, string Reason)? FirstBlocked { get; private set; }
@@ -18,77 +23,52 @@ public sealed class RequestGuard(AddressPolicy policy, ILogger logger)
     /// <summary>A refused main-frame navigation (the target itself or one of its redirect hops).</summary>
     public (string Url, string Reason)? BlockedNavigation { get; private set; }
 
-    public async Task AttachAsync(IBrowserContext context)
+    /// <summary>Listens to the context's failed requests and to its pages' main-frame navigations (call before any page opens).</summary>
+    public void Attach(IBrowserContext context)
     {
-        await context.RouteAsync("**/*", HandleAsync);
-        await context.RouteWebSocketAsync("**/*", route => _ = HandleWebSocketAsync(route));
+        context.RequestFailed += (_, request) => OnFailed(request);
+        context.Page += (_, page) => page.FrameNavigated += (_, frame) => OnNavigated(frame);
     }
 
-    private async Task HandleAsync(IRoute route)
+    /// <summary>
+    /// A navigation that failed on a tunnel error may have failed on a refused hop whose <c>requestfailed</c> event is still
+    /// on its way to us: waits for it briefly (at most 250 ms), so the failure is named for what it was.
+    /// </summary>
+    public async Task SettleAsync(Exception e)
     {
-        var url = route.Request.Url;
-        var reason = await CheckAsync(url);
-        if (reason is not null && route.Request.IsNavigationRequest && route.Request.Frame.ParentFrame is null)
+        if (FirstBlocked is null && e is PlaywrightException && e.Message.Contains("ERR_TUNNEL_CONNECTION_FAILED", StringComparison.Ordinal))
+        {
+            await Task.WhenAny(_refused.Task, Task.Delay(EventGrace));
+        }
+    }
+
+    /// <summary>A request the proxy refused over a tunnel (HTTPS, WebSocket): Chromium reports a connection failure.</summary>
+    private void OnFailed(IRequest request) => Record(request.Url, request.IsNavigationRequest && request.Frame.ParentFrame is null);
+
+    /// <summary>
+    /// A main-frame navigation that committed to a target the proxy refuses — the page itself, a redirect hop, or a later
+    /// navigation the page starts (meta refresh, script, form): what committed is the proxy's 403 page, not the target.
+    /// </summary>
+    private void OnNavigated(IFrame frame)
+    {
+        if (frame.ParentFrame is null)
+        {
+            Record(frame.Url, navigation: true);
+        }
+    }
+
+    private void Record(string url, bool navigation)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "ws" or "wss")
+            || egress.RecentRefusal(uri.Host, uri.Port) is not { } reason)
+        {
+            return;
+        }
+        FirstBlocked ??= (url, reason);
+        if (navigation)
         {
             BlockedNavigation ??= (url, reason);
         }
-        try
-        {
-            if (reason is null)
-            {
-                await route.ContinueAsync();
-            }
-            else
-            {
-                await route.AbortAsync("blockedbyclient");
-            }
-        }
-        catch (PlaywrightException)
-        {
-            // The page or context closed while the request was paused; nothing left to decide.
-        }
-    }
-
-    private async Task HandleWebSocketAsync(IWebSocketRoute route)
-    {
-        try
-        {
-            if (await CheckAsync(route.Url) is null)
-            {
-                route.ConnectToServer();
-            }
-            else
-            {
-                await route.CloseAsync();
-            }
-        }
-        catch (PlaywrightException)
-        {
-            // The context closed first.
-        }
-    }
-
-    private async Task<string?> CheckAsync(string url)
-    {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
-        {
-            return Block(url, "not an absolute URL");
-        }
-        // data: and blob: carry their content with them; nothing is fetched from the network.
-        if (uri.Scheme is "data" or "blob" or "about")
-        {
-            return null;
-        }
-        var scheme = uri.Scheme == "wss" ? "https" : uri.Scheme == "ws" ? "http" : uri.Scheme;
-        var key = $"{scheme}://{uri.IdnHost}:{uri.Port}"; // the port is part of the decision
-        var reason = await _decisions.GetOrAdd(key, _ => policy.CheckAsync(new Uri($"{scheme}://{uri.Authority}/"), CancellationToken.None));
-        return reason is null ? null : Block(url, reason);
-    }
-
-    private string Block(string url, string reason)
-    {
-        FirstBlocked ??= (url, reason);
-        logger.LogInformation("Blocked request to {Url}: {Reason}", url, reason);
-        return reason;
+        _refused.TrySetResult();
     }
 }

@@ -18,7 +18,7 @@ public sealed record WarmContext(BrowserGeneration Generation, IBrowserContext C
 /// <c>platform.scraper.warm_contexts{outcome=hit|miss}</c>.
 /// </summary>
 public sealed class WarmContexts(
-    BrowserHost browsers, AddressPolicy addresses, IOptionsMonitor<PagePoolOptions> options, ScraperMetrics metrics, ILogger<WarmContexts> logger)
+    BrowserHost browsers, EgressProxy egress, IOptionsMonitor<PagePoolOptions> options, ScraperMetrics metrics, ILogger<WarmContexts> logger)
     : IAsyncDisposable
 {
     private static readonly TimeSpan PrepareTimeout = TimeSpan.FromSeconds(15);
@@ -121,8 +121,8 @@ public sealed class WarmContexts(
         }
         try
         {
-            var guard = new RequestGuard(addresses, logger);
-            await guard.AttachAsync(context).WaitAsync(timeout.Token);
+            var guard = new RequestGuard(egress);
+            guard.Attach(context);
             var page = await context.NewPageAsync().WaitAsync(timeout.Token);
             return new WarmContext(generation, context, page, guard, viewport);
         }

@@ -68,6 +68,7 @@ internal static class CaptureBench
         var run = new CaptureRun(subject, concurrency, pages.Count, clock.Elapsed, Stats.Sorted(latencies), failures);
         Console.WriteLine($"  {subject,-20} ×{concurrency}: {run.PerMinute,6:0.0} pages/min, p50 {run.P50,6:0} ms, p95 {run.P95,6:0} ms, failures {failures}");
         Console.WriteLine($"    {cpu.Describe(pages.Count, "page")}");
+        Console.WriteLine($"    {cpu.DescribeChromium(subject == Platform ? "chromium" : "bench chromium", pages.Count, "page")}");
         return run;
     }
 

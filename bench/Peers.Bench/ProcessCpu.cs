@@ -14,13 +14,15 @@ internal sealed class ProcessCpu : IDisposable
     public const double TicksPerSecond = 100; // USER_HZ on Linux
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
 
-    private sealed class Seen(string role, long start)
+    private sealed class Seen(string role, string kind, long start)
     {
         public string Role { get; } = role;
+        public string Kind { get; } = kind; // a Chromium process's --type (browser, zygote, renderer, gpu-process, utility:…)
         public long Start { get; } = start;
         public long Last { get; set; } = start;
         public int Parent { get; set; }
         public bool Gone { get; set; }
+        public int LastSample { get; set; } // the sample that last saw it alive
     }
 
     private readonly string _tag;
@@ -29,6 +31,7 @@ internal sealed class ProcessCpu : IDisposable
     private readonly HashSet<int> _foreign = []; // pids looked at once and found to be neither the app's nor ours
     private readonly Lock _gate = new();
     private readonly Timer _timer;
+    private int _sample;
 
     private ProcessCpu(string tag)
     {
@@ -42,22 +45,32 @@ internal sealed class ProcessCpu : IDisposable
     public void Dispose() => _timer.Dispose();
 
     /// <summary>Seconds of CPU by role since the snapshot, largest first.</summary>
-    public IReadOnlyList<(string Role, double Seconds)> Since()
+    public IReadOnlyList<(string Role, double Seconds)> Since() => Since(seen => seen.Role);
+
+    private List<(string Role, double Seconds)> Since(Func<Seen, string?> groupBy)
     {
         Sample(first: false);
         lock (_gate)
         {
             var ticks = _seen.ToDictionary(p => p.Key, p => p.Value.Last - p.Value.Start);
-            foreach (var (pid, gone) in _seen.Where(p => p.Value.Gone))
+            foreach (var gone in _seen.Values.Where(p => p.Gone))
             {
-                // Reaped: its parent's cutime now holds its whole lifetime, counted above up to the last sample.
-                if (ticks.ContainsKey(gone.Parent))
+                // Reaped: its whole lifetime is now in its reaper's cutime, and was counted above up to its last sample.
+                // The reaper is its parent, unless the parent was gone by the same sample (a browser and its zygote exit
+                // together): then the parent's last figure does not hold it, and the grandparent's does.
+                var reaper = gone.Parent;
+                while (_seen.TryGetValue(reaper, out var ancestor) && ancestor.Gone && ancestor.LastSample <= gone.LastSample)
                 {
-                    ticks[gone.Parent] = Math.Max(0, ticks[gone.Parent] - gone.Last);
+                    reaper = ancestor.Parent;
+                }
+                if (ticks.ContainsKey(reaper))
+                {
+                    ticks[reaper] = Math.Max(0, ticks[reaper] - gone.Last);
                 }
             }
             return [.. ticks
-                .GroupBy(p => _seen[p.Key].Role)
+                .Where(p => groupBy(_seen[p.Key]) is not null)
+                .GroupBy(p => groupBy(_seen[p.Key])!)
                 .Select(g => (Role: g.Key, Seconds: g.Sum(p => p.Value) / TicksPerSecond))
                 .OrderByDescending(r => r.Seconds)];
         }
@@ -67,6 +80,7 @@ internal sealed class ProcessCpu : IDisposable
     {
         lock (_gate)
         {
+            _sample++;
             var mine = ProcessProbe.DescendantsOf(_self); // the baselines' Chromium
             var alive = new HashSet<int>();
             foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -85,11 +99,13 @@ internal sealed class ProcessCpu : IDisposable
                             _foreign.Add(pid);
                             continue;
                         }
-                        var role = pid == _self ? "bench client" : mine.Contains(pid) ? $"bench {Role(ProcessProbe.CommandLine(pid))}" : Role(ProcessProbe.CommandLine(pid));
-                        _seen[pid] = seen = new Seen(role, first ? ticks : 0);
+                        var commandLine = ProcessProbe.CommandLine(pid);
+                        var role = pid == _self ? "bench client" : mine.Contains(pid) ? $"bench {Role(commandLine)}" : Role(commandLine);
+                        _seen[pid] = seen = new Seen(role, ChromiumType(commandLine), first ? ticks : 0);
                     }
                     seen.Last = ticks;
                     seen.Parent = parent;
+                    seen.LastSample = _sample;
                     alive.Add(pid);
                 }
                 catch (IOException)
@@ -129,6 +145,23 @@ internal sealed class ProcessCpu : IDisposable
         var total = roles.Sum(r => r.Seconds);
         return $"CPU {total:0.0} s ({1000 * total / units:0.0} ms per {unit}): " +
                string.Join(", ", roles.Where(r => r.Seconds > 0).Select(r => $"{r.Role} {r.Seconds:0.0} s ({1000 * r.Seconds / units:0.0} ms)"));
+    }
+
+    /// <summary>One line: the CPU of the processes in <paramref name="role"/> by Chromium process type, per unit of work.</summary>
+    public string DescribeChromium(string role, int units, string unit)
+    {
+        var types = Since(seen => seen.Role == role ? seen.Kind : null);
+        return $"{role} by process type (ms per {unit}): " +
+               string.Join(", ", types.Where(t => t.Seconds > 0).Select(t => $"{t.Role} {1000 * t.Seconds / units:0}"));
+    }
+
+    private static string ChromiumType(string commandLine)
+    {
+        var words = commandLine.Split(' ');
+        var type = words.FirstOrDefault(w => w.StartsWith("--type=", StringComparison.Ordinal))?[7..] ?? "browser";
+        return words.FirstOrDefault(w => w.StartsWith("--utility-sub-type=", StringComparison.Ordinal)) is { } sub
+            ? $"{type}:{sub[19..].Split('.').Last()}"
+            : type;
     }
 
     /// <summary>

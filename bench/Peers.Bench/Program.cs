@@ -54,6 +54,16 @@ if (ArgumentText("--placement", "") is { Length: > 0 } placement)
     options.ApiEnvironment["Scraper__Placement"] = placement;
     Console.WriteLine($"Scraper placement: {placement}");
 }
+// --scraper-env / --api-env KEY=VALUE[,KEY=VALUE]: settings for one run (e.g. Browser__MaxCapturesPerBrowser=2000), printed.
+foreach (var (argument, environment) in new[] { ("--scraper-env", options.ScraperEnvironment), ("--api-env", options.ApiEnvironment) })
+{
+    foreach (var pair in ArgumentText(argument, "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+    {
+        var (key, value) = (pair[..pair.IndexOf('=')], pair[(pair.IndexOf('=') + 1)..]);
+        environment[key] = value;
+        Console.WriteLine($"{argument[2..]}: {key}={value}");
+    }
+}
 await using var app = await PlatformApp.StartAsync(options);
 Console.WriteLine($"Ready in {app.StartupDuration.TotalSeconds:0.0} s at {app.GatewayUrl}");
 // What the app costs doing nothing (heartbeats, polls, the orchestrator), the floor under every figure below.

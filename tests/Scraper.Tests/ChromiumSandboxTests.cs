@@ -45,6 +45,7 @@ public sealed class ChromiumSandboxTests(ScraperFixture fixture) : IClassFixture
             Assert.NotEqual(Namespace(browserPid, "pid"), Namespace(renderer, "pid"));
             Assert.Equal(NoCapabilities, status["CapEff"]);
             Assert.Equal(NoCapabilities, status["CapAmb"]);
+            Assert.Equal(5, MainThreadNice(renderer)); // started below the browser and the services (BrowserHost.RenderersNice)
         }
         Assert.DoesNotContain("--no-sandbox", Cmdline(browserPid));
         var browser = Status(browserPid)!;
@@ -61,6 +62,13 @@ public sealed class ChromiumSandboxTests(ScraperFixture fixture) : IClassFixture
 
     private const string NoCapabilities = "0000000000000000";
     private const string SysNiceOnly = "0000000000800000";
+
+    /// <summary>The nice value of a process's main thread (field 19 of /proc/{pid}/stat).</summary>
+    private static int MainThreadNice(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19 - 3], System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     /// <summary>The nice value of every thread of these processes (field 19 of /proc/{pid}/task/{tid}/stat).</summary>
     private static IEnumerable<int> ThreadNiceValues(IEnumerable<int> pids)

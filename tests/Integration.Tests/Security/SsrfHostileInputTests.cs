@@ -112,9 +112,9 @@ public sealed class SsrfHostileInputTests(SsrfFixture fixture) : IClassFixture<S
         fixture.Dns.Answer("mixed.test", [Hostile, Victim]);
         fixture.Dns.Answer("metadata.test", [IPAddress.Parse("169.254.169.254")]);
         fixture.Dns.Answer("nat64.test", [IPAddress.Parse("64:ff9b::7f00:1")]);
-        // DNS rebinding: admission, the request guard and the proxy see the hostile address for the page; every later lookup
-        // (the guard has its answer cached, so only the proxy asks again) gets the victim.
-        fixture.Dns.Answer("rebind.test", [Hostile], [Hostile], [Hostile], [Victim]);
+        // DNS rebinding: admission and the proxy (for the page) see the hostile address; every later lookup — the proxy's
+        // for the page's fetch() — gets the victim.
+        fixture.Dns.Answer("rebind.test", [Hostile], [Hostile], [Victim]);
         var cases = HostilePages(p, q).ToList();
         foreach (var c in cases)
         {
