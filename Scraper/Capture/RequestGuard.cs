@@ -43,7 +43,7 @@ public sealed class RequestGuard(EgressProxy egress)
     }
 
     /// <summary>A request the proxy refused over a tunnel (HTTPS, WebSocket): Chromium reports a connection failure.</summary>
-    private void OnFailed(IRequest request) => Record(request.Url, request.IsNavigationRequest && request.Frame.ParentFrame is null);
+    private void OnFailed(IRequest request) => Record(request.Url, () => request.IsNavigationRequest && request.Frame.ParentFrame is null);
 
     /// <summary>
     /// A main-frame navigation that committed to a target the proxy refuses — the page itself, a redirect hop, or a later
@@ -53,11 +53,12 @@ public sealed class RequestGuard(EgressProxy egress)
     {
         if (frame.ParentFrame is null)
         {
-            Record(frame.Url, navigation: true);
+            Record(frame.Url, () => true);
         }
     }
 
-    private void Record(string url, bool navigation)
+    /// <summary>Runs on Playwright's event dispatch: never throws (a service worker's request has no frame to ask about).</summary>
+    private void Record(string url, Func<bool> isMainFrameNavigation)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "ws" or "wss")
             || egress.RecentRefusal(uri.Host, uri.Port) is not { } reason)
@@ -65,9 +66,16 @@ public sealed class RequestGuard(EgressProxy egress)
             return;
         }
         FirstBlocked ??= (url, reason);
-        if (navigation)
+        try
         {
-            BlockedNavigation ??= (url, reason);
+            if (isMainFrameNavigation())
+            {
+                BlockedNavigation ??= (url, reason);
+            }
+        }
+        catch (PlaywrightException)
+        {
+            // no frame: not a navigation
         }
         _refused.TrySetResult();
     }
