@@ -9,8 +9,8 @@ namespace Platform.Scraper.Capture;
 /// <summary>
 /// The only way out for Chromium: it is launched with <c>--proxy-server</c> pointing here (loopback included), so every
 /// connection — navigations, each redirect hop, subresources, WebSockets, service workers — is checked against the
-/// <see cref="AddressPolicy"/> before a socket is opened. Playwright's request interception cannot see redirect hops; this
-/// can. The proxy resolves the name itself and connects to the address it checked, so DNS rebinding cannot slip past.
+/// <see cref="AddressPolicy"/> before a socket is opened: the one place a capture's traffic is checked. The proxy resolves
+/// the name itself and connects to the address it checked, so DNS rebinding cannot slip past.
 /// HTTPS and WebSockets arrive as CONNECT tunnels; plain HTTP as absolute-form requests, forwarded one per connection.
 /// Owner of the listener and its accept loop (cancelled on dispose); at most <see cref="MaxConnections"/> at once.
 /// </summary>

@@ -6,7 +6,7 @@ using Platform.Scraper.Diagnostics;
 
 namespace Platform.Scraper.Pages;
 
-/// <summary>One fresh context prepared ahead: never used before, its page open, its request guard attached.</summary>
+/// <summary>One fresh context prepared ahead: never used before, its page open, its refusal listener (request guard) attached.</summary>
 public sealed record WarmContext(BrowserGeneration Generation, IBrowserContext Context, IPage Page, RequestGuard Guard, ViewportSize Viewport);
 
 /// <summary>

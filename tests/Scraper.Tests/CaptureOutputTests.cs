@@ -199,7 +199,7 @@ public sealed class CaptureOutputTests(ScraperFixture fixture) : IClassFixture<S
 
         var run = await Capture("redirect-private", CaptureOutput.Html);
 
-        // Refused by the egress proxy (redirect hops never reach Playwright's interception), before any socket was opened.
+        // Refused by the egress proxy at the redirect hop, before any socket was opened.
         Assert.True(egress.Blocked > blockedBefore);
         var problem = run.Error!.Problem!;
         Assert.Equal(CaptureProblemTypes.BlockedAddress, problem.Type);
