@@ -67,9 +67,9 @@ internal static class CaptureVariants
             // may raise them back (root, or RLIMIT_NICE), so as the sandbox user that work competes at normal priority.
             new("flags, no best-effort", false, false, false, 1, false, Extra: ["--disable-best-effort-tasks"]),
             new("+ sandbox user, no best-effort", true, false, false, 1, false, Extra: ["--disable-best-effort-tasks"]),
-            // Renderers started at nice 5 (the zygote through `nice`), as root's Chromium runs its renderers' main threads; the
-            // browser still raises their display threads (it keeps CAP_SYS_NICE).
-            new("+ sandbox user, renderers nice 5", true, false, false, 1, false, Extra: ["--zygote-cmd-prefix=nice -n 5"]),
+            // The Scraper's flags start renderers at nice 5 (BrowserHost.RenderersNice), as root's Chromium runs their main
+            // threads; this is the sandbox user without that, its renderers at the browser's priority.
+            new("+ sandbox user, renderers at 0", true, false, false, 1, false, Without: BrowserHost.RenderersNice),
             new("+ egress proxy", false, true, false, 1, false),
             new("+ route interception", false, false, true, 1, false),
             new("+ two browsers", false, false, false, 2, false),
@@ -159,8 +159,7 @@ internal static class CaptureVariants
             {
                 var cmd = Platform.Testing.ProcessProbe.CommandLine(pid);
                 if (!cmd.Contains("chromium", StringComparison.Ordinal)) continue;
-                var type = cmd.Split(' ').FirstOrDefault(w => w.StartsWith("--type=", StringComparison.Ordinal))?[7..] ?? "browser";
-                if (cmd.Contains("--utility-sub-type=", StringComparison.Ordinal)) type += ":" + cmd.Split(' ').First(w => w.StartsWith("--utility-sub-type=", StringComparison.Ordinal))[19..].Split('.').Last();
+                var type = ProcessCpu.ChromiumType(cmd);
                 result[type] = result.GetValueOrDefault(type) + ProcessCpu.Ticks(pid);
             }
             catch (IOException) { }

@@ -155,7 +155,8 @@ internal sealed class ProcessCpu : IDisposable
                string.Join(", ", types.Where(t => t.Seconds > 0).Select(t => $"{t.Role} {1000 * t.Seconds / units:0}"));
     }
 
-    private static string ChromiumType(string commandLine)
+    /// <summary>A Chromium process's <c>--type</c> from its command line (none: the browser), with a utility's sub-type.</summary>
+    public static string ChromiumType(string commandLine)
     {
         var words = commandLine.Split(' ');
         var type = words.FirstOrDefault(w => w.StartsWith("--type=", StringComparison.Ordinal))?[7..] ?? "browser";
