@@ -20,6 +20,7 @@ internal sealed class CoordinationMetrics
     private readonly Counter<long> _renewals;
     private readonly Counter<long> _lost;
     private readonly Counter<long> _reclaimed;
+    private readonly Counter<long> _forgotten;
     private readonly UpDownCounter<long> _held;
     private readonly UpDownCounter<long> _waiting;
 
@@ -40,6 +41,8 @@ internal sealed class CoordinationMetrics
             "Held leases lost before release: missing on renewal (key deleted, Redis restarted empty) or expired while renewals failed.");
         _reclaimed = meter.CreateCounter<long>("platform.coordination.lease.reclaimed", "{lease}",
             "Expired leases of vanished holders removed by an acquire.");
+        _forgotten = meter.CreateCounter<long>("platform.coordination.epochs.forgotten", "{epoch}",
+            "Times this process found that Redis had forgotten every lease (restarted empty, flushed): grants pause for a lease duration.");
         _held = meter.CreateUpDownCounter<long>("platform.coordination.leases.held", "{lease}",
             "Leases this process holds now.");
         _waiting = meter.CreateUpDownCounter<long>("platform.coordination.acquire.waiting", "{waiter}",
@@ -61,6 +64,8 @@ internal sealed class CoordinationMetrics
     public void Renewal(LeaseTarget target, string outcome) => _renewals.Add(1, Tags(target, "outcome", outcome));
 
     public void Lost(LeaseTarget target, string reason) => _lost.Add(1, Tags(target, "reason", reason));
+
+    public void Forgotten() => _forgotten.Add(1);
 
     public void Reclaimed(LeaseTarget target, long count) => _reclaimed.Add(count, Tags(target));
 

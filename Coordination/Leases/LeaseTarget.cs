@@ -11,6 +11,9 @@ internal sealed class LeaseTarget
     private const string LockPrefix = "platform:lock:";
     private const string FenceSuffix = ":fence";
 
+    /// <summary>The Redis epoch (see <see cref="LeaseScripts.Acquire"/>): made anew when Redis has forgotten every lease.</summary>
+    public static readonly RedisKey EpochKey = "platform:coordination:epoch";
+
     private LeaseTarget(string primitive, string name, string setKey, string? fenceKey)
     {
         Primitive = primitive;
@@ -18,7 +21,7 @@ internal sealed class LeaseTarget
         // Metrics are tagged with the kind only: the id after ':' (a user id, a host name) would make tags unbounded.
         Kind = name.IndexOf(':') is var colon and > 0 ? name[..colon] : name;
         SetKey = setKey;
-        Keys = fenceKey is null ? [setKey] : [setKey, fenceKey];
+        Keys = fenceKey is null ? [setKey, EpochKey] : [setKey, EpochKey, fenceKey];
         ReleasedChannel = RedisChannel.Literal(setKey + ":released");
     }
 
@@ -31,7 +34,7 @@ internal sealed class LeaseTarget
     /// <summary>Sorted set: member = lease id, score = expiry in ms on the Redis server clock.</summary>
     public RedisKey SetKey { get; }
 
-    /// <summary>The script keys: the lease set, then the fencing counter for locks.</summary>
+    /// <summary>The acquire script's keys: the lease set, the Redis epoch, then the fencing counter for locks.</summary>
     public RedisKey[] Keys { get; }
 
     public RedisChannel ReleasedChannel { get; }

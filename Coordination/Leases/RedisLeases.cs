@@ -19,6 +19,9 @@ internal sealed class RedisLeases : IAsyncDisposable
     private readonly CancellationTokenSource _shutdown = new();
     private readonly RedisValue _leaseMilliseconds;
 
+    /// <summary>The Redis epoch this process last saw ("" before its first acquire): see <see cref="LeaseScripts.Acquire"/>.</summary>
+    private string _epoch = "";
+
     public RedisLeases(
         IConnectionMultiplexer redis,
         IOptions<CoordinationOptions> options,
@@ -155,7 +158,7 @@ internal sealed class RedisLeases : IAsyncDisposable
         try
         {
             var result = await _redis.GetDatabase()
-                .ScriptEvaluateAsync(LeaseScripts.Acquire, target.Keys, [leaseId, limit, _leaseMilliseconds])
+                .ScriptEvaluateAsync(LeaseScripts.Acquire, target.Keys, [leaseId, limit, _leaseMilliseconds, Volatile.Read(ref _epoch)])
                 .WaitAsync(ct);
             reply = (RedisResult[])result!;
         }
@@ -174,6 +177,13 @@ internal sealed class RedisLeases : IAsyncDisposable
         if (reclaimed > 0)
         {
             Metrics.Reclaimed(target, reclaimed);
+        }
+        var epoch = (string)reply[4]!;
+        if (Interlocked.Exchange(ref _epoch, epoch) is { Length: > 0 } earlier && earlier != epoch)
+        {
+            Logger.LogWarning("Redis has forgotten every lease (epoch {Earlier} -> {Epoch}): no lease is granted until their holders have had a lease duration to notice",
+                earlier, epoch);
+            Metrics.Forgotten();
         }
         if ((long)reply[0] == 0)
         {

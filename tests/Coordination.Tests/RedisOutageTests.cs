@@ -125,8 +125,42 @@ public sealed class RedisOutageTests(OutageRedisFixture redis, ITestOutputHelper
         await held.DisposeAsync();
 
         await node.WaitConnectedAsync(TimeSpan.FromSeconds(10));
-        await using var fresh = await node.Semaphore.TryAcquireAsync("user-jobs:7", 1, ct);
+        // This process saw the epoch before the restart: the slot is granted again once a lease duration has passed.
+        await using var fresh = await node.Semaphore.AcquireAsync("user-jobs:7", 1, lease * 3, ct);
         Assert.NotNull(fresh);
+    }
+
+    [Fact]
+    public async Task After_Redis_forgets_its_leases_no_slot_is_granted_until_their_holders_have_had_a_lease_duration_to_notice()
+    {
+        var lease = TimeSpan.FromSeconds(2);
+        var settings = CoordinationNode.Leases(lease, TimeSpan.FromMilliseconds(400));
+        await using var holder = await CoordinationNode.StartAsync(redis.ConnectionString, settings);
+        await using var other = await CoordinationNode.StartAsync(redis.ConnectionString, settings);
+        using var metrics = new MetricsRecorder(other);
+        var ct = TestContext.Current.CancellationToken;
+        const string host = "host:198.51.100.7";
+        // A wait: an earlier test's flush may still hold grants back for its own lease duration.
+        var held = await holder.Semaphore.AcquireAsync(host, 1, TimeSpan.FromSeconds(15), ct);
+        Assert.NotNull(held);
+        Assert.Null(await other.Semaphore.TryAcquireAsync(host, 1, ct)); // at the limit; the other process has seen the epoch
+
+        await other.Redis.GetServers()[0].FlushAllDatabasesAsync();
+        var forgotten = Stopwatch.StartNew();
+        // The holder still believes it holds the slot until its next renewal: handing the slot out now would make two.
+        Assert.Null(await other.Semaphore.TryAcquireAsync(host, 1, ct));
+        Assert.Null(await other.Semaphore.TryAcquireAsync("host:203.0.113.9", 1, ct)); // no slot of any resource
+        Assert.Equal(1, metrics.Sum("platform.coordination.epochs.forgotten"));
+        await held.LeaseLost.WhenCancelled().WaitAsync(lease + TimeSpan.FromSeconds(2), ct);
+        var noticed = forgotten.Elapsed;
+        await held.DisposeAsync();
+
+        await using var next = await other.Semaphore.AcquireAsync(host, 1, lease * 3, ct);
+        Assert.NotNull(next);
+        var granted = forgotten.Elapsed;
+        output.WriteLine($"holder noticed after {noticed.TotalMilliseconds:F0} ms, slot granted again after {granted.TotalMilliseconds:F0} ms");
+        Assert.True(granted >= lease - TimeSpan.FromMilliseconds(100), $"granted after {granted}, before a lease duration ({lease})");
+        Assert.True(granted > noticed);
     }
 
     [Fact]
@@ -143,7 +177,8 @@ public sealed class RedisOutageTests(OutageRedisFixture redis, ITestOutputHelper
         await held.DisposeAsync();
 
         // The fencing counter was flushed too; it is re-seeded from the server clock, so tokens still go up.
-        await using var next = await node.Lock.TryAcquireAsync("rescuer", TimeSpan.Zero, ct);
+        // Granted again once a lease duration has passed (this process saw the epoch before the flush).
+        await using var next = await node.Lock.TryAcquireAsync("rescuer", TimeSpan.FromSeconds(10), ct);
         Assert.NotNull(next);
         output.WriteLine($"token before FLUSHALL {held.FencingToken}, after {next.FencingToken}");
         Assert.True(next.FencingToken > held.FencingToken);

@@ -29,8 +29,13 @@ public sealed class ChaosFixture : JobsAppFixture
         options.StartupTimeout = TimeSpan.FromMinutes(5);
         options.ApiEnvironment["Capture__AllowPrivateNetworks"] = "true";
         options.ScraperEnvironment["Capture__AllowPrivateNetworks"] = "true";
-        options.ScraperEnvironment["Coordination__LeaseDuration"] = "00:00:03";
-        options.ScraperEnvironment["Coordination__RenewInterval"] = "00:00:01";
+        // Every process shares its lease settings (as the AppHost's defaults do): after Redis forgets its leases, grants
+        // pause for the lease duration of whichever process notices first, which must cover every holder's renewal.
+        foreach (var environment in new[] { options.ScraperEnvironment, options.ApiEnvironment })
+        {
+            environment["Coordination__LeaseDuration"] = "00:00:03";
+            environment["Coordination__RenewInterval"] = "00:00:01";
+        }
         options.ScraperEnvironment["PagePool__MaxPages"] = MaxPages.ToString();
         options.ScraperEnvironment["Capture__PerHostConcurrency"] = PerHostConcurrency.ToString();
         options.ScraperEnvironment["Capture__HardTimeoutMs"] = "20000";
