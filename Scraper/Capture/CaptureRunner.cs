@@ -70,7 +70,7 @@ public sealed class CaptureRunner(
 
             await frames.ProgressAsync(CaptureFrame.Stages.Navigating);
             var response = await NavigateAsync(page, request, url, frames, ct);
-            if (await RefusalAsync(response, guard, ct) is { } refusal)
+            if (Refusal(response, guard) is { } refusal)
             {
                 outcome = refusal.Outcome;
                 await frames.ErrorAsync(refusal.Problem);
@@ -175,9 +175,11 @@ public sealed class CaptureRunner(
     }
 
     /// <summary>Why the loaded page is not captured: the egress proxy refused it or one of its hops, or the target failed.</summary>
-    private static async Task<(string Outcome, CaptureProblem Problem)?> RefusalAsync(IResponse? response, RequestGuard guard, CancellationToken ct)
+    private static (string Outcome, CaptureProblem Problem)? Refusal(IResponse? response, RequestGuard guard)
     {
-        if (response is not null && await Bounded.Call(response.HeaderValueAsync(EgressProxy.BlockedHeader), ct) is { } egressReason)
+        // The headers Chromium reported with the response: no round trip to the driver (a proxy's own header is never one
+        // of the security-related ones only the raw headers carry).
+        if (response is not null && response.Headers.TryGetValue(EgressProxy.BlockedHeaderLowerCase, out var egressReason))
         {
             return ("blocked-address", CaptureProblems.Blocked((response.Url, egressReason)));
         }

@@ -102,6 +102,10 @@ public sealed class CaptureBurstTests(CaptureAppFixture fixture)
         // Not stuck behind the busy host: every other host's job was done before half of the busy host's were.
         Assert.True(othersFinish[^1] < Percentile(busyFinish, 0.5),
             $"the other hosts' last job finished at {othersFinish[^1]:F1} s, the busy host's median at {Percentile(busyFinish, 0.5):F1} s");
+        // An operator's log: one line per event, not four per call to the Scraper (HttpClient's start/send/headers/end).
+        var perCall = fixture.App.Api.SelectMany(api => api.RecentLogLines(1000))
+            .Count(line => line.Contains("System.Net.Http.HttpClient", StringComparison.Ordinal));
+        Assert.True(perCall == 0, $"{perCall} HttpClient lines in the Api replicas' logs after {rows.Count} captures");
     }
 
     /// <summary>Per user, its URLs in submission order: the busy host's first, then the others' (round-robin over users).</summary>
