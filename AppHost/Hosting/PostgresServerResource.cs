@@ -56,7 +56,7 @@ public static class PostgresServerBuilderExtensions
         var directory = Path.GetFullPath(Path.Combine(dataDirectory, name));
         var runAsPostgres = Environment.UserName == "root";
         var password = builder.AddServerPassword(name, dataDirectory);
-        var postgres = new PostgresServerResource(name, runAsPostgres ? "setpriv" : Path.Combine(binaries, "postgres"), directory, password.Resource);
+        var postgres = new PostgresServerResource(name, "/bin/sh", directory, password.Resource);
 
         builder.Eventing.Subscribe<BeforeResourceStartedEvent>(postgres, async (e, ct) =>
         {
@@ -86,10 +86,12 @@ public static class PostgresServerBuilderExtensions
             .WithEndpoint(name: PostgresServerResource.PrimaryEndpointName, scheme: "tcp", isProxied: false)
             .WithArgs(context =>
             {
+                AddArgs(context, ["-c", FastShutdownOnTerm, "postgres-fast-shutdown"]);
                 if (runAsPostgres)
                 {
-                    AddArgs(context,["--reuid", PostgresServerResource.SuperUser, "--regid", PostgresServerResource.SuperUser, "--init-groups", "--", Path.Combine(binaries, "postgres")]);
+                    AddArgs(context,["setpriv", "--reuid", PostgresServerResource.SuperUser, "--regid", PostgresServerResource.SuperUser, "--init-groups", "--"]);
                 }
+                AddArgs(context, [Path.Combine(binaries, "postgres")]);
                 AddArgs(context,["-D", directory, "-p"]);
                 AddArgs(context, postgres.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
                 AddArgs(context,[
@@ -103,6 +105,22 @@ public static class PostgresServerBuilderExtensions
             .WithIconName("DatabaseMultiple")
             .WithHealthCheck(healthCheck);
     }
+
+    /// <summary>
+    /// Runs PostgreSQL (the arguments after the script) and turns DCP's stop signal, SIGTERM, into SIGINT. To PostgreSQL
+    /// SIGTERM is a "smart" shutdown, which waits for every client to disconnect — and the Api replicas' pooled connections
+    /// never do while they run, so a restart of PostgreSQL alone (the chaos suite's, an operator's) hung until DCP gave up
+    /// ("Failed to stop resource") or killed it (crash recovery on the next start). SIGINT is the "fast" shutdown: clients
+    /// are disconnected, a shutdown checkpoint is written, and it is down in about a second.
+    /// </summary>
+    private const string FastShutdownOnTerm = """
+        "$@" &
+        child=$!
+        trap 'kill -INT "$child" 2>/dev/null' TERM INT
+        wait "$child"; status=$?
+        if kill -0 "$child" 2>/dev/null; then wait "$child"; status=$?; fi
+        exit "$status"
+        """;
 
     /// <summary>The database <paramref name="name"/> on this server; resources that wait for it start once it exists.</summary>
     public static IResourceBuilder<PostgresDatabaseResource> AddDatabase(this IResourceBuilder<PostgresServerResource> server, string name)

@@ -67,13 +67,23 @@ public sealed class BackingServersTests(BackingServersFixture fixture) : Distrib
     {
         var postgres = fixture.App.Postgres;
         var pidBefore = postgres.Pid!.Value;
-        var uid = File.ReadAllLines($"/proc/{pidBefore}/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal))
+        // The resource's process is the shell that turns DCP's SIGTERM into a fast shutdown; PostgreSQL is its child.
+        var postmaster = ProcessProbe.ChildrenOf(pidBefore).First(p => File.ReadAllText($"/proc/{p}/comm").Trim() == "postgres");
+        var uid = File.ReadAllLines($"/proc/{postmaster}/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal))
             .Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
         Assert.NotEqual("0", uid); // PostgreSQL refuses root: as root the AppHost runs it as the postgres user
         await ExecuteAsync("CREATE TABLE IF NOT EXISTS survivors (name text); INSERT INTO survivors VALUES ('committed before the stop')");
+        // A client that stays connected, as the Api replicas' pools do: a "smart" shutdown (PostgreSQL's answer to SIGTERM)
+        // would wait for it to leave, and the stop would hang until DCP gives up.
+        await using var pooled = new NpgsqlConnection(fixture.App.PostgresConnectionString);
+        await pooled.OpenAsync(_ct);
 
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
         await postgres.StopAsync(_ct);
+        TestContext.Current.TestOutputHelper?.WriteLine($"stopped in {stopping.ElapsedMilliseconds} ms with a client connected");
         Assert.False(ProcessProbe.IsRunning(pidBefore));
+        Assert.False(ProcessProbe.IsRunning(postmaster));
+        Assert.Contains(postgres.RecentLogLines(200), line => line.Contains("received fast shutdown request", StringComparison.Ordinal));
         await postgres.StartAsync(_ct);
         await postgres.WaitHealthyAsync(_ct);
 
