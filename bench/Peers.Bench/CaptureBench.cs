@@ -11,11 +11,34 @@ namespace Platform.Peers.Bench;
 /// <summary>One capture mode at one concurrency: how many pages, how long, and each page's latency.</summary>
 internal sealed record CaptureRun(string Subject, int Concurrency, int Pages, TimeSpan Elapsed, IReadOnlyList<double> SortedLatenciesMs, int Failures)
 {
+    /// <summary>CPU seconds by role while the run lasted (the app's processes and the benchmark's own).</summary>
+    public IReadOnlyList<(string Role, double Seconds)> Cpu { get; init; } = [];
+
     public double PerMinute => (Pages - Failures) / Elapsed.TotalMinutes;
 
     public double P50 => Stats.Percentile(SortedLatenciesMs, 0.50);
 
     public double P95 => Stats.Percentile(SortedLatenciesMs, 0.95);
+
+    /// <summary>One mode's rounds as one run: their pages, time and latencies together (printed when there were several).</summary>
+    public static CaptureRun Sum(IReadOnlyList<CaptureRun> rounds, bool print)
+    {
+        var first = rounds[0];
+        var run = new CaptureRun(first.Subject, first.Concurrency, rounds.Sum(r => r.Pages),
+            TimeSpan.FromTicks(rounds.Sum(r => r.Elapsed.Ticks)), Stats.Sorted(rounds.SelectMany(r => r.SortedLatenciesMs)), rounds.Sum(r => r.Failures));
+        run = run with
+        {
+            Cpu = [.. rounds.SelectMany(r => r.Cpu).GroupBy(c => c.Role).Select(g => (g.Key, g.Sum(c => c.Seconds))).OrderByDescending(c => c.Item2)],
+        };
+        if (print)
+        {
+            var total = run.Cpu.Sum(c => c.Seconds);
+            Console.WriteLine($"  {run.Subject,-20} ×{run.Concurrency} over {rounds.Count} rounds: {run.PerMinute,6:0.0} pages/min, p50 {run.P50,6:0} ms, p95 {run.P95,6:0} ms, failures {run.Failures}");
+            Console.WriteLine($"    CPU {1000 * total / run.Pages:0.0} ms per page: " +
+                string.Join(", ", run.Cpu.Where(c => c.Seconds > 0).Select(c => $"{c.Role} {1000 * c.Seconds / run.Pages:0.0} ms")));
+        }
+        return run;
+    }
 }
 
 /// <summary>
@@ -65,7 +88,7 @@ internal static class CaptureBench
                 }
             }
         }));
-        var run = new CaptureRun(subject, concurrency, pages.Count, clock.Elapsed, Stats.Sorted(latencies), failures);
+        var run = new CaptureRun(subject, concurrency, pages.Count, clock.Elapsed, Stats.Sorted(latencies), failures) { Cpu = cpu.Since() };
         Console.WriteLine($"  {subject,-20} ×{concurrency}: {run.PerMinute,6:0.0} pages/min, p50 {run.P50,6:0} ms, p95 {run.P95,6:0} ms, failures {failures}");
         Console.WriteLine($"    {cpu.Describe(pages.Count, "page")}");
         Console.WriteLine($"    {cpu.DescribeChromium(subject == Platform ? "chromium" : "bench chromium", pages.Count, "page")}");

@@ -8,7 +8,7 @@ using Platform.Peers.Bench;
 using Platform.Testing;
 
 // Platform beside its peers, in one run, on one machine (issue 11, item 4). Figures, not assertions.
-//   dotnet run -c Release --project bench/Peers.Bench -- [--quick] [--pages 200] [--out docs/benchmarks]
+//   dotnet run -c Release --project bench/Peers.Bench -- [--quick] [--pages 200] [--rounds 1] [--out docs/benchmarks]
 // 1. Captures of a 200-page local site (150 ms per page, HTML + full-page PNG) at concurrency 1 and 4: Platform through its
 //    public API against plain Playwright for .NET on the same Chromium (warm browser + new context per capture, and a
 //    browser per capture), and the warm browser again with the Scraper's flags.
@@ -95,16 +95,40 @@ if (only.Contains("capture"))
     await CaptureBench.CaptureInNewBrowserAsync(playwright, site.SitePage(0));
     await ProcessCpu.WaitQuietAsync(app.Tag); // the background recompilation the warm-up triggered
     var captureRuns = new List<CaptureRun>();
+    // --rounds N: the pages are split into N rounds, each running every mode on its share, the order turned by one each
+    // round, so a drift in the machine's load over the run (it rises as Chromium's processes come and go) falls on every
+    // mode alike; each mode's figures are then summed over its rounds. 1 (the default) runs each mode once, in this order.
+    var rounds = Math.Clamp(Argument("--rounds", 1), 1, pages.Count);
     foreach (var concurrency in new[] { 1, 4 })
     {
         // Each Platform worker is its own user: the per-user limit (3 running) is not what is measured here.
         var platformCaptures = new System.Collections.Concurrent.ConcurrentBag<PlatformCapture>();
-        captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.Platform, concurrency, pages, app.Tag,
-            async (worker, url) => platformCaptures.Add(await CaptureBench.CaptureThroughApiAsync(captureUsers[worker], url))));
+        var modes = new (string Subject, Func<int, Uri, Task> Capture)[]
+        {
+            (CaptureBench.Platform, async (worker, url) => platformCaptures.Add(await CaptureBench.CaptureThroughApiAsync(captureUsers[worker], url))),
+            (CaptureBench.WarmPool, (_, url) => CaptureBench.CaptureInNewContextAsync(warmBrowser, url)),
+            (CaptureBench.WarmPoolScraperFlags, (_, url) => CaptureBench.CaptureInNewContextAsync(tunedBrowser, url)),
+            (CaptureBench.BrowserPerCapture, (_, url) => CaptureBench.CaptureInNewBrowserAsync(playwright, url)),
+        };
+        var byMode = modes.ToDictionary(m => m.Subject, _ => new List<CaptureRun>());
+        for (var round = 0; round < rounds; round++)
+        {
+            var share = pages.Skip(round * pages.Count / rounds).Take((round + 1) * pages.Count / rounds - round * pages.Count / rounds).ToList();
+            if (rounds > 1)
+            {
+                Console.WriteLine($"  round {round + 1} of {rounds} (×{concurrency}, {share.Count} pages each, load average {Stats.LoadAverage()})");
+            }
+            for (var k = 0; k < modes.Length; k++)
+            {
+                var (subject, capture) = modes[(k + round) % modes.Length];
+                byMode[subject].Add(await CaptureBench.RunAsync(subject, concurrency, share, app.Tag, capture));
+            }
+        }
         await PhaseProfile.PrintAsync($"c{concurrency}", app.PostgresConnectionString, app.Scraper.Select(s => s.Url!), platformCaptures);
-        captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.WarmPool, concurrency, pages, app.Tag, (_, url) => CaptureBench.CaptureInNewContextAsync(warmBrowser, url)));
-        captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.WarmPoolScraperFlags, concurrency, pages, app.Tag, (_, url) => CaptureBench.CaptureInNewContextAsync(tunedBrowser, url)));
-        captureRuns.Add(await CaptureBench.RunAsync(CaptureBench.BrowserPerCapture, concurrency, pages, app.Tag, (_, url) => CaptureBench.CaptureInNewBrowserAsync(playwright, url)));
+        foreach (var (subject, _) in modes)
+        {
+            captureRuns.Add(CaptureRun.Sum(byMode[subject], rounds > 1));
+        }
     }
     foreach (var run in captureRuns)
     {
