@@ -179,7 +179,7 @@ public sealed class CaptureRunner(
     {
         // The headers Chromium reported with the response: no round trip to the driver (a proxy's own header is never one
         // of the security-related ones only the raw headers carry).
-        if (response is not null && response.Headers.TryGetValue(EgressProxy.BlockedHeaderLowerCase, out var egressReason))
+        if (response is not null && response.Headers.TryGetValue(EgressProxy.BlockedHeader, out var egressReason))
         {
             return ("blocked-address", CaptureProblems.Blocked((response.Url, egressReason)));
         }

@@ -16,10 +16,8 @@ namespace Platform.Scraper.Capture;
 /// </summary>
 public sealed class EgressProxy(AddressPolicy policy, ScraperMetrics metrics, ILogger<EgressProxy> logger) : IAsyncDisposable
 {
-    public const string BlockedHeader = "X-Platform-Egress-Blocked";
-
-    /// <summary>As Playwright's <c>IResponse.Headers</c> names it.</summary>
-    public const string BlockedHeaderLowerCase = "x-platform-egress-blocked";
+    /// <summary>Sent with a refused plain-HTTP request's 403; lower case, as Playwright's <c>IResponse.Headers</c> names it.</summary>
+    public const string BlockedHeader = "x-platform-egress-blocked";
     private const int MaxConnections = 512;
     private const int MaxHeadBytes = 64 * 1024;
     private const int MaxRefusalsKept = 1024;

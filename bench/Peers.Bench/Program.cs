@@ -113,7 +113,8 @@ if (only.Contains("capture"))
         var byMode = modes.ToDictionary(m => m.Subject, _ => new List<CaptureRun>());
         for (var round = 0; round < rounds; round++)
         {
-            var share = pages.Skip(round * pages.Count / rounds).Take((round + 1) * pages.Count / rounds - round * pages.Count / rounds).ToList();
+            var (from, to) = (round * pages.Count / rounds, (round + 1) * pages.Count / rounds);
+            var share = pages.Take(from..to).ToList();
             if (rounds > 1)
             {
                 Console.WriteLine($"  round {round + 1} of {rounds} (×{concurrency}, {share.Count} pages each, load average {Stats.LoadAverage()})");
