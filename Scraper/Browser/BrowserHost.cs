@@ -142,10 +142,12 @@ public sealed class BrowserHost : IHostedService, IAsyncDisposable
 
     /// <summary>
     /// Renderers start at nice 5: the zygote they are forked from is started through <c>nice</c>. Chromium run as root
-    /// lowers its renderers' main threads to nice 5 itself, and raises their display threads (compositor, IO) to -8; as any
-    /// other user it may do neither (it asks for root or <c>RLIMIT_NICE</c>, which root here cannot raise, and skips the
-    /// capability), and its renderers then cost ~1.2–1.4× the CPU per page at 4 captures at once (docs/benchmarks.md). The
-    /// browser, which keeps <c>CAP_SYS_NICE</c> under the sandbox user, still raises the display threads.
+    /// lowers its renderers' main threads to nice 5 itself, and raises their display threads (compositor, IO) to -8 and the
+    /// renderer in the foreground and the GPU process to 0; as any other user it does none of that
+    /// (it asks for root or <c>RLIMIT_NICE</c>, not the capability). As the sandbox user the browser keeps
+    /// <c>CAP_SYS_NICE</c> and is told <c>RLIMIT_NICE</c> allows it (Browser/nice-limit.c, preloaded by the wrapper), so it
+    /// raises what it should from here; without both its Chromium costs ~1.2–1.4× the CPU per page at 4 captures at once
+    /// (docs/benchmarks.md).
     /// </summary>
     public const string RenderersNice = "--zygote-cmd-prefix=/usr/bin/nice -n 5";
 

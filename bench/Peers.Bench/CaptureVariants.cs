@@ -70,6 +70,10 @@ internal static class CaptureVariants
             // The Scraper's flags start renderers at nice 5 (BrowserHost.RenderersNice), as root's Chromium runs their main
             // threads; this is the sandbox user without that, its renderers at the browser's priority.
             new("+ sandbox user, renderers at 0", true, false, false, 1, false, Without: BrowserHost.RenderersNice),
+            // The sandbox user as before its Chromium was told RLIMIT_NICE allows raising priorities (Browser/nice-limit.c):
+            // it leaves the GPU process and the foreground renderer at the zygotes' nice 5.
+            new("+ sandbox user, no nice limit", true, false, false, 1, false,
+                EditSandboxWrapper: w => w.Replace("export LD_PRELOAD=", "# export LD_PRELOAD=")),
             new("+ egress proxy", false, true, false, 1, false),
             new("+ route interception", false, false, true, 1, false),
             new("+ two browsers", false, false, false, 2, false),

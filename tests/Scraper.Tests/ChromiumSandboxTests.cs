@@ -45,8 +45,12 @@ public sealed class ChromiumSandboxTests(ScraperFixture fixture) : IClassFixture
             Assert.NotEqual(Namespace(browserPid, "pid"), Namespace(renderer, "pid"));
             Assert.Equal(NoCapabilities, status["CapEff"]);
             Assert.Equal(NoCapabilities, status["CapAmb"]);
-            Assert.Equal(5, MainThreadNice(renderer)); // started below the browser and the services (BrowserHost.RenderersNice)
         }
+        // Renderers start below the browser (BrowserHost.RenderersNice: the zygote they are forked from runs at nice 5).
+        var processes = ChromiumProcessTree.Descendants(browserPid).Select(pid => (Pid: pid, Cmdline: Cmdline(pid))).ToList();
+        var zygotes = processes.Where(p => p.Cmdline.Contains("--type=zygote", StringComparison.Ordinal) && !p.Cmdline.Contains("--no-zygote-sandbox", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(zygotes);
+        Assert.All(zygotes, zygote => Assert.Equal(5, MainThreadNice(zygote.Pid)));
         Assert.DoesNotContain("--no-sandbox", Cmdline(browserPid));
         var browser = Status(browserPid)!;
         Assert.NotEqual("0", browser["Uid"].Split('\t')[0]);
@@ -56,6 +60,11 @@ public sealed class ChromiumSandboxTests(ScraperFixture fixture) : IClassFixture
             // some thread of the browser or a renderer (compositor, IO) runs at a raised priority (a negative nice).
             Assert.Equal(SysNiceOnly, browser["CapEff"]);
             Assert.Contains(ThreadNiceValues([browserPid, .. renderers.Select(r => r.Pid)]), nice => nice < 0);
+            // And it manages its processes' priorities as root's Chromium does, because it is told it may
+            // (Browser/nice-limit.c, preloaded): the GPU process, started by a zygote at nice 5, is raised to the foreground,
+            // every thread of it (without the library its worker threads stay at 5).
+            var gpu = Assert.Single(processes, p => p.Cmdline.Contains("--type=gpu-process", StringComparison.Ordinal));
+            Assert.All(ThreadNiceValues([gpu.Pid]), nice => Assert.InRange(nice, -20, 0));
         }
         Assert.NotNull((await capture).Result);
     }
