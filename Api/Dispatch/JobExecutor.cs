@@ -132,6 +132,9 @@ public sealed class JobExecutor(
                 await ReleaseCaptureAsync(run);
             }
 
+            // The capture is over: each of its tasks' result, written next, supersedes the progress still pending for it,
+            // which would otherwise be flushed (a write of its own) just before the first result.
+            reporter.MarkEnded(formats);
             foreach (var format in formats)
             {
                 if (result.Outputs.TryGetValue(format, out var output))
