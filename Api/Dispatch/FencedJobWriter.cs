@@ -56,26 +56,42 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
         return WriteAsync(job, "task-output", events, null, ct);
     }
 
-    public Task TaskCompletedAsync(ClaimedJob job, string format, FormatOutput output, CancellationToken ct)
-    {
-        var (events, store) = TaskResult(job, format, output);
-        return WriteAsync(job, "task-completed", events, store, ct);
-    }
+    public Task TaskCompletedAsync(ClaimedJob job, string format, FormatOutput output, CancellationToken ct) =>
+        TasksCompletedAsync(job, [(format, output)], finishJob: false, ct);
 
     /// <summary>
-    /// The last task's result and the job's end, <see cref="JobState.Completed"/>, in one transaction of two round trips
-    /// before the commit: the events (task result, task state, job state — the order the two separate writes give) are
-    /// appended under the fence, which takes the job's row lock; then the artifact, the task, the job's move and the
-    /// dispatchers' wake-up go as one batch. A job every task of which completed ends completed from running or cancelling
-    /// alike (a cancel that came too late changes nothing), so no read of the state is needed first.
+    /// Tasks' results (a capture's outputs arrive together), and with <paramref name="finishJob"/> the job's end,
+    /// <see cref="JobState.Completed"/>, in one transaction of two round trips before the commit: the events (each task's
+    /// result and state, then the job's state — the order separate writes give) are appended under the fence, which takes
+    /// the job's row lock; then the artifacts, the tasks, the job's move and the dispatchers' wake-up go as one batch. A job
+    /// every task of which completed ends completed from running or cancelling alike (a cancel that came too late changes
+    /// nothing), so no read of the state is needed first.
     /// </summary>
-    public async Task<JobState> LastTaskCompletedAsync(ClaimedJob job, string format, FormatOutput output, CancellationToken ct)
+    public async Task<JobState?> TasksCompletedAsync(
+        ClaimedJob job, IReadOnlyList<(string Format, FormatOutput Output)> results, bool finishJob, CancellationToken ct)
     {
-        var finish = JobStateWrites.UpdateFromAny([.. JobStateMachine.RunningSlotStates.Select(from => JobStateMachine.Move(from, JobState.Completed))],
-            "error = NULL, finished_at = now(), lease_expires_at = NULL", "lease_epoch = @epoch");
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(output.Bytes));
-        var events = ResultEvents(format, output, sha256)
-            .Add(JobEventTypes.JobState, new { state = JobState.Completed, attempt = job.Attempt, error = (string?)null });
+        var events = new JobEventBatch(time);
+        var sql = new List<string>();
+        var parameters = new List<(string Name, object? Value)> { ("id", job.Id) };
+        for (var i = 0; i < results.Count; i++)
+        {
+            var (format, output) = results[i];
+            var sha256 = Convert.ToHexStringLower(SHA256.HashData(output.Bytes));
+            events.Add(JobEventTypes.TaskResult, new { format, contentType = output.ContentType, size = output.Bytes.LongLength, sha256 })
+                .Add(JobEventTypes.TaskState, new { format, state = TaskState.Completed });
+            sql.Add(StoreResultSql(i));
+            parameters.AddRange([($"format{i}", format), ($"contentType{i}", output.ContentType), ($"size{i}", output.Bytes.LongLength),
+                ($"sha{i}", sha256), ($"bytes{i}", output.Bytes)]);
+        }
+        if (finishJob)
+        {
+            events.Add(JobEventTypes.JobState, new { state = JobState.Completed, attempt = job.Attempt, error = (string?)null });
+            sql.Add(JobStateWrites.UpdateFromAny([.. JobStateMachine.RunningSlotStates.Select(from => JobStateMachine.Move(from, JobState.Completed))],
+                "error = NULL, finished_at = now(), lease_expires_at = NULL", "lease_epoch = @epoch"));
+            sql.Add($"NOTIFY {DispatchNotification.Channel}");
+            parameters.Add(("epoch", job.LeaseEpoch));
+        }
+        var expected = 2 * results.Count + (finishJob ? 1 : 0);
         var appended = await db.RunAsync(async (connection, tx, token) =>
         {
             var reserved = await events.AppendAsync(connection, tx, job.Id, job.LeaseEpoch, token);
@@ -83,45 +99,25 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
             {
                 return null;
             }
-            var changed = await connection.ExecuteAsync(tx,
-                $"""
-                {StoreResultSql};
-                {finish};
-                NOTIFY {DispatchNotification.Channel};
-                """,
-                token, [.. StoreResultParameters(job, format, output, sha256), ("epoch", job.LeaseEpoch)]);
-            // The artifact, the task and the job: the job's row is locked by the append under the same fence, so all three.
-            return changed == 3 ? reserved : throw new InvalidOperationException($"Job {job.Id}: its last write changed {changed} rows, not 3.");
+            var changed = await connection.ExecuteAsync(tx, string.Join(";\n", sql), token, [.. parameters]);
+            // Each artifact and task, and the job: its row is locked by the append under the same fence, so every one.
+            return changed == expected ? reserved : throw new InvalidOperationException($"Job {job.Id}: a result write changed {changed} rows, not {expected}.");
         }, ct);
-        await PublishOrRejectAsync(job, "last-task-completed", appended, ct);
-        return JobState.Completed;
+        await PublishOrRejectAsync(job, finishJob ? "last-task-completed" : "task-completed", appended, ct);
+        return finishJob ? JobState.Completed : null;
     }
 
-    private (JobEventBatch Events, Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> Store) TaskResult(
-        ClaimedJob job, string format, FormatOutput output)
-    {
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(output.Bytes));
-        return (ResultEvents(format, output, sha256), (connection, tx, token) =>
-            connection.ExecuteAsync(tx, StoreResultSql, token, StoreResultParameters(job, format, output, sha256)));
-    }
-
-    private JobEventBatch ResultEvents(string format, FormatOutput output, string sha256) => new JobEventBatch(time)
-        .Add(JobEventTypes.TaskResult, new { format, contentType = output.ContentType, size = output.Bytes.LongLength, sha256 })
-        .Add(JobEventTypes.TaskState, new { format, state = TaskState.Completed });
-
-    private static readonly string StoreResultSql =
+    /// <summary>One result: its artifact (replacing an earlier attempt's) and its task, with parameters suffixed <paramref name="i"/>.</summary>
+    private static string StoreResultSql(int i) =>
         $"""
         INSERT INTO artifacts (job_id, format, content_type, size, sha256, bytes, created_at)
-        VALUES (@id, @format, @contentType, @size, @sha, @bytes, now())
+        VALUES (@id, @format{i}, @contentType{i}, @size{i}, @sha{i}, @bytes{i}, now())
         ON CONFLICT (job_id, format) DO UPDATE
           SET content_type = excluded.content_type, size = excluded.size, sha256 = excluded.sha256,
               bytes = excluded.bytes, created_at = excluded.created_at;
         UPDATE tasks SET state = {TaskStateSql.Completed}, progress = 1, error = NULL, finished_at = now()
-        WHERE job_id = @id AND format = @format
+        WHERE job_id = @id AND format = @format{i}
         """;
-
-    private static (string Name, object? Value)[] StoreResultParameters(ClaimedJob job, string format, FormatOutput output, string sha256) =>
-        [("id", job.Id), ("format", format), ("contentType", output.ContentType), ("size", output.Bytes.LongLength), ("sha", sha256), ("bytes", output.Bytes)];
 
     /// <summary>Ends tasks without a result: failed, cancelled or skipped (its input never arrived).</summary>
     public Task TasksEndedAsync(ClaimedJob job, IReadOnlyCollection<string> formats, TaskState state, string? error, CancellationToken ct)

@@ -135,17 +135,16 @@ public sealed class JobExecutor(
             // The capture is over: each of its tasks' result, written next, supersedes the progress still pending for it,
             // which would otherwise be flushed (a write of its own) just before the first result.
             reporter.MarkEnded(formats);
-            foreach (var format in formats)
+            foreach (var format in formats.Where(f => !result.Outputs.ContainsKey(f)))
             {
-                if (result.Outputs.TryGetValue(format, out var output))
-                {
-                    await CompleteTaskAsync(run, reporter, format, output, states, started);
-                }
-                else
-                {
-                    var reason = result.Failures.GetValueOrDefault(format) ?? "The capture produced no output for this format.";
-                    await EndTasksAsync(run, reporter, [format], TaskState.Failed, reason, states, errors, started);
-                }
+                var reason = result.Failures.GetValueOrDefault(format) ?? "The capture produced no output for this format.";
+                await EndTasksAsync(run, reporter, [format], TaskState.Failed, reason, states, errors, started);
+            }
+            // Its outputs arrived together: stored in one write (with the job's end when they are its last tasks).
+            List<(string, FormatOutput)> outputs = [.. formats.Where(result.Outputs.ContainsKey).Select(f => (f, result.Outputs[f]))];
+            if (outputs.Count > 0)
+            {
+                await CompleteTasksAsync(run, reporter, outputs, states, started);
             }
             return result;
         }
@@ -189,7 +188,7 @@ public sealed class JobExecutor(
                 // Off the dispatch thread: a processor may be CPU-bound and synchronous.
                 return await Task.Run(() => processor.ProcessAsync(context, token), token);
             }, run.Token);
-            await CompleteTaskAsync(run, reporter, format, output, states, started);
+            await CompleteTasksAsync(run, reporter, [(format, output)], states, started);
         }
         catch (FencingRejectedException)
         {
@@ -207,26 +206,34 @@ public sealed class JobExecutor(
         }
     }
 
-    private async Task CompleteTaskAsync(JobRun run, RunReporter reporter, string format, FormatOutput output,
+    private async Task CompleteTasksAsync(JobRun run, RunReporter reporter, IReadOnlyList<(string Format, FormatOutput Output)> results,
         ConcurrentDictionary<string, TaskState> states, long started)
     {
-        reporter.MarkEnded([format]);
+        var formats = results.Select(r => r.Format).ToList();
+        reporter.MarkEnded(formats);
         await reporter.ExclusiveAsync(async () =>
         {
-            // The job's last task, every other one completed and no stop asked for: its result and the job's end are
+            // The job's last tasks, every other one completed and no stop asked for: their results and the job's end are
             // one write. Decided inside the run's write gate, where no other task of the run ends meanwhile.
-            if (run.Reason == StopReason.None && states.All(s => s.Key == format || s.Value == TaskState.Completed))
+            var last = run.Reason == StopReason.None && states.All(s => formats.Contains(s.Key) || s.Value == TaskState.Completed);
+            if (last)
             {
                 run.IsFinishing = true;
-                run.Finished = await writer.LastTaskCompletedAsync(run.Job, format, output, CancellationToken.None);
             }
-            else
+            var finished = await writer.TasksCompletedAsync(run.Job, results, finishJob: last, CancellationToken.None);
+            if (last)
             {
-                await writer.TaskCompletedAsync(run.Job, format, output, CancellationToken.None);
+                run.Finished = finished;
             }
-            states[format] = TaskState.Completed;
+            foreach (var format in formats)
+            {
+                states[format] = TaskState.Completed;
+            }
         });
-        metrics.TaskFinished(format, TaskState.Completed, Stopwatch.GetElapsedTime(started));
+        foreach (var format in formats)
+        {
+            metrics.TaskFinished(format, TaskState.Completed, Stopwatch.GetElapsedTime(started));
+        }
     }
 
     private async Task EndTasksAsync(JobRun run, RunReporter reporter, IReadOnlyCollection<string> formats, TaskState state, string? error,
