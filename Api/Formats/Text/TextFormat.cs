@@ -48,7 +48,14 @@ public abstract class TextFormat(IOptions<TextFormatsOptions> options, TextForma
                 context.ReportProgress(0.5, "ranking");
                 return compute(document, budget.Token);
             }, budget.Token);
-            metrics.Record(Descriptor.Name, text.Length, Stopwatch.GetElapsedTime(started));
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            if (elapsed > Settings.MaxComputeTime)
+            {
+                // Finished, but past the budget: the timer that cancels the token runs on the thread pool and can come late
+                // on a busy machine. The budget is the same whichever noticed it first.
+                throw new OperationCanceledException(budget.Token);
+            }
+            metrics.Record(Descriptor.Name, text.Length, elapsed);
             context.ReportProgress(1, null);
             return output;
         }
