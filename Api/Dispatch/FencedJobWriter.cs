@@ -56,9 +56,6 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
         return WriteAsync(job, "task-output", events, null, ct);
     }
 
-    public Task TaskCompletedAsync(ClaimedJob job, string format, FormatOutput output, CancellationToken ct) =>
-        TasksCompletedAsync(job, [(format, output)], finishJob: false, ct);
-
     /// <summary>
     /// Tasks' results (a capture's outputs arrive together), and with <paramref name="finishJob"/> the job's end,
     /// <see cref="JobState.Completed"/>, in one transaction of two round trips before the commit: the events (each task's

@@ -220,11 +220,8 @@ public sealed class JobExecutor(
             {
                 run.IsFinishing = true;
             }
-            var finished = await writer.TasksCompletedAsync(run.Job, results, finishJob: last, CancellationToken.None);
-            if (last)
-            {
-                run.Finished = finished;
-            }
+            // Null unless this write ended the job (only the last one can).
+            run.Finished = await writer.TasksCompletedAsync(run.Job, results, finishJob: last, CancellationToken.None);
             foreach (var format in formats)
             {
                 states[format] = TaskState.Completed;

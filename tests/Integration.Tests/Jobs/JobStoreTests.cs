@@ -77,7 +77,7 @@ public sealed class JobStoreTests(JobStoreFixture fixture)
         await Assert.ThrowsAsync<FencingRejectedException>(() => writer.TaskStartedAsync(stale, ["text-stats"], 1, ct));
         await Assert.ThrowsAsync<FencingRejectedException>(() => writer.TaskProgressAsync(stale, [new("text-stats", 0.5, null)], ct));
         await Assert.ThrowsAsync<FencingRejectedException>(() => writer.TaskOutputAsync(stale, [("text-stats", "partial")], ct));
-        await Assert.ThrowsAsync<FencingRejectedException>(() => writer.TaskCompletedAsync(stale, "text-stats", output, ct));
+        await Assert.ThrowsAsync<FencingRejectedException>(() => writer.TasksCompletedAsync(stale, [("text-stats", output)], finishJob: false, ct));
         await Assert.ThrowsAsync<FencingRejectedException>(() => writer.TasksEndedAsync(stale, ["text-stats"], TaskState.Failed, "stale", ct));
         await Assert.ThrowsAsync<FencingRejectedException>(() => writer.JobFinishedAsync(stale, JobState.Completed, null, ct));
         await Assert.ThrowsAsync<FencingRejectedException>(() => writer.HandBackAsync(stale, ct));
@@ -90,7 +90,7 @@ public sealed class JobStoreTests(JobStoreFixture fixture)
         Assert.Equal(fresh.LeaseEpoch, await Scalar<long>("SELECT lease_epoch FROM jobs WHERE id = @id", ("id", jobId)));
 
         // The current owner writes normally.
-        await writer.TaskCompletedAsync(fresh, "text-stats", output, ct);
+        await writer.TasksCompletedAsync(fresh, [("text-stats", output)], finishJob: false, ct);
         Assert.Equal(JobState.Completed, await writer.JobFinishedAsync(fresh, JobState.Completed, null, ct));
         Assert.Equal(1L, await Scalar<long>("SELECT count(*) FROM artifacts WHERE job_id = @id", ("id", jobId)));
         var seqs = await List("SELECT seq FROM events WHERE job_id = @id ORDER BY seq", r => r.GetInt64(0), ("id", jobId));
