@@ -212,17 +212,20 @@ public static class JobsApi
         Guid id, string format, ClaimsPrincipal user, HttpContext http, NpgsqlDataSource database, [AsParameters] JobServices services,
         CancellationToken ct, bool download = false)
     {
-        if (await services.Queries.ArtifactAsync(user.UserId(), id, format, ct) is not { } artifact)
+        // One query: the row's description sets the headers, its bytes follow into the body (the response disposes it).
+        if (await ArtifactDownload.OpenAsync(database, user.UserId(), id, format, ct) is not { } stored)
         {
             return TypedResults.NotFound();
         }
+        http.Response.RegisterForDisposeAsync(stored);
+        var artifact = stored.Info;
         // Captured pages are someone else's content: never let them run as our origin.
         http.Response.Headers.ContentSecurityPolicy = "sandbox";
         http.Response.Headers.XContentTypeOptions = "nosniff";
         http.Response.Headers.ETag = $"\"{artifact.Sha256}\"";
         http.Response.ContentLength = artifact.Size;
         var inline = !download && ResultFiles.IsSafeInline(artifact.ContentType);
-        return TypedResults.Stream(body => ArtifactDownload.CopyToAsync(database, artifact, body, http.RequestAborted),
+        return TypedResults.Stream(body => stored.CopyToAsync(body, http.RequestAborted),
             artifact.ContentType, inline ? null : ResultFiles.FileName(id, format, artifact.ContentType));
     }
 

@@ -21,11 +21,11 @@ public sealed class ScraperCaptureService(ScraperClient scraper, ILogger<Scraper
     public async Task<CaptureResult> CaptureAsync(ApiCaptureRequest request, IProgress<CaptureProgress> progress, CancellationToken cancellationToken)
     {
         var outputs = OutputsFor(request);
-        var reservation = await UsableReservationAsync(request.Reservation);
+        var reservation = UsableReservation(request.Reservation);
         var scraperRequest = ScraperRequestFor(request, outputs, reservation);
         var frames = new CaptureFrameCollector(request, outputs.Count, progress);
         progress.Report(new CaptureProgress(0.02, "queued at the scraper"));
-        // A reservation that can no longer be guaranteed (Redis forgot it) ends the capture like a cancel, as a transient failure.
+        // A reservation that can no longer be guaranteed (Redis forgot it) ends the capture like a cancel; the job is requeued.
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, reservation?.Lost ?? CancellationToken.None);
         var replica = reservation?.Scraper;
         try
@@ -35,14 +35,15 @@ public sealed class ScraperCaptureService(ScraperClient scraper, ILogger<Scraper
                 frames.Accept(frame);
             }
         }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && reservation?.Lost.IsCancellationRequested == true)
+        {
+            // Whatever the stream's end looked like (a cancel, an aborted connection), it was the reservation's loss.
+            throw new CaptureReservationLostException(e);
+        }
         catch (ScraperRefusedException e)
         {
             logger.LogInformation("Scraper refused capture of {Url}: {Message}", request.Url, e.Message);
             throw e.Transient ? new TransientFormatException(e.Message, e.RetryAfter, e) : new PermanentFormatException(e.Message, e);
-        }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && reservation?.Lost.IsCancellationRequested == true)
-        {
-            throw new TransientFormatException("The capture's reservation (host politeness slot or page) was lost.", null, e);
         }
         catch (ScraperTimeoutException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -91,16 +92,19 @@ public sealed class ScraperCaptureService(ScraperClient scraper, ILogger<Scraper
     }
 
     /// <summary>
-    /// The reservation this try may use. Redis forgot it (restarted, failed over) during an earlier try: this try goes without
-    /// one, through service discovery, and the Scraper takes a page and the host's politeness slot itself, as for any
-    /// unreserved capture. Retrying with the lost reservation would fail every try at once and the job with them.
+    /// The reservation this try may use: null when there is none (no Scraper advertised) or it is released already. A page
+    /// given up after a connection failure leaves the host slot reserved and the try goes through service discovery. One
+    /// that Redis forgot (restarted, failed over) or stopped renewing is not used: the job goes back to the queue.
     /// </summary>
-    private static async Task<CaptureReservation?> UsableReservationAsync(CaptureReservation? reservation)
+    private static CaptureReservation? UsableReservation(CaptureReservation? reservation)
     {
-        if (reservation is not null && (reservation.IsReleased || reservation.Lost.IsCancellationRequested))
+        if (reservation is null || reservation.IsReleased)
         {
-            await reservation.DisposeAsync();
             return null;
+        }
+        if (reservation.Lost.IsCancellationRequested)
+        {
+            throw new CaptureReservationLostException();
         }
         return reservation;
     }

@@ -32,6 +32,9 @@ public sealed class DispatchSignal
 /// </summary>
 public sealed class DispatchNotifier(NpgsqlDataSource dataSource, DispatchSignal signal, ILogger<DispatchNotifier> logger)
 {
+    /// <summary>Capacity freed that only this replica's dispatcher needs to hear of now (the others hear it with the job's end).</summary>
+    public void CapacityFreedHere() => signal.Wake();
+
     public async Task CapacityFreedAsync()
     {
         signal.Wake();

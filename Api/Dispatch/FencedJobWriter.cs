@@ -36,14 +36,14 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
         {
             events.Add(JobEventTypes.TaskProgress, new { format = u.Format, progress = Math.Round(u.Progress, 4), message = u.Message });
         }
-        return WriteAsync(job, "task-progress", events, async (connection, tx, token) =>
-        {
-            foreach (var u in updates)
-            {
-                await connection.ExecuteAsync(tx, $"UPDATE tasks SET progress = @p WHERE job_id = @id AND format = @format AND state = {TaskStateSql.Running}",
-                    token, ("p", u.Progress), ("id", job.Id), ("format", u.Format));
-            }
-        }, ct);
+        // Every task's progress in one statement (a capture reports the same stage for each of its formats).
+        return WriteAsync(job, "task-progress", events, (connection, tx, token) => connection.ExecuteAsync(tx,
+            $"""
+            UPDATE tasks SET progress = u.progress
+            FROM unnest(@formats, @progress) AS u(format, progress)
+            WHERE tasks.job_id = @id AND tasks.format = u.format AND tasks.state = {TaskStateSql.Running}
+            """,
+            token, ("id", job.Id), ("formats", updates.Select(u => u.Format).ToArray()), ("progress", updates.Select(u => u.Progress).ToArray())), ct);
     }
 
     public Task TaskOutputAsync(ClaimedJob job, IReadOnlyCollection<(string Format, string Text)> chunks, CancellationToken ct)
@@ -157,17 +157,18 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
     }
 
     /// <summary>
-    /// Graceful shutdown: gives the job back to the queue at once (same attempt) instead of letting its lease run out,
-    /// or, when the user asked to cancel it meanwhile, ends it cancelled.
+    /// Gives the job back to the queue at once, its attempt unspent (graceful shutdown, instead of letting its lease run
+    /// out; a capture reservation lost), or, when the user asked to cancel it meanwhile, ends it cancelled.
+    /// <paramref name="reason"/> goes with its <c>job.state</c> event (see <see cref="HandBackReasons"/>).
     /// </summary>
-    public async Task HandBackAsync(ClaimedJob job, CancellationToken ct)
+    public async Task HandBackAsync(ClaimedJob job, string reason, CancellationToken ct)
     {
         var events = await db.RunAsync(async (connection, tx, token) =>
         {
             var locked = await LockFencedAsync(connection, tx, job, token);
             return locked is null
                 ? null
-                : await JobTransitions.ReleaseLeaseAsync(connection, tx, locked, job.Attempt, "instance shutting down", time, token);
+                : await JobTransitions.ReleaseLeaseAsync(connection, tx, locked, job.Attempt, reason, time, token);
         }, ct);
         await PublishOrRejectAsync(job, "hand-back", events, ct);
     }
@@ -211,3 +212,10 @@ public sealed class FencedJobWriter(PostgresTransactions db, IJobEventPublisher 
 }
 
 public sealed record TaskProgressUpdate(string Format, double Progress, string? Message);
+
+/// <summary>Why a running job went back to the queue with its attempt unspent: the <c>reason</c> of its <c>job.state</c> event.</summary>
+public static class HandBackReasons
+{
+    public const string Shutdown = "instance shutting down";
+    public const string CaptureReservationLost = "capture reservation lost; waiting for capacity again";
+}

@@ -78,7 +78,12 @@ public sealed class JobDispatcher(
     {
         // Capture capacity as seen at this wake-up: each user picked below spends from it, so a server gets no more users
         // than it has free slots and captures no more than there are free pages; the claim's reservation is the decision.
-        var capture = await CaptureCapacityAsync(ct);
+        var queued = await queue.QueuedWorkAsync(dispatch.CurrentValue.TargetServersPerRound, ct);
+        if (!queued.Any || FreeSlots == 0)
+        {
+            return; // most wake-ups (a job ended, another replica claimed first) find nothing to do: one read, no more
+        }
+        var capture = await CaptureCapacityAsync(queued.Servers, ct);
         while (FreeSlots > 0 && !ct.IsCancellationRequested)
         {
             var runningPerUser = limits.CurrentValue.RunningPerUser;
@@ -104,9 +109,8 @@ public sealed class JobDispatcher(
         }
     }
 
-    private async Task<RoundCapacity> CaptureCapacityAsync(CancellationToken ct)
+    private async Task<RoundCapacity> CaptureCapacityAsync(IReadOnlyList<string>? servers, CancellationToken ct)
     {
-        var servers = await queue.QueuedServersAsync(dispatch.CurrentValue.TargetServersPerRound, ct);
         if (servers is null)
         {
             // No URL job queued: nothing to ask Redis. One submitted since is still claimed only with its reservation.

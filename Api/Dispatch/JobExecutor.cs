@@ -85,7 +85,9 @@ public sealed class JobExecutor(
 
         if (job.SourceUrl is { } url && (captureFormats.Count > 0 || needText.Count > 0))
         {
-            captured = await CaptureAsync(run, reporter, new Uri(url), captureFormats, needText.Count > 0, jobOptions, states, errors);
+            // A job with nothing to run after its capture ends right after it, and that end wakes every dispatcher.
+            var endsWithCapture = processed.Count == 0;
+            captured = await CaptureAsync(run, reporter, new Uri(url), captureFormats, needText.Count > 0, endsWithCapture, jobOptions, states, errors);
             text = captured?.Text;
             if (text is null && needText.Count > 0)
             {
@@ -101,7 +103,7 @@ public sealed class JobExecutor(
     }
 
     private async Task<CaptureResult?> CaptureAsync(
-        JobRun run, RunReporter reporter, Uri url, List<string> formats, bool needsText, JsonElement jobOptions,
+        JobRun run, RunReporter reporter, Uri url, List<string> formats, bool needsText, bool endsJob, JsonElement jobOptions,
         ConcurrentDictionary<string, TaskState> states, ConcurrentDictionary<string, string> errors)
     {
         var job = run.Job;
@@ -129,7 +131,7 @@ public sealed class JobExecutor(
             }
             finally
             {
-                await ReleaseCaptureAsync(run);
+                await ReleaseCaptureAsync(run, notifyReplicas: !endsJob);
             }
 
             // The capture is over: each of its tasks' result, written next, supersedes the progress still pending for it,
@@ -148,6 +150,14 @@ public sealed class JobExecutor(
             }
             return result;
         }
+        catch (CaptureReservationLostException)
+        {
+            // Redis's fault, not the page's: no attempt is spent; the job goes back to the queue (FinishAsync), its
+            // capture's tasks left as they are (running tasks start over as pending).
+            run.Stop(StopReason.CaptureReservationLost);
+            run.Token.ThrowIfCancellationRequested();
+            throw;
+        }
         catch (Exception ex) when (ex is not (OperationCanceledException or FencingRejectedException))
         {
             logger.LogInformation("Job {JobId}: capture of {Url} failed: {Error}", job.Id, url, ex.Message);
@@ -161,13 +171,26 @@ public sealed class JobExecutor(
         }
     }
 
-    /// <summary>The capture is over (done, failed or stopped): its host slot and page serve the next job now.</summary>
-    private async Task ReleaseCaptureAsync(JobRun run)
+    /// <summary>
+    /// The capture is over (done, failed or stopped): its host slot and page serve the next job now. This replica's
+    /// dispatcher is woken at once; the others by a NOTIFY, unless the job ends next (<paramref name="notifyReplicas"/>
+    /// false): its end is written moments later with a NOTIFY of its own (completed, failed, cancelled, handed back), so
+    /// a second one would only wake every dispatcher twice. Only a run fenced off meanwhile writes no end; its freed
+    /// capacity is then found by the others' safety poll.
+    /// </summary>
+    private async Task ReleaseCaptureAsync(JobRun run, bool notifyReplicas)
     {
         if (run.Capture is { IsReleased: false } reservation)
         {
             await reservation.DisposeAsync();
-            await notifier.CapacityFreedAsync();
+            if (notifyReplicas)
+            {
+                await notifier.CapacityFreedAsync();
+            }
+            else
+            {
+                notifier.CapacityFreedHere();
+            }
         }
     }
 
@@ -279,8 +302,15 @@ public sealed class JobExecutor(
                 case StopReason.LeaseLost:
                     return;
                 case StopReason.Shutdown:
-                    await writer.HandBackAsync(job, CancellationToken.None);
+                    await writer.HandBackAsync(job, HandBackReasons.Shutdown, CancellationToken.None);
+                    metrics.Requeued("shutdown");
                     logger.LogInformation("Job {JobId} handed back: instance shutting down (requeued, or cancelled when a cancel was pending).", job.Id);
+                    return;
+                case StopReason.CaptureReservationLost:
+                    await writer.HandBackAsync(job, HandBackReasons.CaptureReservationLost, CancellationToken.None);
+                    metrics.Requeued("capture-reservation-lost");
+                    logger.LogWarning("Job {JobId} requeued, attempt {Attempt} unspent: its capture reservation was lost (Redis forgot or stopped renewing it).",
+                        job.Id, job.Attempt);
                     return;
             }
 

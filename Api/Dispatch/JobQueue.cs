@@ -57,27 +57,35 @@ public sealed class JobQueue(PostgresTransactions db, TimeProvider time)
         }, ct);
 
     /// <summary>
-    /// The distinct target servers of queued URL jobs (at most <paramref name="limit"/>): what a round asks capacity about.
-    /// Null when no URL job is queued at all, so a round of text jobs asks nothing.
+    /// What is queued, in one read: whether anything is (a wake-up that finds the queue empty ends there), and the
+    /// distinct target servers of queued URL jobs (at most <paramref name="limit"/>), what a round asks capacity about;
+    /// <see cref="QueuedWork.Servers"/> is null when no URL job is queued, so a round of text jobs asks nothing.
     /// </summary>
-    public Task<IReadOnlyList<string>?> QueuedServersAsync(int limit, CancellationToken ct) =>
-        db.ReadAsync<IReadOnlyList<string>?>(async (connection, token) =>
+    public Task<QueuedWork> QueuedWorkAsync(int limit, CancellationToken ct) =>
+        db.ReadAsync(async (connection, token) =>
         {
-            // A URL job without a target server (not resolved at submit) is a NULL row: URL work is queued all the same.
+            // One row per (URL or text, server): text jobs are one row at most, so limit + 2 rows hold every server a
+            // round can use. A URL job without a target server (not resolved at submit) has a NULL server: URL work all the same.
             await using var command = connection.Command(null,
-                $"SELECT DISTINCT target_server FROM jobs WHERE state = {JobStateSql.Queued} AND source_url IS NOT NULL LIMIT @limit", ("limit", limit + 1));
+                $"SELECT DISTINCT source_url IS NOT NULL, target_server FROM jobs WHERE state = {JobStateSql.Queued} LIMIT @limit",
+                ("limit", limit + 2));
             await using var reader = await command.ExecuteReaderAsync(token);
             var servers = new List<string>();
-            var any = false;
+            bool any = false, url = false;
             while (await reader.ReadAsync(token))
             {
                 any = true;
-                if (!reader.IsDBNull(0) && servers.Count < limit)
+                if (!reader.GetBoolean(0))
                 {
-                    servers.Add(reader.GetString(0));
+                    continue;
+                }
+                url = true;
+                if (!reader.IsDBNull(1) && servers.Count < limit)
+                {
+                    servers.Add(reader.GetString(1));
                 }
             }
-            return any ? servers : null;
+            return new QueuedWork(any, url ? servers : null);
         }, ct);
 
     /// <summary>
@@ -258,3 +266,6 @@ public sealed record QueueFilter(IReadOnlyCollection<string> FullServers, bool C
 {
     public static readonly QueueFilter None = new([], false);
 }
+
+/// <summary>What a dispatch round starts from: whether any job is queued; the target servers of queued URL jobs (null: none).</summary>
+public sealed record QueuedWork(bool Any, IReadOnlyList<string>? Servers);

@@ -15,6 +15,12 @@ public enum StopReason
     LeaseLost,
     /// <summary>This instance is shutting down: hand the job back.</summary>
     Shutdown,
+    /// <summary>
+    /// The capture's reservation (host politeness slot, Scraper page) could no longer be guaranteed (Redis restarted empty,
+    /// failed over, unreachable past the lease): the job goes back to the queue with its attempt unspent, and runs again
+    /// once the dispatcher can reserve for it.
+    /// </summary>
+    CaptureReservationLost,
 }
 
 /// <summary>

@@ -16,6 +16,7 @@ public sealed class JobMetrics
     private readonly Counter<long> _leaseExpiries;
     private readonly Counter<long> _fencingRejections;
     private readonly Counter<long> _queueExpiries;
+    private readonly Counter<long> _requeued;
     private readonly Histogram<double> _submitToStart;
     private readonly Histogram<double> _jobDuration;
     private readonly Histogram<double> _taskDuration;
@@ -37,6 +38,8 @@ public sealed class JobMetrics
         _leaseExpiries = meter.CreateCounter<long>("platform.jobs.lease.expiries", "{lease}", "Expired job leases handled by the rescuer");
         _fencingRejections = meter.CreateCounter<long>("platform.jobs.fencing.rejections", "{write}", "Executor writes rejected because the lease epoch moved on");
         _queueExpiries = meter.CreateCounter<long>("platform.jobs.queue.expired", "{job}", "Queued jobs that waited longer than the maximum queue wait");
+        _requeued = meter.CreateCounter<long>("platform.jobs.requeued", "{job}",
+            "Running jobs handed back to the queue with their attempt unspent, by reason (shutdown, capture-reservation-lost)");
         _submitToStart = meter.CreateHistogram<double>("platform.jobs.submit_to_start", "s", "Time from (re-)queueing to a claim");
         _jobDuration = meter.CreateHistogram<double>("platform.jobs.duration", "s", "Job run time from claim to final state, by outcome");
         _taskDuration = meter.CreateHistogram<double>("platform.jobs.task.duration", "s", "Task run time, by format and outcome");
@@ -72,6 +75,7 @@ public sealed class JobMetrics
     public void LeaseExpired() => _leaseExpiries.Add(1);
     public void FencingRejected(string write) => _fencingRejections.Add(1, new KeyValuePair<string, object?>("write", write));
     public void QueueExpired() => _queueExpiries.Add(1);
+    public void Requeued(string reason) => _requeued.Add(1, new KeyValuePair<string, object?>("reason", reason));
     public void SetQueueDepth(long depth) => Volatile.Write(ref _queueDepth, depth);
     public void SetSlotsInUse(int slots) => Volatile.Write(ref _slotsInUse, slots);
     public void SetWaiting(IReadOnlyDictionary<string, long> byReason) => _waiting = byReason;

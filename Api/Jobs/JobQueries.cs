@@ -60,13 +60,6 @@ public sealed class JobQueries(PlatformDbContext db, PostgresTransactions sql, Q
         return new UsageView(Running: usage.Running, RunningLimit: limit.RunningPerUser, Queued: usage.Queued, QueuedLimit: limit.QueuedPerUser);
     }
 
-    /// <summary>The artifact's description without its bytes (those are streamed, <see cref="Storage.ArtifactDownload"/>).</summary>
-    public Task<Storage.ArtifactInfo?> ArtifactAsync(string ownerId, Guid jobId, string format, CancellationToken ct) =>
-        db.JobArtifacts.AsNoTracking()
-            .Where(a => a.JobId == jobId && a.Format == format && db.Jobs.Any(j => j.Id == jobId && j.OwnerId == ownerId))
-            .Select(a => new Storage.ArtifactInfo(a.JobId, a.Format, a.ContentType, a.Size, a.Sha256))
-            .SingleOrDefaultAsync(ct);
-
     private async Task<List<JobView>> ViewsAsync(string ownerId, IQueryable<Job> jobs, CancellationToken ct)
     {
         // One statement, so tasks, results and seq are one consistent snapshot.

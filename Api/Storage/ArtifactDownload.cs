@@ -7,23 +7,80 @@ namespace Platform.Api.Storage;
 public sealed record ArtifactInfo(Guid JobId, string Format, string ContentType, long Size, string Sha256);
 
 /// <summary>
-/// Streams an artifact's bytes from PostgreSQL to the response: the bytea column is read with
-/// <see cref="CommandBehavior.SequentialAccess"/> and <see cref="NpgsqlDataReader.GetStream(int)"/>, so a 32 MiB
-/// screenshot passes through a small buffer instead of being loaded whole into the Api (docs/architecture.md, "Storage").
+/// One artifact's download in one query: its row (the job's owner checked in the same statement) is read with
+/// <see cref="CommandBehavior.SequentialAccess"/>, its description first (<see cref="Info"/>: the response's headers), then
+/// its bytea column through <see cref="NpgsqlDataReader.GetStreamAsync(int, CancellationToken)"/>, so a 32 MiB screenshot
+/// passes through a small buffer instead of being loaded whole into the Api (docs/architecture.md, "Storage"). Owns its
+/// connection from <see cref="OpenAsync"/> until disposed (the response disposes it once the body is sent).
 /// </summary>
-public static class ArtifactDownload
+public sealed class ArtifactDownload : IAsyncDisposable
 {
-    public static async Task CopyToAsync(NpgsqlDataSource database, ArtifactInfo artifact, Stream destination, CancellationToken ct)
+    private readonly NpgsqlConnection _connection;
+    private readonly NpgsqlCommand _command;
+    private readonly NpgsqlDataReader _reader;
+
+    private ArtifactDownload(NpgsqlConnection connection, NpgsqlCommand command, NpgsqlDataReader reader, ArtifactInfo info)
     {
-        await using var command = database.CreateCommand("SELECT bytes FROM artifacts WHERE job_id = @job AND format = @format");
-        command.Parameters.AddWithValue("job", artifact.JobId);
-        command.Parameters.AddWithValue("format", artifact.Format);
-        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess | CommandBehavior.SingleRow, ct);
-        if (!await reader.ReadAsync(ct))
+        _connection = connection;
+        _command = command;
+        _reader = reader;
+        Info = info;
+    }
+
+    public ArtifactInfo Info { get; }
+
+    /// <summary>The artifact of <paramref name="format"/> of a job of <paramref name="ownerId"/>'s, positioned before its bytes; null when there is none.</summary>
+    public static async Task<ArtifactDownload?> OpenAsync(NpgsqlDataSource database, string ownerId, Guid jobId, string format, CancellationToken ct)
+    {
+        var connection = await database.OpenConnectionAsync(ct);
+        NpgsqlCommand? command = null;
+        NpgsqlDataReader? reader = null;
+        try
         {
-            return; // deleted between the lookup and the read: the client sees a short body, as with any aborted download
+            command = new NpgsqlCommand(
+                """
+                SELECT a.content_type, a.size, a.sha256, a.bytes
+                FROM artifacts a JOIN jobs j ON j.id = a.job_id
+                WHERE a.job_id = @job AND a.format = @format AND j.owner_id = @owner
+                """, connection);
+            command.Parameters.AddWithValue("job", jobId);
+            command.Parameters.AddWithValue("format", format);
+            command.Parameters.AddWithValue("owner", ownerId);
+            reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess | CommandBehavior.SingleRow, ct);
+            if (await reader.ReadAsync(ct))
+            {
+                var info = new ArtifactInfo(jobId, format, reader.GetString(0), reader.GetInt64(1), reader.GetString(2));
+                return new ArtifactDownload(connection, command, reader, info);
+            }
         }
-        await using var bytes = await reader.GetStreamAsync(0, ct);
+        catch
+        {
+            await DisposeAsync(reader, command, connection);
+            throw;
+        }
+        await DisposeAsync(reader, command, connection);
+        return null;
+    }
+
+    /// <summary>Streams the bytes to <paramref name="destination"/>.</summary>
+    public async Task CopyToAsync(Stream destination, CancellationToken ct)
+    {
+        await using var bytes = await _reader.GetStreamAsync(3, ct);
         await bytes.CopyToAsync(destination, 81_920, ct);
+    }
+
+    public ValueTask DisposeAsync() => DisposeAsync(_reader, _command, _connection);
+
+    private static async ValueTask DisposeAsync(NpgsqlDataReader? reader, NpgsqlCommand? command, NpgsqlConnection connection)
+    {
+        if (reader is not null)
+        {
+            await reader.DisposeAsync();
+        }
+        if (command is not null)
+        {
+            await command.DisposeAsync();
+        }
+        await connection.DisposeAsync();
     }
 }

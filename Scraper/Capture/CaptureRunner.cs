@@ -148,13 +148,13 @@ public sealed class CaptureRunner(
         return context;
     }
 
-    /// <summary>Nothing in the page may block the capture: dialogs are dismissed, file choosers intercepted and left alone, popups closed.</summary>
-    private static void KeepPageUnblocked(IBrowserContext context, IPage page)
-    {
-        page.Dialog += (_, dialog) => _ = Quietly(dialog.DismissAsync());
-        page.FileChooser += (_, _) => { };
+    /// <summary>
+    /// Nothing in the page may block the capture: popups are closed. Dialogs need nothing of ours: with no handler
+    /// Playwright dismisses each (accepts a beforeunload) as it opens; and a file chooser cannot open without a user's
+    /// gesture, which a capture never makes (intercepting choosers cost a driver and a CDP call per capture for nothing).
+    /// </summary>
+    private static void KeepPageUnblocked(IBrowserContext context, IPage page) =>
         context.Page += (_, popup) => { if (popup != page) _ = Quietly(popup.CloseAsync()); };
-    }
 
     /// <summary>Loads the page and waits as the request asks (load, network idle, or a selector), within its timeout.</summary>
     private static async Task<IResponse?> NavigateAsync(IPage page, CaptureRequest request, Uri url, CaptureFrames frames, CancellationToken ct)

@@ -54,7 +54,7 @@ internal sealed class PageOutputs(
                 await (value.ValueKind == JsonValueKind.String ? WriteTextAsync(output, value.GetString()!) : WriteJsonAsync(output, value));
                 break;
             case CaptureOutput.Screenshot:
-                await WriteBinaryAsync(output, await Bounded.Call(page.ScreenshotAsync(await ScreenshotOptionsAsync()), ct));
+                await WriteBinaryAsync(output, await Bounded.Call(page.ScreenshotAsync(ScreenshotOptions()), ct));
                 break;
             case CaptureOutput.Pdf:
                 await WriteBinaryAsync(output, await Bounded.Call(page.PdfAsync(new PagePdfOptions { Format = "A4", PrintBackground = true }), ct));
@@ -74,30 +74,20 @@ internal sealed class PageOutputs(
     }), ct);
 
     /// <summary>
-    /// Always clipped, never an open-ended full page: a page that grows after it was measured, or is very wide, still gives
-    /// at most MaxScreenshotWidth × MaxScreenshotHeight pixels (Playwright trims a clip larger than the page), instead of a
-    /// raster that can crash Chromium.
+    /// Always clipped, never an open-ended full page: a full page is clipped to MaxScreenshotWidth × MaxScreenshotHeight
+    /// pixels, which Playwright trims to the page's extent as it measures it just before it captures (a page that grew
+    /// after it loaded is measured then, and a page smaller than the ceiling is captured whole), so a very long or very wide
+    /// page gives at most that raster instead of one that can crash Chromium; no measuring of our own first.
     /// </summary>
-    private async Task<PageScreenshotOptions> ScreenshotOptionsAsync()
+    private PageScreenshotOptions ScreenshotOptions() => new()
     {
-        var size = await Bounded.Call(page.EvaluateAsync<double[]>(PageScripts.ScrollSize), ct);
-        return new PageScreenshotOptions
-        {
-            Type = ScreenshotType.Png,
-            FullPage = request.FullPage,
-            Timeout = frames.RemainingMs,
-            Clip = new Clip
-            {
-                X = 0,
-                Y = 0,
-                Width = request.FullPage ? Bound(size[0], request.Viewport.Width, options.MaxScreenshotWidth) : request.Viewport.Width,
-                Height = request.FullPage ? Bound(size[1], request.Viewport.Height, options.MaxScreenshotHeight) : request.Viewport.Height,
-            },
-        };
-    }
-
-    /// <summary>The page's extent, at least the viewport's, at most the configured ceiling.</summary>
-    private static float Bound(double measured, int viewport, int max) => (float)Math.Min(Math.Max(measured, viewport), max);
+        Type = ScreenshotType.Png,
+        FullPage = request.FullPage,
+        Timeout = frames.RemainingMs,
+        Clip = request.FullPage
+            ? new Clip { X = 0, Y = 0, Width = options.MaxScreenshotWidth, Height = options.MaxScreenshotHeight }
+            : new Clip { X = 0, Y = 0, Width = request.Viewport.Width, Height = request.Viewport.Height },
+    };
 
     private Task WriteTextAsync(CaptureOutput output, string text)
     {

@@ -28,11 +28,6 @@ public sealed class PageScripts
             """;
     }
 
-    /// <summary>The page's scrollable [width, height] in CSS pixels.</summary>
-    public const string ScrollSize =
-        "() => [Math.max(document.documentElement.scrollWidth, document.body ? document.body.scrollWidth : 0)," +
-        " Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0)]";
-
     /// <summary>A function expression taking <c>{ markdown, text, links, metadata, maxLinks, maxHeadings }</c>.</summary>
     public string Extract { get; }
 

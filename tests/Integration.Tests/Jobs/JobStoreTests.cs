@@ -80,7 +80,7 @@ public sealed class JobStoreTests(JobStoreFixture fixture)
         await Assert.ThrowsAsync<FencingRejectedException>(() => writer.TasksCompletedAsync(stale, [("text-stats", output)], finishJob: false, ct));
         await Assert.ThrowsAsync<FencingRejectedException>(() => writer.TasksEndedAsync(stale, ["text-stats"], TaskState.Failed, "stale", ct));
         await Assert.ThrowsAsync<FencingRejectedException>(() => writer.JobFinishedAsync(stale, JobState.Completed, null, ct));
-        await Assert.ThrowsAsync<FencingRejectedException>(() => writer.HandBackAsync(stale, ct));
+        await Assert.ThrowsAsync<FencingRejectedException>(() => writer.HandBackAsync(stale, HandBackReasons.Shutdown, ct));
 
         Assert.Equal(eventsBefore, await Scalar<long>("SELECT count(*) FROM events WHERE job_id = @id", ("id", jobId)));
         Assert.Equal(0L, await Scalar<long>("SELECT count(*) FROM artifacts WHERE job_id = @id", ("id", jobId)));
@@ -112,7 +112,7 @@ public sealed class JobStoreTests(JobStoreFixture fixture)
             Assert.Equal(CommandOutcome.Accepted, (await commands.CancelAsync(user, jobId, ct)).Outcome);
         }
 
-        await Writer().HandBackAsync(claimed, ct);
+        await Writer().HandBackAsync(claimed, HandBackReasons.Shutdown, ct);
 
         Assert.Equal("cancelled", await Scalar<string>("SELECT state FROM jobs WHERE id = @id", ("id", jobId)));
         Assert.Equal("cancelled", await Scalar<string>("SELECT state FROM tasks WHERE job_id = @id", ("id", jobId)));
@@ -127,7 +127,7 @@ public sealed class JobStoreTests(JobStoreFixture fixture)
         var jobId = await SubmitAsync(user);
         var claimed = (await Queue().ClaimNextAsync(user, "executor-a", TimeSpan.FromSeconds(15), Limits.RunningPerUser, ct))!.Value.Job;
 
-        await Writer().HandBackAsync(claimed, ct);
+        await Writer().HandBackAsync(claimed, HandBackReasons.Shutdown, ct);
 
         Assert.Equal("queued", await Scalar<string>("SELECT state FROM jobs WHERE id = @id", ("id", jobId)));
         var again = (await Queue().ClaimNextAsync(user, "executor-b", TimeSpan.FromSeconds(15), Limits.RunningPerUser, ct))!.Value.Job;
