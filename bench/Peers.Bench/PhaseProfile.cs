@@ -20,6 +20,7 @@ internal static class PhaseProfile
         var jobs = await JobTimesAsync(postgres, captures);
         var timelines = await TimelinesAsync(scrapers);
         var phases = new Dictionary<string, List<double>>();
+        var byScraper = new int[timelines.Select(t => t.Scraper + 1).DefaultIfEmpty(0).Max()];
         void Add(string phase, long from, long to)
         {
             if (from > 0 && to > 0)
@@ -42,6 +43,7 @@ internal static class PhaseProfile
             Add("job stored → claimed", job.Created, job.Started);
             if (timeline is not null)
             {
+                byScraper[timeline.Scraper]++;
                 Add("claimed → Scraper host slot", job.Started, timeline.HostSlotAt);
                 Add("host slot → page open", timeline.HostSlotAt, timeline.PageOpenedAt);
                 Add("page open → loaded", timeline.PageOpenedAt, timeline.LoadedAt);
@@ -59,11 +61,13 @@ internal static class PhaseProfile
             values.Sort();
             Console.WriteLine($"    {phase,-36} {Stats.Percentile(values, 0.5),7:0}   (p95 {Stats.Percentile(values, 0.95):0})");
         }
+        // Packed onto one browser, or spread over both (each browser running costs CPU of its own).
+        Console.WriteLine($"    captures by Scraper replica: {string.Join(", ", byScraper.Select((n, i) => $"#{i + 1} {n}"))}");
     }
 
     private sealed record JobTimes(long Created, long Started, long Finished);
 
-    private sealed record Timeline(string? Url, long HostSlotAt, long PageOpenedAt, long LoadedAt, long OutputsAt, long StreamEndedAt, long PageClosedAt);
+    private sealed record Timeline(int Scraper, string? Url, long HostSlotAt, long PageOpenedAt, long LoadedAt, long OutputsAt, long StreamEndedAt, long PageClosedAt);
 
     private static async Task<Dictionary<Guid, JobTimes>> JobTimesAsync(string postgres, IReadOnlyCollection<PlatformCapture> captures)
     {
@@ -85,12 +89,12 @@ internal static class PhaseProfile
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var timelines = new List<Timeline>();
-        foreach (var scraper in scrapers)
+        foreach (var (scraper, index) in scrapers.Select((s, i) => (s, i)))
         {
             var stats = await http.GetFromJsonAsync<JsonElement>(new Uri(scraper, "/captures/stats"));
             foreach (var t in stats.GetProperty("recent").EnumerateArray())
             {
-                timelines.Add(new Timeline(t.GetProperty("url").GetString(),
+                timelines.Add(new Timeline(index, t.GetProperty("url").GetString(),
                     t.GetProperty("hostSlotAt").GetInt64(), t.GetProperty("pageOpenedAt").GetInt64(), t.GetProperty("loadedAt").GetInt64(),
                     t.GetProperty("outputsAt").GetInt64(), t.GetProperty("streamEndedAt").GetInt64(), t.GetProperty("pageClosedAt").GetInt64()));
             }
