@@ -17,10 +17,11 @@ internal static class PhaseProfile
 {
     public static async Task PrintAsync(string title, string postgres, IEnumerable<Uri> scrapers, IReadOnlyCollection<PlatformCapture> captures)
     {
+        var replicas = scrapers.ToList();
         var jobs = await JobTimesAsync(postgres, captures);
-        var timelines = await TimelinesAsync(scrapers);
+        var timelines = await TimelinesAsync(replicas);
         var phases = new Dictionary<string, List<double>>();
-        var byScraper = new int[timelines.Select(t => t.Scraper + 1).DefaultIfEmpty(0).Max()];
+        var byScraper = new int[replicas.Count];
         void Add(string phase, long from, long to)
         {
             if (from > 0 && to > 0)
