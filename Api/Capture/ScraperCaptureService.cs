@@ -92,22 +92,12 @@ public sealed class ScraperCaptureService(ScraperClient scraper, ILogger<Scraper
     }
 
     /// <summary>
-    /// The reservation this try may use: null when there is none (no Scraper advertised) or it is released already. A page
-    /// given up after a connection failure leaves the host slot reserved and the try goes through service discovery. One
-    /// that Redis forgot (restarted, failed over) or stopped renewing is not used: the job goes back to the queue.
+    /// The reservation this try may use (null: none, no Scraper advertised). A page given up after a connection failure
+    /// leaves the host slot reserved and the try goes through service discovery. One that Redis forgot (restarted, failed
+    /// over) or stopped renewing is not used: the job goes back to the queue.
     /// </summary>
-    private static CaptureReservation? UsableReservation(CaptureReservation? reservation)
-    {
-        if (reservation is null || reservation.IsReleased)
-        {
-            return null;
-        }
-        if (reservation.Lost.IsCancellationRequested)
-        {
-            throw new CaptureReservationLostException();
-        }
-        return reservation;
-    }
+    private static CaptureReservation? UsableReservation(CaptureReservation? reservation) =>
+        reservation?.Lost.IsCancellationRequested == true ? throw new CaptureReservationLostException() : reservation;
 
     private static ScraperCaptureRequest ScraperRequestFor(ApiCaptureRequest request, List<CaptureOutput> outputs, CaptureReservation? reservation)
     {

@@ -78,8 +78,12 @@ public sealed class JobDispatcher(
     {
         // Capture capacity as seen at this wake-up: each user picked below spends from it, so a server gets no more users
         // than it has free slots and captures no more than there are free pages; the claim's reservation is the decision.
+        if (FreeSlots == 0)
+        {
+            return;
+        }
         var queued = await queue.QueuedWorkAsync(dispatch.CurrentValue.TargetServersPerRound, ct);
-        if (!queued.Any || FreeSlots == 0)
+        if (!queued.Any)
         {
             return; // most wake-ups (a job ended, another replica claimed first) find nothing to do: one read, no more
         }

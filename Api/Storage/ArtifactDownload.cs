@@ -3,25 +3,24 @@ using Npgsql;
 
 namespace Platform.Api.Storage;
 
-/// <summary>What a download needs to know before sending the bytes.</summary>
-public sealed record ArtifactInfo(Guid JobId, string Format, string ContentType, long Size, string Sha256);
+/// <summary>What a download needs to know before sending the bytes: the response's headers.</summary>
+public sealed record ArtifactInfo(string ContentType, long Size, string Sha256);
 
 /// <summary>
 /// One artifact's download in one query: its row (the job's owner checked in the same statement) is read with
 /// <see cref="CommandBehavior.SequentialAccess"/>, its description first (<see cref="Info"/>: the response's headers), then
 /// its bytea column through <see cref="NpgsqlDataReader.GetStreamAsync(int, CancellationToken)"/>, so a 32 MiB screenshot
-/// passes through a small buffer instead of being loaded whole into the Api (docs/architecture.md, "Storage"). Owns its
-/// connection from <see cref="OpenAsync"/> until disposed (the response disposes it once the body is sent).
+/// passes through a small buffer instead of being loaded whole into the Api (docs/architecture.md, "Storage"). The data
+/// source's command holds a pooled connection from <see cref="OpenAsync"/> until the reader is disposed (the response
+/// disposes this once the body is sent).
 /// </summary>
 public sealed class ArtifactDownload : IAsyncDisposable
 {
-    private readonly NpgsqlConnection _connection;
     private readonly NpgsqlCommand _command;
     private readonly NpgsqlDataReader _reader;
 
-    private ArtifactDownload(NpgsqlConnection connection, NpgsqlCommand command, NpgsqlDataReader reader, ArtifactInfo info)
+    private ArtifactDownload(NpgsqlCommand command, NpgsqlDataReader reader, ArtifactInfo info)
     {
-        _connection = connection;
         _command = command;
         _reader = reader;
         Info = info;
@@ -32,33 +31,30 @@ public sealed class ArtifactDownload : IAsyncDisposable
     /// <summary>The artifact of <paramref name="format"/> of a job of <paramref name="ownerId"/>'s, positioned before its bytes; null when there is none.</summary>
     public static async Task<ArtifactDownload?> OpenAsync(NpgsqlDataSource database, string ownerId, Guid jobId, string format, CancellationToken ct)
     {
-        var connection = await database.OpenConnectionAsync(ct);
-        NpgsqlCommand? command = null;
+        var command = database.CreateCommand(
+            """
+            SELECT a.content_type, a.size, a.sha256, a.bytes
+            FROM artifacts a JOIN jobs j ON j.id = a.job_id
+            WHERE a.job_id = @job AND a.format = @format AND j.owner_id = @owner
+            """);
+        command.Parameters.AddWithValue("job", jobId);
+        command.Parameters.AddWithValue("format", format);
+        command.Parameters.AddWithValue("owner", ownerId);
         NpgsqlDataReader? reader = null;
         try
         {
-            command = new NpgsqlCommand(
-                """
-                SELECT a.content_type, a.size, a.sha256, a.bytes
-                FROM artifacts a JOIN jobs j ON j.id = a.job_id
-                WHERE a.job_id = @job AND a.format = @format AND j.owner_id = @owner
-                """, connection);
-            command.Parameters.AddWithValue("job", jobId);
-            command.Parameters.AddWithValue("format", format);
-            command.Parameters.AddWithValue("owner", ownerId);
             reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess | CommandBehavior.SingleRow, ct);
             if (await reader.ReadAsync(ct))
             {
-                var info = new ArtifactInfo(jobId, format, reader.GetString(0), reader.GetInt64(1), reader.GetString(2));
-                return new ArtifactDownload(connection, command, reader, info);
+                return new ArtifactDownload(command, reader, new ArtifactInfo(reader.GetString(0), reader.GetInt64(1), reader.GetString(2)));
             }
         }
         catch
         {
-            await DisposeAsync(reader, command, connection);
+            await DisposeAsync(reader, command);
             throw;
         }
-        await DisposeAsync(reader, command, connection);
+        await DisposeAsync(reader, command);
         return null;
     }
 
@@ -69,18 +65,14 @@ public sealed class ArtifactDownload : IAsyncDisposable
         await bytes.CopyToAsync(destination, 81_920, ct);
     }
 
-    public ValueTask DisposeAsync() => DisposeAsync(_reader, _command, _connection);
+    public ValueTask DisposeAsync() => DisposeAsync(_reader, _command);
 
-    private static async ValueTask DisposeAsync(NpgsqlDataReader? reader, NpgsqlCommand? command, NpgsqlConnection connection)
+    private static async ValueTask DisposeAsync(NpgsqlDataReader? reader, NpgsqlCommand command)
     {
         if (reader is not null)
         {
-            await reader.DisposeAsync();
+            await reader.DisposeAsync(); // gives the data source's connection back
         }
-        if (command is not null)
-        {
-            await command.DisposeAsync();
-        }
-        await connection.DisposeAsync();
+        await command.DisposeAsync();
     }
 }

@@ -74,7 +74,7 @@ internal sealed class PageOutputs(
     }), ct);
 
     /// <summary>
-    /// Always clipped, never an open-ended full page: a full page is clipped to MaxScreenshotWidth × MaxScreenshotHeight
+    /// Never an open-ended full page: a full page is clipped to MaxScreenshotWidth × MaxScreenshotHeight
     /// pixels, which Playwright trims to the page's extent as it measures it just before it captures (a page that grew
     /// after it loaded is measured then, and a page smaller than the ceiling is captured whole), so a very long or very wide
     /// page gives at most that raster instead of one that can crash Chromium; no measuring of our own first.
@@ -84,9 +84,7 @@ internal sealed class PageOutputs(
         Type = ScreenshotType.Png,
         FullPage = request.FullPage,
         Timeout = frames.RemainingMs,
-        Clip = request.FullPage
-            ? new Clip { X = 0, Y = 0, Width = options.MaxScreenshotWidth, Height = options.MaxScreenshotHeight }
-            : new Clip { X = 0, Y = 0, Width = request.Viewport.Width, Height = request.Viewport.Height },
+        Clip = request.FullPage ? new Clip { X = 0, Y = 0, Width = options.MaxScreenshotWidth, Height = options.MaxScreenshotHeight } : null,
     };
 
     private Task WriteTextAsync(CaptureOutput output, string text)
