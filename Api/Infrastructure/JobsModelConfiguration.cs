@@ -21,9 +21,10 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
         job.HasOne<PlatformUser>().WithMany().HasForeignKey(j => j.OwnerId).OnDelete(DeleteBehavior.Cascade);
         job.HasMany(j => j.Tasks).WithOne().HasForeignKey(t => t.JobId).OnDelete(DeleteBehavior.Cascade);
 
-        // Dispatch reads each user's oldest queued job; admission counts a user's running and queued jobs.
+        // Dispatch reads each user's oldest queued job; admission, dispatch and usage count a user's running and queued
+        // jobs, from an index that holds only unfinished jobs: a user's history is never read to count them.
         job.HasIndex(j => new { j.OwnerId, j.CreatedAt }, "ix_jobs_queued_by_owner").HasDatabaseName("ix_jobs_queued_by_owner").HasFilter($"state = {JobStateSql.Queued}");
-        job.HasIndex(j => new { j.OwnerId, j.State });
+        job.HasIndex(j => new { j.OwnerId, j.State }, "ix_jobs_unfinished_by_owner").HasDatabaseName("ix_jobs_unfinished_by_owner").HasFilter($"state IN {JobStateSql.Unfinished}");
         // Each dispatch round reads the target servers of queued URL jobs (to skip the full ones).
         job.HasIndex(j => j.TargetServer, "ix_jobs_queued_by_target").HasDatabaseName("ix_jobs_queued_by_target").HasFilter($"state = {JobStateSql.Queued}");
         // The rescuer looks for expired leases.
@@ -65,6 +66,16 @@ internal sealed class JobArtifactConfiguration : IEntityTypeConfiguration<JobArt
         a.Property(x => x.ContentType).HasMaxLength(200);
         a.Property(x => x.Sha256).HasMaxLength(64);
         a.HasOne<Job>().WithMany().HasForeignKey(x => x.JobId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class StorageUsageConfiguration : IEntityTypeConfiguration<StorageUsage>
+{
+    public void Configure(EntityTypeBuilder<StorageUsage> u)
+    {
+        u.ToTable("storage_usage");
+        u.HasKey(x => x.OwnerId);
+        u.HasOne<PlatformUser>().WithMany().HasForeignKey(x => x.OwnerId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

@@ -15,6 +15,7 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<JobTask> JobTasks => Set<JobTask>();
     public DbSet<JobEvent> JobEvents => Set<JobEvent>();
     public DbSet<JobArtifact> JobArtifacts => Set<JobArtifact>();
+    public DbSet<StorageUsage> StorageUsage => Set<StorageUsage>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

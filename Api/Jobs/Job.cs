@@ -85,6 +85,18 @@ public sealed class JobArtifact
     public DateTimeOffset CreatedAt { get; set; }
 }
 
+/// <summary>
+/// The bytes a user's stored results take, kept by the database itself: triggers on <c>artifacts</c> (a result stored,
+/// replaced or removed for a rerun) and on <c>jobs</c> (a job deleted, with its results) add and subtract each change in
+/// the same transaction (migration <c>StorageUsage</c>). Admission reads one row instead of summing every result the
+/// user ever kept, which grew with each page of a site captured.
+/// </summary>
+public sealed class StorageUsage
+{
+    public required string OwnerId { get; set; }
+    public long Bytes { get; set; }
+}
+
 /// <summary>Remembers which job an Idempotency-Key created, and the hash of the request that created it.</summary>
 public sealed class IdempotencyRecord
 {

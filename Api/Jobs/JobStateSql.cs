@@ -16,6 +16,9 @@ public static class JobStateSql
     /// <summary><c>('running', 'cancelling')</c>: jobs that hold a running slot, and with it the lease that fences writes.</summary>
     public static readonly string RunningSlot = List(JobStateMachine.RunningSlotStates);
 
+    /// <summary><c>('queued', 'running', 'cancelling')</c>: jobs that count against a user's limits.</summary>
+    public static readonly string Unfinished = List(Enum.GetValues<JobState>().Where(s => !s.IsFinished()));
+
     /// <summary><c>('completed', 'partial', 'failed', 'cancelled', 'expired')</c></summary>
     public static readonly string Finished = List(JobStateMachine.FinishedStates);
 

@@ -17,11 +17,15 @@ public static class UserJobCounts
     public static Task LockUserAsync(this NpgsqlConnection connection, NpgsqlTransaction transaction, string userId, CancellationToken ct) =>
         connection.ExecuteAsync(transaction, Lock, ct, ("ns", UserJobsLockNamespace), ("user", userId));
 
-    private static readonly string Count =
+    /// <summary>
+    /// Only the user's unfinished jobs are read (the (owner_id, state) index, one range per state): what a user finished
+    /// before — a whole site captured yesterday — costs nothing on each submit, claim and usage notice today.
+    /// </summary>
+    internal static readonly string Count =
         $"""
         SELECT count(*) FILTER (WHERE state IN {JobStateSql.RunningSlot})::int,
                count(*) FILTER (WHERE state = {JobStateSql.Queued})::int
-        FROM jobs WHERE owner_id = @user;
+        FROM jobs WHERE owner_id = @user AND state IN {JobStateSql.Unfinished};
         """;
 
     public static async Task<UsageCounts> CountAsync(this NpgsqlConnection connection, NpgsqlTransaction? transaction, string userId, CancellationToken ct)

@@ -22,9 +22,14 @@ public sealed class BrowserOptions : IValidatableObject
     [Range(1_000, 120_000)]
     public int LaunchTimeoutMs { get; set; } = 30_000;
 
-    /// <summary>Retire the browser (drain, close, relaunch) after this many captures: long-lived Chromium slowly accretes memory.</summary>
+    /// <summary>
+    /// Retire the browser (drain, close, relaunch) after this many captures: a backstop for what a long-lived Chromium
+    /// accretes that <see cref="MaxTreeMemoryMb"/> does not show. Not smaller: in the capture benchmark each retirement
+    /// cost a 25-page round 15–20 % of its throughput (~4–5 s of CPU at 4 captures at once), ~2.5 % of all captures at one
+    /// per 200; none was seen in 250 captures of one browser without it (docs/benchmarks.md, 2026-12-05).
+    /// </summary>
     [Range(1, 100_000)]
-    public int MaxCapturesPerBrowser { get; set; } = 200;
+    public int MaxCapturesPerBrowser { get; set; } = 1_000;
 
     /// <summary>Retire the browser when its process tree's resident memory passes this many MiB.</summary>
     [Range(64, 65_536)]

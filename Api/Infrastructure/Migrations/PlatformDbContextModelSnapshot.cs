@@ -422,9 +422,6 @@ namespace Platform.Api.Infrastructure.Migrations
                     b.HasKey("Id")
                         .HasName("pk_jobs");
 
-                    b.HasIndex("OwnerId", "State")
-                        .HasDatabaseName("ix_jobs_owner_id_state");
-
                     b.HasIndex(new[] { "LeaseExpiresAt" }, "ix_jobs_leased")
                         .HasDatabaseName("ix_jobs_leased")
                         .HasFilter("state IN ('running', 'cancelling')");
@@ -440,6 +437,10 @@ namespace Platform.Api.Infrastructure.Migrations
                     b.HasIndex(new[] { "TargetServer" }, "ix_jobs_queued_by_target")
                         .HasDatabaseName("ix_jobs_queued_by_target")
                         .HasFilter("state = 'queued'");
+
+                    b.HasIndex(new[] { "OwnerId", "State" }, "ix_jobs_unfinished_by_owner")
+                        .HasDatabaseName("ix_jobs_unfinished_by_owner")
+                        .HasFilter("state IN ('queued', 'running', 'cancelling')");
 
                     b.ToTable("jobs", (string)null);
                 });
@@ -560,6 +561,22 @@ namespace Platform.Api.Infrastructure.Migrations
                     b.ToTable("tasks", (string)null);
                 });
 
+            modelBuilder.Entity("Platform.Api.Jobs.StorageUsage", b =>
+                {
+                    b.Property<string>("OwnerId")
+                        .HasColumnType("text")
+                        .HasColumnName("owner_id");
+
+                    b.Property<long>("Bytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("bytes");
+
+                    b.HasKey("OwnerId")
+                        .HasName("pk_storage_usage");
+
+                    b.ToTable("storage_usage", (string)null);
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole", null)
@@ -672,6 +689,16 @@ namespace Platform.Api.Infrastructure.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_tasks_jobs_job_id");
+                });
+
+            modelBuilder.Entity("Platform.Api.Jobs.StorageUsage", b =>
+                {
+                    b.HasOne("Platform.Api.Accounts.PlatformUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_storage_usage_users_owner_id");
                 });
 
             modelBuilder.Entity("Platform.Api.Jobs.Job", b =>

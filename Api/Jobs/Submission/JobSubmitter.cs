@@ -46,9 +46,9 @@ public sealed class JobSubmitter(
         {
             // One round trip: the user's lock, then under it the running and queued counts and the bytes stored (so
             // concurrent submissions see the same totals; a job admitted just under the quota may end a little over it,
-            // its outputs are not known yet).
+            // its outputs are not known yet). The bytes are one row the database keeps current (StorageUsage).
             var (usage, stored) = await connection.LockAndCountAsync<long>(tx, ownerId,
-                "SELECT coalesce(sum(a.size), 0)::bigint FROM artifacts a JOIN jobs j ON j.id = a.job_id WHERE j.owner_id = @user;", token);
+                "SELECT coalesce((SELECT bytes FROM storage_usage WHERE owner_id = @user), 0)::bigint;", token);
 
             if (idempotencyKey is not null && await ReplayAsync(connection, tx, ownerId, idempotencyKey, requestHash, token) is { } replayed)
             {
