@@ -31,6 +31,8 @@ public static class Extensions
         });
         // An operator's log has one line per retry or timeout, not a stack trace per attempt.
         ResilienceEventLog.AddTo(builder.Services);
+        // A background service that failed stops its host with a failure exit code, not 0.
+        FailedServiceExitCode.AddTo(builder.Services);
         return builder;
     }
 

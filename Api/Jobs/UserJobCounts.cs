@@ -18,8 +18,9 @@ public static class UserJobCounts
         connection.ExecuteAsync(transaction, Lock, ct, ("ns", UserJobsLockNamespace), ("user", userId));
 
     /// <summary>
-    /// Only the user's unfinished jobs are read (the (owner_id, state) index, one range per state): what a user finished
-    /// before — a whole site captured yesterday — costs nothing on each submit, claim and usage notice today.
+    /// Only the user's unfinished jobs are read (the partial index <c>ix_jobs_unfinished_by_owner</c>, which holds no
+    /// other): what a user finished before — a whole site captured yesterday — costs nothing on each submit, claim and
+    /// usage notice today.
     /// </summary>
     internal static readonly string Count =
         $"""

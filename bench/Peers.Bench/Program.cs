@@ -95,9 +95,12 @@ if (only.Contains("capture"))
     await CaptureBench.CaptureInNewBrowserAsync(playwright, site.SitePage(0));
     await ProcessCpu.WaitQuietAsync(app.Tag); // the background recompilation the warm-up triggered
     var captureRuns = new List<CaptureRun>();
-    // --rounds N: the pages are split into N rounds, each running every mode on its share, the order turned by one each
-    // round, so a drift in the machine's load over the run (it rises as Chromium's processes come and go) falls on every
-    // mode alike; each mode's figures are then summed over its rounds. 1 (the default) runs each mode once, in this order.
+    // --rounds N: the pages are split into N rounds, each running every mode on its share, so a drift in the machine's load
+    // over the run (it rises as Chromium's processes come and go) falls on every mode alike; each mode's figures are then
+    // summed over its rounds. The orders form a balanced Latin square (Stats.RoundOrder): over every `modes` rounds each
+    // mode runs once in each place and once right after each other mode, so none always follows the heaviest peer (a
+    // plain rotation put Platform after browser-per-capture in every round). 1 (the default) runs each mode once, in
+    // this order.
     var rounds = Math.Clamp(Argument("--rounds", 1), 1, pages.Count);
     foreach (var concurrency in new[] { 1, 4 })
     {
@@ -119,9 +122,9 @@ if (only.Contains("capture"))
             {
                 Console.WriteLine($"  round {round + 1} of {rounds} (×{concurrency}, {share.Count} pages each, load average {Stats.LoadAverage()})");
             }
-            for (var k = 0; k < modes.Length; k++)
+            foreach (var m in Stats.RoundOrder(modes.Length, round))
             {
-                var (subject, capture) = modes[(k + round) % modes.Length];
+                var (subject, capture) = modes[m];
                 byMode[subject].Add(await CaptureBench.RunAsync(subject, concurrency, share, app.Tag, capture));
             }
         }
