@@ -31,7 +31,12 @@ public sealed class BrowserOptions : IValidatableObject
     [Range(1, 100_000)]
     public int MaxCapturesPerBrowser { get; set; } = 1_000;
 
-    /// <summary>Retire the browser when its process tree's resident memory passes this many MiB.</summary>
+    /// <summary>
+    /// Retire the browser when its process tree uses more than this many MiB, each page counted once (the tree's PSS;
+    /// <see cref="ChromiumProcessTree.TreeProportionalBytes"/>). Not the resident sizes summed: they count every page
+    /// Chromium's processes share once per process, ~3.5–4× what the tree uses, and retired a browser on a peak past 2048
+    /// after 428 captures at 4 at once (docs/benchmarks.md, 2026-12-05 evening).
+    /// </summary>
     [Range(64, 65_536)]
     public int MaxTreeMemoryMb { get; set; } = 2_048;
 

@@ -25,13 +25,34 @@ public static class ChromiumProcessTree
         return null;
     }
 
-    /// <summary>Sum of resident set sizes of the process and all its descendants; 0 when it is gone.</summary>
+    /// <summary>
+    /// Sum of resident set sizes of the process and all its descendants; 0 when it is gone. Cheap (one short read per
+    /// process) but an overstatement: a page shared by Chromium's processes — its binary, fonts, shared memory between
+    /// browser and renderers — counts once per process that maps it (a 9-process tree: ~900 MiB RSS, ~260 MiB PSS).
+    /// </summary>
     public static long TreeResidentBytes(int rootPid)
     {
         long total = 0;
         foreach (var pid in Descendants(rootPid))
         {
             total += ResidentBytes(pid);
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// The tree's proportional set size: each page counted once, split among the processes that share it
+    /// (<c>/proc/{pid}/smaps_rollup</c>, "Pss:"); what the tree really costs the machine. Never more than
+    /// <see cref="TreeResidentBytes"/>. A process whose smaps_rollup cannot be read (another user's, without the right
+    /// to trace it) counts its resident size. Costly: the kernel walks each process's page tables, ~1.5 ms of CPU per
+    /// Chromium process, so read it when the resident size says it may matter.
+    /// </summary>
+    public static long TreeProportionalBytes(int rootPid)
+    {
+        long total = 0;
+        foreach (var pid in Descendants(rootPid))
+        {
+            total += ProportionalBytes(pid) ?? ResidentBytes(pid);
         }
         return total;
     }
@@ -94,6 +115,24 @@ public static class ChromiumProcessTree
         }
         var fields = statm.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         return fields.Length > 1 && long.TryParse(fields[1], out var pages) ? pages * PageSize : 0;
+    }
+
+    private static long? ProportionalBytes(int pid)
+    {
+        var rollup = ReadText($"/proc/{pid}/smaps_rollup");
+        if (rollup is null)
+        {
+            return null;
+        }
+        foreach (var line in rollup.AsSpan().EnumerateLines())
+        {
+            // "Pss:                1234 kB"
+            if (line.StartsWith("Pss:") && long.TryParse(line[4..].Trim().TrimEnd("kB").Trim(), out var kilobytes))
+            {
+                return kilobytes * 1024;
+            }
+        }
+        return null;
     }
 
     private static int? ParentOf(int pid)
