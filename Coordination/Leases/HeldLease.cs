@@ -53,7 +53,16 @@ internal sealed class HeldLease
         }
 
         _stopRenewal.Cancel();
-        await _renewal;
+        try
+        {
+            await _renewal;
+        }
+        catch (Exception ex)
+        {
+            // The loop ends quietly once stopped; anything else is a bug in it, which must not reach the caller's
+            // `finally` (a capture's reservation release) in place of the exception it is unwinding.
+            _owner.Logger.LogError(ex, "The renewal loop of {Primitive} {Resource} lease {LeaseId} failed", Target.Primitive, Target.Name, LeaseId);
+        }
         _stopRenewal.Dispose();
 
         if (previous == Held)
@@ -120,9 +129,11 @@ internal sealed class HeldLease
                 }
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (Exception) when (stop.IsCancellationRequested)
         {
-            // Released or shutting down.
+            // Released or shutting down: whatever the last renewal's outcome (cancelled, or a timeout or Redis error that
+            // arrived as the release began), the loop is over and the release goes on. Before, only a cancellation was
+            // caught here, so a renewal that timed out just as its lease was released threw from ReleaseAsync.
         }
     }
 

@@ -107,6 +107,39 @@ public sealed class RedisOutageTests(OutageRedisFixture redis, ITestOutputHelper
     }
 
     [Fact]
+    public async Task Releasing_a_lease_whose_renewal_just_timed_out_does_not_throw()
+    {
+        // Seen in the chaos suite: a capture's host lease was lost at its deadline, the capture ended and released its
+        // page lease — acquired with it, so at the same deadline — whose renewal had just timed out on another thread.
+        // The renewal loop saw the release's stop after its timeout and let the TimeoutException out; the release threw
+        // it into the job's `finally`, which replaced the reservation loss (requeue, nothing spent) by a failed capture.
+        // Here the loop runs on one thread whose continuations queue: the timeout is queued while the thread sleeps, the
+        // release comes first, then the loop sees its timeout.
+        var lease = TimeSpan.FromSeconds(1.5);
+        var ct = TestContext.Current.CancellationToken;
+        await SingleThreadContext.RunAsync(async () =>
+        {
+            await using var node = await CoordinationNode.StartAsync(redis.ConnectionString,
+                CoordinationNode.Leases(lease, TimeSpan.FromMilliseconds(300)));
+            var held = await node.Semaphore.TryAcquireAsync("host:127.0.0.2", 2, ct);
+            Assert.NotNull(held);
+            await redis.App.Redis.PauseAsync(ct);
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(700), ct); // the first renewal (at 300 ms) is sent and hangs
+                Thread.Sleep(lease); // past the deadline: the renewal's wait times out; its continuation waits for us
+                Assert.False(held.LeaseLost.IsCancellationRequested, "the loop has not run since");
+
+                await held.DisposeAsync();
+            }
+            finally
+            {
+                await redis.App.Redis.ResumeAsync(ct);
+            }
+        });
+    }
+
+    [Fact]
     public async Task LeaseLost_fires_when_Redis_restarts_empty_and_the_slot_is_free_afterwards()
     {
         var lease = TimeSpan.FromSeconds(2);
