@@ -53,16 +53,7 @@ internal sealed class HeldLease
         }
 
         _stopRenewal.Cancel();
-        try
-        {
-            await _renewal;
-        }
-        catch (Exception ex)
-        {
-            // The loop ends quietly once stopped; anything else is a bug in it, which must not reach the caller's
-            // `finally` (a capture's reservation release) in place of the exception it is unwinding.
-            _owner.Logger.LogError(ex, "The renewal loop of {Primitive} {Resource} lease {LeaseId} failed", Target.Primitive, Target.Name, LeaseId);
-        }
+        await _renewal; // ends quietly once stopped, whatever its last renewal did (RenewLoopAsync)
         _stopRenewal.Dispose();
 
         if (previous == Held)

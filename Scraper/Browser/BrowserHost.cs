@@ -388,9 +388,10 @@ public sealed class BrowserHost : IHostedService, IAsyncDisposable
     /// <summary>
     /// The ceiling is on the tree's proportional size (PSS), what it really costs the machine; the resident sizes summed
     /// count every shared page once per process (~960 MiB summed for ~250 MiB of PSS, sampled through a benchmark run at 4
-    /// at once) and retired a browser after 428 captures on a peak past 2 GiB. The summed resident size is never less than PSS, so while it is under the ceiling PSS is too and is not read
-    /// (it costs ~1.5 ms of CPU per process); over it, PSS is read at most once per <see cref="ProportionalReadEvery"/>
-    /// samples. Returns the PSS when it is over the ceiling.
+    /// at once) and retired a browser after 428 captures on a peak past 2 GiB. The summed resident size is never less
+    /// than PSS, so while it is under the ceiling PSS is too and is not read (it costs ~1.5 ms of CPU per process); over
+    /// it, PSS is read at most once per <see cref="ProportionalReadEvery"/> samples. Returns the PSS when it is over the
+    /// ceiling.
     /// </summary>
     internal long? OverMemoryCeiling(int browserPid, long residentBytes, long ceilingBytes)
     {
